@@ -1,0 +1,46 @@
+// The x86-64 JIT: turns a LoadedProgram's instructions into native code, once, in W^X memory.
+//
+// Native ABI of the emitted code (every JIT'd program uses the same frame layout, so a tail call can jump
+// from any program or subprogram frame into any other program):
+//   entry:       uint64_t entry(ExecEnv* env)  (System V). Saves rbp, rbx, r12-r15, reserves a 512-byte
+//                BPF stack (+8 alignment), sets r12 = env, zeroes env->tail_call_cnt and env->stop, loads
+//                r1..r5 from env->args, then falls into the body. Returns r0.
+//   tail_entry:  the body's first instruction, past the whole prologue. A tail call jumps here with the
+//                current native frame (rsp, rbp = r10) reused: the native stack does not grow with a chain.
+//   subprogram:  a bpf2bpf call is a native `call` to a stub that builds the same frame (same pushes, own
+//                512-byte stack), so one epilogue serves main programs, subprograms and tail-call targets,
+//                and a tail call from a subprogram returns the target's r0 to the subprogram's caller.
+//   registers:   the table kRegMap in jit_x86_64.cpp (the kernel's mapping); r12 = ExecEnv*,
+//                r9/r10/r11 scratch.
+//   helpers:     r1..r5 are already rdi, rsi, rdx, rcx, r8; r9 = env; addresses are taken from the
+//                HelperTable at compile time (an id unknown then is looked up in env->helpers at run time).
+//                After every helper (and every bpf2bpf return) env->stop is tested; when set the program
+//                ends at once with r0 = env->stop_value, unwinding every bpf2bpf frame.
+// Unchecked: memory accesses are not bounds checked (ExecEnv::regions is ignored); run verified code.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "runtime/vm.hpp"
+#include "verifier/result.hpp"
+
+namespace tailgate::rt {
+
+// Compile prog.insns to native code and store it in prog.jit (entry, tail_entry, owner). The code lives
+// as long as prog.jit.owner (i.e. the LoadedProgram). Reads prog.insns, prog.function_starts, prog.maps
+// and the helper addresses in `helpers`. Fails with:
+//   jit-unsupported  an instruction the JIT cannot translate (lddw pseudo 3/4: BTF variable, callback)
+//   jit-bad-map      an lddw map index outside prog.maps
+//   jit-layout       the runtime structs do not have the layout the emitted code assumes
+//   jit-emit         the assembler failed (message from xbyak)
+//   mmap-failed / mprotect-failed (ExecMemory)
+Status jit_compile(LoadedProgram& prog, const HelperTable& helpers);
+
+// Run a compiled program: r0. Requires prog.jit.entry (jit_compile succeeded). env.args are r1..r5.
+uint64_t jit_run(const LoadedProgram& prog, ExecEnv& env);
+
+// Bytes of native code emitted for prog (0 when not compiled).
+size_t jit_code_size(const LoadedProgram& prog);
+
+} // namespace tailgate::rt

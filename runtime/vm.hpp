@@ -1,0 +1,162 @@
+// The runtime core shared by the engines (interpreter, JIT) and the maps/helpers/run layer.
+//
+// Contract (other runtime engineers rely on this; change it only together with the owner, 'interp'):
+//  * LoadedProgram: one program ready to run: decoded insns (after ctx-access rewriting), function starts,
+//    stack size, the MapTable its lddw's resolve against, and (when JITed) its native entry points.
+//    LoadedPrograms live as long as the runtime that created them; engines keep raw pointers to them.
+//  * lddw resolution: the Insn LoadImm64 with pseudo 1 (map) or 2 (map value) carries imm_lo = index into
+//    Object::maps. At run time it indexes the program's MapTable (std::vector<MapEntry>):
+//      pseudo 1 -> reinterpret_cast<uint64_t>(&table[imm_lo])           (a MapEntry*, the "map pointer")
+//      pseudo 2 -> reinterpret_cast<uint64_t>(table[imm_lo].value_base) + (uint32_t)imm_hi
+//    Helpers therefore receive a MapEntry* wherever the kernel passes a `struct bpf_map *`; use map_of().
+//    MapEntry is standard layout so the JIT can read `progs` at a fixed offset.
+//  * Maps: rt::Map (runtime/maps.hpp, rtenv) holds ordinary maps; MapEntry::map points at it. Prog arrays are
+//    read by the engines through MapEntry::progs, a ProgArray (below) whose slots are the atomics that count:
+//    whoever builds the MapTable creates one ProgArray per prog-array MapDef (Map's own prog slots are not
+//    read by the engines).
+//  * Helpers: HelperFn(r1..r5, env) -> r0, looked up by id in a HelperTable owned by the runtime instance
+//    (no globals). Register every helper before loading/JITing programs: the JIT may bake addresses in.
+//    Helper 12 (bpf_tail_call) is never called through the table: both engines perform it inline.
+//  * bpf_tail_call(ctx, map, index), exactly as the kernel's x86-64 JIT (emit_bpf_tail_call_indirect):
+//      idx = (uint32_t)r3; pa = ((MapEntry*)r2)->progs;  (pa == nullptr: not a prog array -> fall through)
+//      if idx >= pa->max_entries                  -> fall through
+//      if env->tail_call_cnt >= kMaxTailCallCnt   -> fall through (33 tail calls per chain)
+//      target = pa->slots[idx].load(acquire); if !target -> fall through, NOT counted
+//      env->tail_call_cnt++; continue at the target's first insn with r1 unchanged (the ctx), the
+//      current frame's stack replaced by the target's own frame, no native stack growth.
+//    After a fall-through r0 is 0. The counter is shared by the whole chain (ExecEnv), including tail calls
+//    made from bpf2bpf subprograms. A tail call from a subprogram replaces only that frame: when the target
+//    exits, its r0 returns to the subprogram's caller (r6-r9 of the caller restored as for a normal return).
+//  * Prog-array updates from another thread: ProgArray::set() is an atomic release store; engines load the
+//    slot with acquire, so a running chain sees the old or the new program, never a torn one.
+//  * Per run: ExecEnv (below). Initial registers: r1..r5 = env.args[0..4] (args[0] is the ctx pointer; the
+//    others are 0 except for the conformance plugin, which passes the memory length in r2), r10 = top of
+//    a fresh 512-byte stack frame. A helper can end the program at once by setting env->stop (r0 =
+//    env->stop_value): engines test it after every helper call (used for "unwind" and for aborts).
+//  * LD_ABS/LD_IND read env.packet[0, packet_len) in network byte order; out of bounds ends the program with
+//    r0 = 0 (kernel: bpf_skb_load_helper_*; the interpreter's and JIT's "return 0" path).
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "verifier/isa.hpp"
+#include "verifier/object.hpp"
+#include "verifier/prog_type.hpp"
+
+namespace tailgate::rt {
+
+struct ExecEnv;
+struct LoadedProgram;
+
+// A helper: r0 = fn(r1, r2, r3, r4, r5, env).
+using HelperFn = uint64_t (*)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, ExecEnv*);
+
+// id -> helper. Ids are the kernel's (enum bpf_func_id) for kernel helpers; a host registers its own with
+// any id below kMaxHelperId that the verifier's prototype table also knows.
+class HelperTable {
+  public:
+    static constexpr int32_t kMaxHelperId = 1 << 16;
+    // Fails (returns false) for an id outside [0, kMaxHelperId) or a null fn.
+    bool set(int32_t id, HelperFn fn) {
+        if (id < 0 || id >= kMaxHelperId || fn == nullptr) return false;
+        if (static_cast<size_t>(id) >= fns_.size()) fns_.resize(static_cast<size_t>(id) + 1, nullptr);
+        fns_[static_cast<size_t>(id)] = fn;
+        return true;
+    }
+    // nullptr when no helper has this id.
+    HelperFn get(int32_t id) const {
+        return id >= 0 && static_cast<size_t>(id) < fns_.size() ? fns_[static_cast<size_t>(id)] : nullptr;
+    }
+
+  private:
+    std::vector<HelperFn> fns_;
+};
+
+// A map as the helpers see it: the rtenv engineer's concrete class (runtime/maps.hpp). Engines never call it;
+// only helpers do, so vm.hpp needs just the name.
+class Map;
+
+// A BPF_MAP_TYPE_PROG_ARRAY at run time. Slots hold LoadedProgram pointers, updated atomically.
+struct ProgArray {
+    uint32_t max_entries = 0;
+    std::unique_ptr<std::atomic<const LoadedProgram*>[]> slots;
+
+    explicit ProgArray(uint32_t n) : max_entries(n), slots(new std::atomic<const LoadedProgram*>[n]) {
+        for (uint32_t i = 0; i < n; ++i) slots[i].store(nullptr, std::memory_order_relaxed);
+    }
+    // nullptr when out of range or empty.
+    const LoadedProgram* get(uint32_t index) const {
+        return index < max_entries ? slots[index].load(std::memory_order_acquire) : nullptr;
+    }
+    // false when index >= max_entries (kernel: -E2BIG). prog may be nullptr (delete).
+    bool set(uint32_t index, const LoadedProgram* prog) {
+        if (index >= max_entries) return false;
+        slots[index].store(prog, std::memory_order_release);
+        return true;
+    }
+};
+static_assert(sizeof(std::unique_ptr<std::atomic<const LoadedProgram*>[]>) == sizeof(void*));
+
+// One entry per Object::maps index. Exactly one of map / progs is set for a real map.
+struct MapEntry {
+    Map* map = nullptr;            // ordinary maps (what helpers operate on)
+    ProgArray* progs = nullptr;    // prog arrays (what bpf_tail_call reads)
+    uint8_t* value_base = nullptr; // array/global data: address of the value of key 0 (lddw pseudo 2 base)
+};
+static_assert(std::is_standard_layout_v<MapEntry>);
+using MapTable = std::vector<MapEntry>;
+
+// The MapEntry an lddw pseudo 1 produced (helpers get it in a register).
+inline MapEntry* map_entry_of(uint64_t reg) { return reinterpret_cast<MapEntry*>(reg); }
+inline Map* map_of(uint64_t reg) { return reg ? map_entry_of(reg)->map : nullptr; }
+
+// A memory region the checked mode lets a program touch (besides its own stack).
+struct MemRegion {
+    uint8_t* base = nullptr;
+    uint64_t size = 0;
+    bool writable = true;
+};
+
+// Native code of a JITed program. `entry` is called as uint64_t(*)(ExecEnv*) (the JIT engineer documents
+// the exact ABI in runtime/jit.hpp); `tail_entry` is where a tail call into this program jumps (past the
+// part of the prologue that sets up the counter/frame). Both null when not JITed.
+struct JitCode {
+    const void* entry = nullptr;
+    const void* tail_entry = nullptr;
+    std::shared_ptr<const void> owner; // keeps the executable mapping alive
+};
+
+struct LoadedProgram {
+    JitCode jit;               // first member: the JIT reads jit.tail_entry at a fixed offset
+    std::string name;
+    ProgType type = ProgType::Unspec;
+    std::vector<Insn> insns;   // one per slot, ctx accesses already rewritten for the runtime's ctx
+    std::vector<uint32_t> function_starts = {0}; // slot index of each function; [0] == 0
+    uint32_t stack_size = kMaxBpfStack;          // bytes used by the deepest frame (<= 512)
+    const MapTable* maps = nullptr;              // lddw pseudo 1/2 resolution; outlives the program
+};
+
+// Everything one run needs. Standard layout so the JIT can address fields at fixed offsets.
+struct ExecEnv {
+    uint64_t args[5] = {0, 0, 0, 0, 0};   // initial r1..r5; args[0] = ctx pointer
+    const HelperTable* helpers = nullptr;
+    void* host = nullptr;                 // the rtenv's per-run state (packet, redirect record, output)
+    const uint8_t* packet = nullptr;      // LD_ABS / LD_IND source
+    uint64_t packet_len = 0;
+    uint32_t tail_call_cnt = 0;           // tail calls taken so far in this chain
+    uint32_t stop = 0;                    // nonzero: end the program now with r0 = stop_value
+    uint64_t stop_value = 0;
+    // Checked mode (conformance plugin, tests, --no-verify): only these regions and the stack may be
+    // accessed; a violation ends the run with an error instead of touching memory. Ignored by unchecked runs.
+    const MemRegion* regions = nullptr;
+    uint32_t num_regions = 0;
+};
+static_assert(std::is_standard_layout_v<ExecEnv>);
+
+} // namespace tailgate::rt

@@ -1,0 +1,361 @@
+// The ctx tables. Each table cites the kernel function it transcribes (Linux 6.12).
+#include "verifier/ctx_layout.hpp"
+
+#include <algorithm>
+#include <array>
+#include <vector>
+
+namespace tailgate {
+
+const char* ctx_value_name(CtxValue v) {
+    switch (v) {
+    case CtxValue::Scalar: return "scalar";
+    case CtxValue::PacketStart: return "packet";
+    case CtxValue::PacketEnd: return "packet_end";
+    case CtxValue::PacketMeta: return "packet_meta";
+    case CtxValue::SockCommonOrNull: return "sock_common_or_null";
+    }
+    return "unknown";
+}
+
+std::string SizeSet::to_string() const {
+    std::string s = "{";
+    for (int size : {1, 2, 4, 8}) {
+        if (!has(size)) continue;
+        if (s.size() > 1) s += ",";
+        s += std::to_string(size);
+    }
+    return s + "}";
+}
+
+namespace {
+
+constexpr CtxField ro(std::string_view name, uint32_t off, uint32_t size, SizeSet reads,
+                      CtxValue yields = CtxValue::Scalar) {
+    return CtxField{name, off, size, reads, kNoAccess, yields, kAttachAny};
+}
+
+// ---------------------------------------------------------------------------------------------------
+// xdp_md. kernel: net/core/filter.c xdp_is_valid_access() + __is_valid_xdp_access(): every field is a
+// u32 read at exactly 4 bytes; no writes (rx_queue_index only for offloaded programs, not modelled);
+// egress_ifindex only with expected_attach_type BPF_XDP_DEVMAP; data/data_meta/data_end yield packet
+// pointers.
+constexpr std::array kXdpFields = {
+    ro("data", 0, 4, kSize4, CtxValue::PacketStart),
+    ro("data_end", 4, 4, kSize4, CtxValue::PacketEnd),
+    ro("data_meta", 8, 4, kSize4, CtxValue::PacketMeta),
+    ro("ingress_ifindex", 12, 4, kSize4),
+    ro("rx_queue_index", 16, 4, kSize4),
+    CtxField{"egress_ifindex", 20, 4, kSize4, kNoAccess, CtxValue::Scalar, kAttachXdpDevmap},
+};
+
+// ---------------------------------------------------------------------------------------------------
+// __sk_buff. The base rules are net/core/filter.c bpf_skb_is_valid_access():
+//   - cb[0..4]: any size, off + size within cb (reads and writes);
+//   - remote/local_ip4, remote/local_ip6[], data, data_meta, data_end: exactly 4 bytes;
+//   - flow_keys: never; tstamp: 8 bytes; hwtstamp, sk: 8-byte reads only (sk yields
+//     PTR_TO_SOCK_COMMON_OR_NULL); tstamp_type and the padding after it: never;
+//   - every other u32: reads narrowed to 1/2/4 (bpf_ctx_narrow_access_ok), writes 4 bytes.
+// Writability and the fields a type may not see are decided by the per-type functions below, applied
+// to this base.
+enum SkbField : uint8_t {
+    Len, PktType, Mark, QueueMapping, Protocol, VlanPresent, VlanTci, VlanProto, Priority, IngressIfindex,
+    Ifindex, TcIndex, Cb, Hash, TcClassid, Data, DataEnd, NapiId, Family, RemoteIp4, LocalIp4, RemoteIp6,
+    LocalIp6, RemotePort, LocalPort, DataMeta, FlowKeys, Tstamp, WireLen, GsoSegs, Sk, GsoSize, TstampType,
+    Hwtstamp, kSkbFieldCount
+};
+
+constexpr std::array<CtxField, kSkbFieldCount> kSkbBase = {
+    ro("len", 0, 4, kNarrow4),
+    ro("pkt_type", 4, 4, kNarrow4),
+    ro("mark", 8, 4, kNarrow4),
+    ro("queue_mapping", 12, 4, kNarrow4),
+    ro("protocol", 16, 4, kNarrow4),
+    ro("vlan_present", 20, 4, kNarrow4),
+    ro("vlan_tci", 24, 4, kNarrow4),
+    ro("vlan_proto", 28, 4, kNarrow4),
+    ro("priority", 32, 4, kNarrow4),
+    ro("ingress_ifindex", 36, 4, kNarrow4),
+    ro("ifindex", 40, 4, kNarrow4),
+    ro("tc_index", 44, 4, kNarrow4),
+    ro("cb", 48, 20, kNarrow8),
+    ro("hash", 68, 4, kNarrow4),
+    ro("tc_classid", 72, 4, kNarrow4),
+    ro("data", 76, 4, kSize4),
+    ro("data_end", 80, 4, kSize4),
+    ro("napi_id", 84, 4, kNarrow4),
+    ro("family", 88, 4, kNarrow4),
+    ro("remote_ip4", 92, 4, kSize4),
+    ro("local_ip4", 96, 4, kSize4),
+    ro("remote_ip6", 100, 16, kSize4),
+    ro("local_ip6", 116, 16, kSize4),
+    ro("remote_port", 132, 4, kNarrow4),
+    ro("local_port", 136, 4, kNarrow4),
+    ro("data_meta", 140, 4, kSize4),
+    ro("flow_keys", 144, 8, kNoAccess),
+    ro("tstamp", 152, 8, kSize8),
+    ro("wire_len", 160, 4, kNarrow4),
+    ro("gso_segs", 164, 4, kNarrow4),
+    ro("sk", 168, 8, kSize8, CtxValue::SockCommonOrNull),
+    ro("gso_size", 176, 4, kNarrow4),
+    ro("tstamp_type", 180, 1, kNoAccess),
+    // 181..183: padding, never accessible (bpf_skb_is_valid_access "prohibit access to padding").
+    ro("hwtstamp", 184, 8, kSize8),
+};
+constexpr uint32_t kSkBuffSize = 192;
+
+// Write size of a writable field in bpf_skb_is_valid_access(): cb any size, tstamp 8, others 4.
+SizeSet skb_write_sizes(SkbField f) {
+    if (f == Cb) return kNarrow8;
+    if (f == Tstamp) return kSize8;
+    return kSize4;
+}
+
+struct SkbRules {
+    std::vector<SkbField> hidden;   // not accessible at all
+    std::vector<SkbField> writable; // writes allowed (at bpf_skb_is_valid_access's sizes)
+    std::vector<std::pair<SkbField, CtxValue>> pointers;
+    std::vector<std::pair<SkbField, SizeSet>> extra_reads; // fields the type may read beyond the base
+};
+
+std::vector<CtxField> make_skb(const SkbRules& rules) {
+    std::vector<CtxField> out(kSkbBase.begin(), kSkbBase.end());
+    for (auto& f : out) f.yields = f.yields == CtxValue::SockCommonOrNull ? f.yields : CtxValue::Scalar;
+    for (SkbField f : rules.hidden) out[f].read_sizes = kNoAccess;
+    for (SkbField f : rules.writable) out[f].write_sizes = skb_write_sizes(f);
+    for (auto [f, v] : rules.pointers) out[f].yields = v;
+    for (auto [f, s] : rules.extra_reads) out[f].read_sizes = s;
+    return out;
+}
+
+// kernel: net/core/filter.c sk_filter_is_valid_access(): no tc_classid, data, data_meta, data_end,
+// family..local_port, tstamp, wire_len, hwtstamp; only cb[] is writable; no packet pointers.
+const std::vector<CtxField>& socket_filter_fields() {
+    static const std::vector<CtxField> fields = make_skb(SkbRules{
+        .hidden = {TcClassid, Data, DataMeta, DataEnd, Family, RemoteIp4, LocalIp4, RemoteIp6, LocalIp6,
+                   RemotePort, LocalPort, Tstamp, WireLen, Hwtstamp},
+        .writable = {Cb},
+        .pointers = {},
+        .extra_reads = {},
+    });
+    return fields;
+}
+
+// kernel: net/core/filter.c tc_cls_act_is_valid_access() (sched_cls and sched_act): writes to mark,
+// tc_index, priority, tc_classid, cb[], tstamp, queue_mapping; data/data_meta/data_end are packet
+// pointers; family..local_port hidden; tstamp_type readable as one byte.
+const std::vector<CtxField>& tc_fields() {
+    static const std::vector<CtxField> fields = make_skb(SkbRules{
+        .hidden = {Family, RemoteIp4, LocalIp4, RemoteIp6, LocalIp6, RemotePort, LocalPort},
+        .writable = {Mark, TcIndex, Priority, TcClassid, Cb, Tstamp, QueueMapping},
+        .pointers = {{Data, CtxValue::PacketStart},
+                     {DataMeta, CtxValue::PacketMeta},
+                     {DataEnd, CtxValue::PacketEnd}},
+        .extra_reads = {{TstampType, kSize1}},
+    });
+    return fields;
+}
+
+// kernel: net/core/filter.c cg_skb_is_valid_access(): no tc_classid, data_meta, wire_len; data and
+// data_end (privileged loads, CAP_BPF) are packet pointers; writes to mark, priority, cb[] and tstamp
+// (CAP_BPF). tailgate models a privileged loader.
+const std::vector<CtxField>& cgroup_skb_fields() {
+    static const std::vector<CtxField> fields = make_skb(SkbRules{
+        .hidden = {TcClassid, DataMeta, WireLen},
+        .writable = {Mark, Priority, Cb, Tstamp},
+        .pointers = {{Data, CtxValue::PacketStart}, {DataEnd, CtxValue::PacketEnd}},
+        .extra_reads = {},
+    });
+    return fields;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// struct pt_regs, x86-64 (arch/x86/include/asm/ptrace.h). kernel: kernel/trace/bpf_trace.c
+// kprobe_prog_is_valid_access(): read-only, off % size == 0, within sizeof(struct pt_regs); no narrow
+// restriction (any aligned 1/2/4/8-byte read).
+constexpr std::array kPtRegsFields = {
+    ro("r15", 0, 8, kNarrow8),     ro("r14", 8, 8, kNarrow8),    ro("r13", 16, 8, kNarrow8),
+    ro("r12", 24, 8, kNarrow8),    ro("bp", 32, 8, kNarrow8),    ro("bx", 40, 8, kNarrow8),
+    ro("r11", 48, 8, kNarrow8),    ro("r10", 56, 8, kNarrow8),   ro("r9", 64, 8, kNarrow8),
+    ro("r8", 72, 8, kNarrow8),     ro("ax", 80, 8, kNarrow8),    ro("cx", 88, 8, kNarrow8),
+    ro("dx", 96, 8, kNarrow8),     ro("si", 104, 8, kNarrow8),   ro("di", 112, 8, kNarrow8),
+    ro("orig_ax", 120, 8, kNarrow8), ro("ip", 128, 8, kNarrow8), ro("cs", 136, 8, kNarrow8),
+    ro("flags", 144, 8, kNarrow8), ro("sp", 152, 8, kNarrow8),   ro("ss", 160, 8, kNarrow8),
+};
+
+// struct bpf_perf_event_data { bpf_user_pt_regs_t regs; __u64 sample_period; __u64 addr; }.
+// kernel: kernel/trace/bpf_trace.c pe_prog_is_valid_access(): read-only; regs only as whole 8-byte
+// words (size == sizeof(long)); sample_period and addr narrowed to 1/2/4/8.
+std::vector<CtxField> make_perf_event_fields() {
+    std::vector<CtxField> out;
+    for (const auto& f : kPtRegsFields) out.push_back(ro(f.name, f.offset, 8, kSize8));
+    out.push_back(ro("sample_period", kPtRegsSize, 8, kNarrow8));
+    out.push_back(ro("addr", kPtRegsSize + 8, 8, kNarrow8));
+    return out;
+}
+const std::vector<CtxField>& perf_event_fields() {
+    static const std::vector<CtxField> fields = make_perf_event_fields();
+    return fields;
+}
+
+// struct bpf_raw_tracepoint_args { __u64 args[]; }. kernel: kernel/trace/bpf_trace.c
+// raw_tp_prog_is_valid_access() -> include/linux/bpf.h bpf_tracing_ctx_access(): read-only,
+// off < 8 * MAX_BPF_FUNC_ARGS (12), off % size == 0.
+constexpr std::array kRawTpFields = {ro("args", 0, 8 * 12, kNarrow8)};
+
+// Tracepoint record: struct trace_entry (common_type, common_flags, common_preempt_count, common_pid;
+// 8 bytes) then the tracepoint's fields. kernel: kernel/trace/bpf_trace.c tp_prog_is_valid_access():
+// off >= sizeof(void *) (the common header is not readable), off < PERF_MAX_TRACE_SIZE (2048),
+// read-only, off % size == 0. The field layout depends on the tracepoint, so it is one scalar area.
+constexpr uint32_t kPerfMaxTraceSize = 2048;
+constexpr std::array kTracepointFields = {
+    ro("common", 0, 8, kNoAccess),
+    ro("args", 8, kPerfMaxTraceSize - 8, kNarrow8),
+};
+
+// tailgate's GenericProbe ctx (see ctx_layout.hpp): read-only u64 words, any aligned size.
+constexpr std::array kGenericProbeFields = {
+    ro("args", 0, 8 * kGenericProbeArgs, kNarrow8),
+    ro("probe_id", kGenericProbeIdOffset, 8, kNarrow8),
+};
+
+static_assert(kPtRegsFields.size() * 8 == kPtRegsSize);
+
+} // namespace
+
+const CtxLayout* ctx_layout(ProgType type) {
+    // Direct packet access: verifier.c may_access_direct_pkt_data(): read+write for sched_cls,
+    // sched_act, xdp; read-only for cgroup_skb; none for socket filters and tracing types.
+    // LD_ABS/LD_IND: verifier.c may_access_skb(): socket_filter, sched_cls, sched_act.
+    static const CtxLayout xdp{ProgType::Xdp,       "xdp_md", 24, kXdpFields, PacketAccess::ReadWrite,
+                               false,               false,    "net/core/filter.c xdp_is_valid_access()"};
+    static const CtxLayout socket{ProgType::SocketFilter,
+                                  "__sk_buff",
+                                  kSkBuffSize,
+                                  socket_filter_fields(),
+                                  PacketAccess::None,
+                                  true,
+                                  false,
+                                  "net/core/filter.c sk_filter_is_valid_access()"};
+    static const CtxLayout cls{ProgType::SchedCls, "__sk_buff",
+                               kSkBuffSize,        tc_fields(),
+                               PacketAccess::ReadWrite, true,
+                               false,              "net/core/filter.c tc_cls_act_is_valid_access()"};
+    static const CtxLayout act{ProgType::SchedAct, "__sk_buff",
+                               kSkBuffSize,        tc_fields(),
+                               PacketAccess::ReadWrite, true,
+                               false,              "net/core/filter.c tc_cls_act_is_valid_access()"};
+    static const CtxLayout cgskb{ProgType::CgroupSkb, "__sk_buff",
+                                 kSkBuffSize,         cgroup_skb_fields(),
+                                 PacketAccess::Read,  false,
+                                 false,               "net/core/filter.c cg_skb_is_valid_access()"};
+    static const CtxLayout kprobe{ProgType::Kprobe, "pt_regs", kPtRegsSize, kPtRegsFields, PacketAccess::None,
+                                  false,            false,     "kernel/trace/bpf_trace.c kprobe_prog_is_valid_access()"};
+    static const CtxLayout perf{ProgType::PerfEvent,
+                                "bpf_perf_event_data",
+                                kPtRegsSize + 16,
+                                perf_event_fields(),
+                                PacketAccess::None,
+                                false,
+                                false,
+                                "kernel/trace/bpf_trace.c pe_prog_is_valid_access()"};
+    static const CtxLayout rawtp{ProgType::RawTracepoint,
+                                 "bpf_raw_tracepoint_args",
+                                 8 * 12,
+                                 kRawTpFields,
+                                 PacketAccess::None,
+                                 false,
+                                 false,
+                                 "kernel/trace/bpf_trace.c raw_tp_prog_is_valid_access()"};
+    static const CtxLayout tp{ProgType::Tracepoint, "trace_event_raw (tracepoint record)",
+                              kPerfMaxTraceSize,    kTracepointFields,
+                              PacketAccess::None,   false,
+                              true,                 "kernel/trace/bpf_trace.c tp_prog_is_valid_access()"};
+    static const CtxLayout generic{ProgType::GenericProbe,
+                                   "tg_generic_probe_ctx",
+                                   kGenericProbeCtxSize,
+                                   kGenericProbeFields,
+                                   PacketAccess::None,
+                                   false,
+                                   false,
+                                   "tailgate GenericProbe (not a kernel type)"};
+    switch (type) {
+    case ProgType::Xdp: return &xdp;
+    case ProgType::SocketFilter: return &socket;
+    case ProgType::SchedCls: return &cls;
+    case ProgType::SchedAct: return &act;
+    case ProgType::CgroupSkb: return &cgskb;
+    case ProgType::Kprobe: return &kprobe;
+    case ProgType::PerfEvent: return &perf;
+    case ProgType::RawTracepoint: return &rawtp;
+    case ProgType::Tracepoint: return &tp;
+    case ProgType::GenericProbe: return &generic;
+    default: return nullptr;
+    }
+}
+
+const CtxField* find_ctx_field(const CtxLayout& layout, int64_t off) {
+    if (off < 0) return nullptr;
+    for (const auto& f : layout.fields)
+        if (off >= f.offset && off < int64_t(f.offset) + f.size) return &f;
+    return nullptr;
+}
+
+Result<CtxAccess> check_ctx_access(const CtxLayout& layout, int64_t off, int size, bool is_write,
+                                   const CtxOptions& opts) {
+    auto fail = [&](const std::string& why) -> Result<CtxAccess> {
+        return make_error("ctx-access", "invalid bpf_context access off=" + std::to_string(off) +
+                                            " size=" + std::to_string(size) + " (" +
+                                            std::string(layout.struct_name) + ": " + why + ")");
+    };
+    int64_t limit = layout.size;
+    if (layout.per_program_size && opts.tracepoint_size != 0)
+        limit = std::min<int64_t>(limit, opts.tracepoint_size);
+    if (size != 1 && size != 2 && size != 4 && size != 8) return fail("bad access size");
+    if (off < 0 || off + size > limit)
+        return fail("outside the " + std::to_string(limit) + "-byte context");
+    if (off % size != 0) return fail("misaligned access"); // every *_is_valid_access(): off % size
+    const CtxField* f = find_ctx_field(layout, off);
+    if (!f) return fail("offset is not inside any field");
+    std::string name(f->name);
+    if (off + size > int64_t(f->offset) + f->size)
+        return fail("access crosses the end of field '" + name + "'");
+    if (f->only_attach != kAttachAny && f->only_attach != opts.attach)
+        return fail("field '" + name + "' needs expected attach type " + std::to_string(f->only_attach));
+    const SizeSet& allowed = is_write ? f->write_sizes : f->read_sizes;
+    if (allowed.empty())
+        return fail("field '" + name + "' is not " + (is_write ? "writable" : "readable") + " for " +
+                    prog_type_name(layout.type));
+    if (!allowed.has(size))
+        return fail(std::string(is_write ? "store" : "load") + " of field '" + name + "' must use size " +
+                    allowed.to_string());
+    return CtxAccess{f, is_write ? CtxValue::Scalar : f->yields, uint32_t(off - f->offset)};
+}
+
+ReturnRule return_rule(ProgType type, int32_t attach) {
+    auto range = [](int64_t lo, int64_t hi, std::string_view why) { return ReturnRule{true, lo, hi, true, why}; };
+    switch (type) {
+    case ProgType::CgroupSkb:
+        // check_return_code(): [0, 1], or [0, 3] for BPF_CGROUP_INET_EGRESS (bit 1: congestion notify).
+        if (attach == kAttachCgroupInetEgress)
+            return range(0, 3, "verifier.c check_return_code(): cgroup_skb egress");
+        return range(0, 1, "verifier.c check_return_code(): cgroup_skb");
+    case ProgType::CgroupSockAddr:
+        // check_return_code(): BPF_CGROUP_UDP4/6_RECVMSG (19, 20) and INET4/6_GETPEERNAME/GETSOCKNAME
+        // (29..32) must return 1. (The later AF_UNIX attach types are not modelled.)
+        if (attach == 19 || attach == 20 || (attach >= 29 && attach <= 32))
+            return range(1, 1, "verifier.c check_return_code(): cgroup_sock_addr recvmsg/get*name");
+        return range(0, 1, "verifier.c check_return_code(): cgroup_sock_addr");
+    case ProgType::CgroupSock:
+    case ProgType::SockOps:
+    case ProgType::CgroupDevice:
+    case ProgType::CgroupSysctl:
+    case ProgType::CgroupSockopt: return range(0, 1, "verifier.c check_return_code(): cgroup/sock_ops");
+    case ProgType::SkLookup: return range(0, 1, "verifier.c check_return_code(): SK_DROP..SK_PASS");
+    case ProgType::Netfilter: return range(0, 1, "verifier.c check_return_code(): NF_DROP..NF_ACCEPT");
+    default:
+        return ReturnRule{false, 0, 0, true, "verifier.c check_return_code(): unconstrained for this type"};
+    }
+}
+
+} // namespace tailgate

@@ -1,0 +1,93 @@
+// The loaded object: what libbpf would see after opening and relocating a clang-built eBPF ELF file.
+// Produced by load_object() (verifier/elf_loader.hpp); read by every later step.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "verifier/isa.hpp"
+#include "verifier/prog_type.hpp"
+
+namespace tailgate {
+
+// Map types, numbered as enum bpf_map_type in include/uapi/linux/bpf.h.
+enum class MapType : uint32_t {
+    Unspec = 0, Hash = 1, Array = 2, ProgArray = 3, PerfEventArray = 4, PercpuHash = 5, PercpuArray = 6,
+    StackTrace = 7, CgroupArray = 8, LruHash = 9, LruPercpuHash = 10, LpmTrie = 11, ArrayOfMaps = 12,
+    HashOfMaps = 13, Devmap = 14, Sockmap = 15, Cpumap = 16, Xskmap = 17, Sockhash = 18,
+    CgroupStorage = 19, ReuseportSockarray = 20, PercpuCgroupStorage = 21, Queue = 22, Stack = 23,
+    SkStorage = 24, DevmapHash = 25, StructOps = 26, Ringbuf = 27, InodeStorage = 28, TaskStorage = 29,
+    BloomFilter = 30, UserRingbuf = 31, CgrpStorage = 32, Arena = 33,
+};
+inline constexpr uint32_t kMaxKnownMapType = 33;
+const char* map_type_name(MapType t); // "prog_array", "hash", ...; "unknown" past the table
+
+enum class MapOrigin : uint8_t {
+    Btf,        // SEC(".maps") with BTF-defined layout
+    Legacy,     // SEC("maps") struct bpf_map_def / bpf_elf_map records
+    GlobalData, // .data / .rodata / .bss (and .data.* / .rodata.*): single-entry array maps
+};
+
+struct MapDef {
+    std::string name; // symbol name; for global data the section name (".bss", ".rodata.str1.1", ...)
+    MapType type = MapType::Unspec;
+    uint32_t key_size = 0;
+    uint32_t value_size = 0;
+    uint32_t max_entries = 0;
+    uint32_t flags = 0;
+    MapOrigin origin = MapOrigin::Btf;
+    bool readonly = false;              // .rodata: the program may not write it
+    std::vector<uint8_t> initial_value; // global data: the section's bytes (zeros for .bss)
+    // Static prog-array initialisation (`.values = { [i] = &prog }`): slot -> program name.
+    std::map<uint32_t, std::string> prog_slots;
+};
+
+struct SourceLoc {
+    std::string file; // as recorded in DWARF (may be relative to comp_dir)
+    uint32_t line = 0;
+    uint32_t column = 0;
+};
+
+// A function inside a Program's instruction array: the main function at 0, then each appended .text
+// subprogram at its start slot.
+struct Subprogram {
+    std::string name;
+    uint32_t start = 0;
+    uint32_t end = 0; // one past the last slot
+};
+
+// What a relocation said about one instruction, for display ("jmp_table", "parse_tcp").
+struct RelocNote {
+    uint32_t insn = 0;
+    std::string symbol;
+    std::string kind; // "R_BPF_64_64", "R_BPF_64_32"
+};
+
+struct Program {
+    std::string name;    // the FUNC symbol
+    std::string section; // ELF section name as written ("xdp", "tc", "kprobe/sys_open", "?xdp/foo"...)
+    ProgType type = ProgType::Unspec;
+    AttachType expected_attach = AttachType::None;
+    bool autoload = true; // false for "?"-prefixed sections
+    bool xdp_frags = false; // SEC("xdp.frags")
+    std::vector<RawInsn> raw;  // relocated: map refs carry map indexes, local calls point at appended code
+    std::vector<Insn> insns;   // decode(raw)
+    std::vector<Subprogram> functions; // [0] is the program itself
+    std::vector<std::optional<SourceLoc>> lines; // per slot; empty optional where no line info
+    std::vector<RelocNote> relocs;
+};
+
+struct Object {
+    std::string path;
+    std::string license;
+    std::vector<MapDef> maps;
+    std::vector<Program> programs;
+
+    const MapDef* find_map(const std::string& name) const;
+    const Program* find_program(const std::string& name) const;
+};
+
+} // namespace tailgate
