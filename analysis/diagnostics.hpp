@@ -44,7 +44,7 @@ struct DiagnosticCode {
 // invalid-instruction, uninitialized-register, ctx-access, memory-bounds, null-dereference,
 // pointer-arithmetic, pointer-leak, helper-argument, unknown-helper, invalid-return, stack-limit,
 // call-depth, unbounded-loop, tail-call-ctx, tail-call-map, tail-call-index, tail-call-stack,
-// tail-call-target-type.
+// tail-call-target-type; then codes of later issues (whole-object tail-call analysis).
 std::span<const DiagnosticCode> diagnostic_codes();
 // nullptr for a code not in the table.
 const DiagnosticCode* find_diagnostic_code(std::string_view code);

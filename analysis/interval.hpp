@@ -79,7 +79,8 @@ struct WidenThresholds {
     std::span<const uint64_t> unsigned_values; // used for umin/umax and u32 bounds
 };
 // Widening old ∇ next: each bound of `next` that is outside `old`'s jumps to a threshold or the
-// extreme; tnum is joined (finite height). The result is NOT reduced (reducing after widening can
+// extreme; known bits are joined, and once a known bit turns unknown every higher bit is made unknown
+// too (low-bit alignment survives, convergence is immediate). The result is NOT reduced (reducing after widening can
 // break termination); it contains old ⊔ next.
 ScalarValue widen(const ScalarValue& old, const ScalarValue& next, const WidenThresholds& th = {});
 // Narrowing a ∆ b (b ⊑ a expected): bounds of a that sit at the type's extreme take b's value;

@@ -29,7 +29,7 @@ struct {
         asm volatile("" : : "r"(buf) : "memory");                                                         \
     } while (0)
 
-// 64-byte frame; tail-calls slot `slot` of sub_table; returns 7 when the slot is empty.
+// 64-byte frame; tail-calls slot `slot` of sub_table; when the slot is empty it returns 7 + buf[63] = 8.
 static __noinline int subprog_tail(struct __sk_buff *skb, __u32 slot)
 {
     char buf[64];
@@ -62,10 +62,10 @@ int sub_ok(struct __sk_buff *skb)
     return subprog_tail(skb, 0) + 1;
 }
 
-// Slot 1 is empty: the tail call falls through, subprog_tail returns 7 + 2 = 9, sub_empty returns 10.
+// Slot 1 is empty: the tail call falls through, subprog_tail returns 8, sub_empty returns 9.
 // tailgate: program name=sub_empty verdict=accepted
 // tailgate: graph program=sub_empty targets= max_chain_length=0
-// tailgate: run program=sub_empty packet=tcp4 engine=both return=10
+// tailgate: run program=sub_empty packet=tcp4 engine=both return=9
 SEC("tc")
 int sub_empty(struct __sk_buff *skb)
 {
@@ -76,7 +76,9 @@ int sub_empty(struct __sk_buff *skb)
 }
 
 // Caller frame 240 bytes: the largest frame (rounded to 16) below the 256-byte cap. Accepted.
+// chain_stack_bytes = max(240 + 64, 240 + 0) = 304.
 // tailgate: program name=sub_240 verdict=accepted
+// tailgate: graph program=sub_240 targets=tail_target max_chain_length=1 chain_stack_bytes=304
 // tailgate: run program=sub_240 packet=tcp4 engine=both return=43
 SEC("tc")
 int sub_240(struct __sk_buff *skb)

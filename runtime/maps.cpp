@@ -74,7 +74,8 @@ bool is_hash_like(MapType t) {
     case MapType::LruPercpuHash:
     case MapType::DevmapHash:
     case MapType::Sockhash:
-    case MapType::HashOfMaps: return true;
+    case MapType::HashOfMaps:
+    case MapType::StackTrace: return true;
     default: return false;
     }
 }
@@ -165,6 +166,30 @@ struct MapFactory {
         return m;
     }
 
+    // kernel: bloom_filter.c bloom_map_alloc(): key_size 0, value_size > 0, max_entries > 0.
+    static Result<std::unique_ptr<Map>> bloom(const MapDef& d) {
+        if (d.key_size != 0 || d.value_size == 0 || d.max_entries == 0)
+            return bad_def(d, "key_size must be 0, value_size and max_entries non-zero");
+        std::unique_ptr<Map> m(new Map(d));
+        m->store_ = BloomStore{};
+        return m;
+    }
+
+    // kernel: local_storage.c cgroup_storage_map_alloc(): key is struct bpf_cgroup_storage_key (12 bytes
+    // padded: 16) or a u64 cgroup inode id; max_entries must be 0. One storage: the attached cgroup's.
+    static Result<std::unique_ptr<Map>> cgroup_storage(const MapDef& d) {
+        if (d.key_size != 16 && d.key_size != 12 && d.key_size != 8) return bad_def(d, "bad key_size");
+        if (d.value_size == 0 || d.value_size > kMaxValueSize) return bad_def(d, "bad value_size");
+        if (d.max_entries != 0) return bad_def(d, "max_entries must be 0");
+        std::unique_ptr<Map> m(new Map(d));
+        ArrayStore s;
+        s.stride = round8(d.value_size);
+        s.mem = Region(s.stride);
+        if (!s.mem.ok()) return make_error("map-alloc-failed", "cannot allocate map '" + d.name + "'");
+        m->store_ = std::move(s);
+        return m;
+    }
+
     // kernel: ringbuf.c ringbuf_map_alloc(): key/value 0, max_entries a power of two multiple of a page.
     static Result<std::unique_ptr<Map>> ringbuf(const MapDef& d) {
         if (d.key_size != 0 || d.value_size != 0) return bad_def(d, "key_size and value_size must be 0");
@@ -200,6 +225,9 @@ Result<std::unique_ptr<Map>> Map::create(const MapDef& def) {
     case MapType::Queue:
     case MapType::Stack: return MapFactory::queue(def);
     case MapType::Ringbuf: return MapFactory::ringbuf(def);
+    case MapType::BloomFilter: return MapFactory::bloom(def);
+    case MapType::CgroupStorage:
+    case MapType::PercpuCgroupStorage: return MapFactory::cgroup_storage(def);
     case MapType::Sockmap:
     case MapType::ArrayOfMaps:
     case MapType::Sockhash:
@@ -225,6 +253,7 @@ void lru_touch(HashStore& h, uint32_t slot) {
 } // namespace
 
 void* Map::lookup(const void* key) {
+    if (def_.type == MapType::CgroupStorage || def_.type == MapType::PercpuCgroupStorage) return local_storage();
     if (auto* a = std::get_if<ArrayStore>(&store_)) {
         // kernel: arraymap.c array_map_lookup_elem(): index >= max_entries -> NULL.
         uint32_t index;
@@ -300,7 +329,8 @@ int Map::update(const void* key, const void* value, uint64_t flags) {
         std::memcpy(h->mem.data() + size_t(slot) * h->stride, value, def_.value_size);
         return 0;
     }
-    if (std::holds_alternative<QueueStore>(store_)) return push(value, flags);
+    if (std::holds_alternative<QueueStore>(store_) || std::holds_alternative<BloomStore>(store_))
+        return push(value, flags);
     if (std::holds_alternative<ProgSlotsStore>(store_)) return -kEINVAL; // use set_prog_slot()
     return -kEINVAL;
 }
@@ -367,7 +397,19 @@ int Map::get_next_key(const void* key, void* next_key) {
 
 // ---- queue / stack -----------------------------------------------------------------------------------------
 
+void* Map::local_storage() {
+    if (def_.type != MapType::CgroupStorage && def_.type != MapType::PercpuCgroupStorage) return nullptr;
+    return std::get<ArrayStore>(store_).mem.data();
+}
+
 int Map::push(const void* value, uint64_t flags) {
+    if (auto* b = std::get_if<BloomStore>(&store_)) {
+        // kernel: bloom_filter.c bloom_map_push_elem(): flags must be BPF_ANY.
+        if (flags != kBpfAny) return -kEINVAL;
+        std::lock_guard<std::mutex> g(*b->mu);
+        b->values[key_string(value, def_.value_size)] = 1;
+        return 0;
+    }
     auto* q = std::get_if<QueueStore>(&store_);
     if (!q) return -kEINVAL;
     // kernel: queue_stack_map_push_elem(): flags BPF_ANY or BPF_EXIST (overwrite the oldest when full).
@@ -407,6 +449,11 @@ int Map::pop(void* value_out) {
 }
 
 int Map::peek(void* value_out) {
+    if (auto* b = std::get_if<BloomStore>(&store_)) {
+        // kernel: bloom_map_peek_elem(): the value is an input; -ENOENT when certainly absent.
+        std::lock_guard<std::mutex> g(*b->mu);
+        return b->values.count(key_string(value_out, def_.value_size)) ? 0 : -kENOENT;
+    }
     auto* q = std::get_if<QueueStore>(&store_);
     return q ? take(*q, def_, value_out, false) : -kEINVAL;
 }

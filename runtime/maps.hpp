@@ -28,8 +28,9 @@
 namespace tailgate::rt {
 
 // Negated errno values, as the kernel returns them (include/uapi/asm-generic/errno-base.h).
-inline constexpr int kEPERM = 1, kENOENT = 2, kE2BIG = 7, kEAGAIN = 11, kENOMEM = 12, kEBUSY = 16, kEEXIST = 17, kEINVAL = 22,
-                     kENOSPC = 28, kEOPNOTSUPP = 95;
+inline constexpr int kEPERM = 1, kENOENT = 2, kE2BIG = 7, kEAGAIN = 11, kEFAULT = 14, kEACCES = 13, kENODEV = 19, kENOMEM = 12, kEBUSY = 16, kEEXIST = 17, kEINVAL = 22,
+                     kENOSPC = 28, kEOPNOTSUPP = 95, kEAFNOSUPPORT = 97,
+                     kENOTSUPP = 524; // kernel-internal ENOTSUPP
 
 // Update flags (uapi bpf.h).
 inline constexpr uint64_t kBpfAny = 0, kBpfNoExist = 1, kBpfExist = 2, kBpfFLock = 4;
@@ -98,6 +99,13 @@ struct RingbufStore {
     std::unique_ptr<std::mutex> mu = std::make_unique<std::mutex>();
 };
 
+// Bloom filter (kernel/bpf/bloom_filter.c), kept exact: peek never reports a false positive, which is
+// one of the answers a bloom filter may give.
+struct BloomStore {
+    std::unordered_map<std::string, uint32_t> values;
+    std::unique_ptr<std::mutex> mu = std::make_unique<std::mutex>();
+};
+
 // Prog array: the slots are vm.hpp's ProgArray (atomic LoadedProgram pointers), which the engines read
 // through MapEntry::progs.
 struct ProgSlotsStore {
@@ -128,7 +136,10 @@ class Map {
     // key == nullptr: the first key. -ENOENT past the last.
     int get_next_key(const void* key, void* next_key);
 
-    // Queue/stack (kernel: queue_stack_maps.c). push flags: BPF_ANY, or BPF_EXIST to overwrite when full.
+    // Cgroup storage (cgroup_storage / percpu_cgroup_storage): the one storage of the attached cgroup.
+    void* local_storage();
+
+    // Queue/stack (kernel: queue_stack_maps.c); bloom filter: push adds, peek tests. push flags: BPF_ANY, or BPF_EXIST to overwrite when full.
     int push(const void* value, uint64_t flags);
     int pop(void* value_out);
     int peek(void* value_out);
@@ -159,7 +170,7 @@ class Map {
 
   private:
     explicit Map(const MapDef& def) : def_(def) {}
-    using Store = std::variant<ArrayStore, HashStore, QueueStore, RingbufStore, ProgSlotsStore>;
+    using Store = std::variant<ArrayStore, HashStore, QueueStore, RingbufStore, ProgSlotsStore, BloomStore>;
     MapDef def_;
     Store store_;
     friend struct MapFactory;

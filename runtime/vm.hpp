@@ -32,7 +32,10 @@
 //  * Per run: ExecEnv (below). Initial registers: r1..r5 = env.args[0..4] (args[0] is the ctx pointer; the
 //    others are 0 except for the conformance plugin, which passes the memory length in r2), r10 = top of
 //    a fresh 512-byte stack frame. A helper can end the program at once by setting env->stop (r0 =
-//    env->stop_value): engines test it after every helper call (used for "unwind" and for aborts).
+//    env->stop_value): engines test it after every helper call (used for "unwind" and for aborts). Both
+//    engines reset env.tail_call_cnt and env.stop when a run starts (a run is a new chain).
+//  * bpf2bpf: at most 8 frames per program (kernel MAX_CALL_FRAMES); a tail call from a subprogram at frame d
+//    starts the target's count at d, so one chain may nest deeper (as in the kernel's JIT).
 //  * LD_ABS/LD_IND read env.packet[0, packet_len) in network byte order; out of bounds ends the program with
 //    r0 = 0 (kernel: bpf_skb_load_helper_*; the interpreter's and JIT's "return 0" path).
 #pragma once
@@ -113,8 +116,12 @@ static_assert(std::is_standard_layout_v<MapEntry>);
 using MapTable = std::vector<MapEntry>;
 
 // The MapEntry an lddw pseudo 1 produced (helpers get it in a register).
-inline MapEntry* map_entry_of(uint64_t reg) { return reinterpret_cast<MapEntry*>(reg); }
-inline Map* map_of(uint64_t reg) { return reg ? map_entry_of(reg)->map : nullptr; }
+inline MapEntry* map_entry_of(uint64_t reg) {
+    return reinterpret_cast<MapEntry*>(reg);
+}
+inline Map* map_of(uint64_t reg) {
+    return reg ? map_entry_of(reg)->map : nullptr;
+}
 
 // A memory region the checked mode lets a program touch (besides its own stack).
 struct MemRegion {
@@ -133,10 +140,10 @@ struct JitCode {
 };
 
 struct LoadedProgram {
-    JitCode jit;               // first member: the JIT reads jit.tail_entry at a fixed offset
+    JitCode jit; // first member: the JIT reads jit.tail_entry at a fixed offset
     std::string name;
     ProgType type = ProgType::Unspec;
-    std::vector<Insn> insns;   // one per slot, ctx accesses already rewritten for the runtime's ctx
+    std::vector<Insn> insns; // one per slot, ctx accesses already rewritten for the runtime's ctx
     std::vector<uint32_t> function_starts = {0}; // slot index of each function; [0] == 0
     uint32_t stack_size = kMaxBpfStack;          // bytes used by the deepest frame (<= 512)
     const MapTable* maps = nullptr;              // lddw pseudo 1/2 resolution; outlives the program
@@ -144,13 +151,13 @@ struct LoadedProgram {
 
 // Everything one run needs. Standard layout so the JIT can address fields at fixed offsets.
 struct ExecEnv {
-    uint64_t args[5] = {0, 0, 0, 0, 0};   // initial r1..r5; args[0] = ctx pointer
+    uint64_t args[5] = {0, 0, 0, 0, 0}; // initial r1..r5; args[0] = ctx pointer
     const HelperTable* helpers = nullptr;
-    void* host = nullptr;                 // the rtenv's per-run state (packet, redirect record, output)
-    const uint8_t* packet = nullptr;      // LD_ABS / LD_IND source
+    void* host = nullptr;            // the rtenv's per-run state (packet, redirect record, output)
+    const uint8_t* packet = nullptr; // LD_ABS / LD_IND source
     uint64_t packet_len = 0;
-    uint32_t tail_call_cnt = 0;           // tail calls taken so far in this chain
-    uint32_t stop = 0;                    // nonzero: end the program now with r0 = stop_value
+    uint32_t tail_call_cnt = 0; // tail calls taken so far in this chain
+    uint32_t stop = 0;          // nonzero: end the program now with r0 = stop_value
     uint64_t stop_value = 0;
     // Checked mode (conformance plugin, tests, --no-verify): only these regions and the stack may be
     // accessed; a violation ends the run with an error instead of touching memory. Ignored by unchecked runs.

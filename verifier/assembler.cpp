@@ -87,7 +87,8 @@ class Assembler {
     std::optional<AsmError> reg(const std::string& s, uint8_t& out) const {
         std::string_view v = s;
         if (!v.empty() && v[0] == '%') v.remove_prefix(1);
-        if (v.size() < 2 || v[0] != 'r') return err("asm-bad-register", "expected a register, got '" + s + "'");
+        if (v.size() < 2 || v[0] != 'r')
+            return err("asm-bad-register", "expected a register, got '" + s + "'");
         unsigned n = 0;
         auto [p, ec] = std::from_chars(v.data() + 1, v.data() + v.size(), n);
         if (ec != std::errc() || p != v.data() + v.size() || n > 15)
@@ -99,7 +100,8 @@ class Assembler {
     std::optional<AsmError> imm32(const std::string& s, int32_t& out) const {
         bool neg;
         uint64_t mag;
-        if (!parse_number(s, neg, mag)) return err("asm-bad-operand", "expected an immediate, got '" + s + "'");
+        if (!parse_number(s, neg, mag))
+            return err("asm-bad-operand", "expected an immediate, got '" + s + "'");
         if (neg ? mag > (uint64_t{1} << 31) : mag > 0xffffffffull)
             return err("asm-out-of-range", "immediate '" + s + "' does not fit in 32 bits");
         out = static_cast<int32_t>(static_cast<uint32_t>(neg ? uint64_t{0} - mag : mag));
@@ -109,7 +111,8 @@ class Assembler {
     std::optional<AsmError> imm64(const std::string& s, uint64_t& out) const {
         bool neg;
         uint64_t mag;
-        if (!parse_number(s, neg, mag)) return err("asm-bad-operand", "expected an immediate, got '" + s + "'");
+        if (!parse_number(s, neg, mag))
+            return err("asm-bad-operand", "expected an immediate, got '" + s + "'");
         if (neg && mag > (uint64_t{1} << 63))
             return err("asm-out-of-range", "immediate '" + s + "' does not fit in 64 bits");
         out = neg ? uint64_t{0} - mag : mag;
@@ -175,25 +178,26 @@ class Assembler {
 
 const std::map<std::string, uint8_t>& alu_ops() {
     static const std::map<std::string, uint8_t> m = {
-        {"add", 0x00}, {"sub", 0x10}, {"mul", 0x20}, {"div", 0x30}, {"sdiv", 0x30}, {"or", 0x40},
-        {"and", 0x50}, {"lsh", 0x60}, {"rsh", 0x70}, {"neg", 0x80}, {"mod", 0x90}, {"smod", 0x90},
-        {"xor", 0xa0}, {"mov", 0xb0}, {"arsh", 0xc0}};
+        {"add", 0x00}, {"sub", 0x10},  {"mul", 0x20}, {"div", 0x30}, {"sdiv", 0x30},
+        {"or", 0x40},  {"and", 0x50},  {"lsh", 0x60}, {"rsh", 0x70}, {"neg", 0x80},
+        {"mod", 0x90}, {"smod", 0x90}, {"xor", 0xa0}, {"mov", 0xb0}, {"arsh", 0xc0}};
     return m;
 }
 
 const std::map<std::string, uint8_t>& jmp_ops() {
     static const std::map<std::string, uint8_t> m = {
-        {"jeq", 0x10}, {"jgt", 0x20}, {"jge", 0x30}, {"jset", 0x40}, {"jne", 0x50}, {"jsgt", 0x60},
+        {"jeq", 0x10},  {"jgt", 0x20}, {"jge", 0x30}, {"jset", 0x40}, {"jne", 0x50}, {"jsgt", 0x60},
         {"jsge", 0x70}, {"jlt", 0xa0}, {"jle", 0xb0}, {"jslt", 0xc0}, {"jsle", 0xd0}};
     return m;
 }
 
 std::optional<AsmError> Assembler::alu(const std::string& mn, const std::vector<std::string>& ops) {
     // Byte swaps: be16/le32/swap64.
-    for (auto [prefix, opcode] : {std::pair<const char*, uint8_t>{"be", 0xdc}, {"le", 0xd4}, {"bswap", 0xd7}, {"swap", 0xd7}}) {
+    for (auto [prefix, opcode] :
+         {std::pair<const char*, uint8_t>{"be", 0xdc}, {"le", 0xd4}, {"bswap", 0xd7}, {"swap", 0xd7}}) {
         std::string p = prefix;
-        if (mn.rfind(p, 0) == 0 && (mn.substr(p.size()) == "16" || mn.substr(p.size()) == "32" ||
-                                    mn.substr(p.size()) == "64")) {
+        if (mn.rfind(p, 0) == 0 &&
+            (mn.substr(p.size()) == "16" || mn.substr(p.size()) == "32" || mn.substr(p.size()) == "64")) {
             if (auto e = need(mn, ops, 1)) return e;
             uint8_t d;
             if (auto e = reg(ops[0], d)) return e;
@@ -203,16 +207,19 @@ std::optional<AsmError> Assembler::alu(const std::string& mn, const std::vector<
     }
     // movsx<from><class>: movsx832, movsx1664, movsx3264, ...
     if (mn.rfind("movsx", 0) == 0) {
-        static const std::map<std::string, std::pair<int16_t, uint8_t>> sx = {
-            {"movsx832", {8, kAlu}},   {"movsx1632", {16, kAlu}},   {"movsx864", {8, kAlu64}},
-            {"movsx1664", {16, kAlu64}}, {"movsx3264", {32, kAlu64}}};
+        static const std::map<std::string, std::pair<int16_t, uint8_t>> sx = {{"movsx832", {8, kAlu}},
+                                                                              {"movsx1632", {16, kAlu}},
+                                                                              {"movsx864", {8, kAlu64}},
+                                                                              {"movsx1664", {16, kAlu64}},
+                                                                              {"movsx3264", {32, kAlu64}}};
         auto it = sx.find(mn);
         if (it == sx.end()) return err("asm-unknown-mnemonic", "unknown mnemonic '" + mn + "'");
         if (auto e = need(mn, ops, 2)) return e;
         uint8_t d, s;
         if (auto e = reg(ops[0], d)) return e;
         if (auto e = reg(ops[1], s)) return e;
-        out_.push_back(make(static_cast<uint8_t>(it->second.second | 0xb0 | kSrcX), d, s, it->second.first, 0));
+        out_.push_back(
+            make(static_cast<uint8_t>(it->second.second | 0xb0 | kSrcX), d, s, it->second.first, 0));
         return std::nullopt;
     }
     bool is32 = mn.size() > 2 && mn.compare(mn.size() - 2, 2, "32") == 0;
@@ -306,7 +313,8 @@ std::optional<AsmError> Assembler::call(const std::vector<std::string>& words) {
 }
 
 // lock [fetch] OP[32] [%rB+off], %rS
-std::optional<AsmError> Assembler::lock(const std::vector<std::string>& words, const std::vector<std::string>& ops) {
+std::optional<AsmError> Assembler::lock(const std::vector<std::string>& words,
+                                        const std::vector<std::string>& ops) {
     size_t i = 0;
     bool fetch = false;
     if (i < words.size() && words[i] == "fetch") {
@@ -318,7 +326,7 @@ std::optional<AsmError> Assembler::lock(const std::vector<std::string>& words, c
     bool is32 = op.size() > 2 && op.compare(op.size() - 2, 2, "32") == 0;
     if (is32) op.resize(op.size() - 2);
     static const std::map<std::string, int32_t> codes = {{"add", 0x00}, {"or", 0x40},   {"and", 0x50},
-                                                          {"xor", 0xa0}, {"xchg", 0xe1}, {"cmpxchg", 0xf1}};
+                                                         {"xor", 0xa0}, {"xchg", 0xe1}, {"cmpxchg", 0xf1}};
     auto it = codes.find(op);
     if (it == codes.end()) return err("asm-unknown-mnemonic", "unknown atomic operation '" + words[i] + "'");
     if ((op == "xchg" || op == "cmpxchg") && fetch)
@@ -329,7 +337,8 @@ std::optional<AsmError> Assembler::lock(const std::vector<std::string>& words, c
     if (auto e = mem(ops[0], b, off)) return e;
     if (auto e = reg(ops[1], s)) return e;
     int32_t imm = it->second | (fetch ? 0x01 : 0);
-    out_.push_back(make(static_cast<uint8_t>(kStx | kModeAtomic | (is32 ? kSizeW : kSizeDW)), b, s, off, imm));
+    out_.push_back(
+        make(static_cast<uint8_t>(kStx | kModeAtomic | (is32 ? kSizeW : kSizeDW)), b, s, off, imm));
     return std::nullopt;
 }
 
@@ -377,7 +386,8 @@ std::optional<AsmError> Assembler::line(const std::string& raw_text) {
     if (mn == "call") return call(split_words(rest));
     if (mn == "lock") {
         size_t bracket = rest.find('[');
-        if (bracket == std::string::npos) return err("asm-bad-operand", "expected 'lock [fetch] OP [mem], %reg'");
+        if (bracket == std::string::npos)
+            return err("asm-bad-operand", "expected 'lock [fetch] OP [mem], %reg'");
         return lock(split_words(rest.substr(0, bracket)), split_commas(rest.substr(bracket)));
     }
     std::vector<std::string> ops = split_commas(rest);
@@ -389,11 +399,13 @@ std::optional<AsmError> Assembler::line(const std::string& raw_text) {
         uint64_t v;
         if (auto e = reg(ops[0], d)) return e;
         if (auto e = imm64(ops[1], v)) return e;
-        out_.push_back(make(kLd | kModeImm | kSizeDW, d, 0, 0, static_cast<int32_t>(static_cast<uint32_t>(v))));
+        out_.push_back(
+            make(kLd | kModeImm | kSizeDW, d, 0, 0, static_cast<int32_t>(static_cast<uint32_t>(v))));
         out_.push_back(make(0, 0, 0, 0, static_cast<int32_t>(static_cast<uint32_t>(v >> 32))));
         return std::nullopt;
     }
-    static const std::map<std::string, uint8_t> sizes = {{"b", kSizeB}, {"h", kSizeH}, {"w", kSizeW}, {"dw", kSizeDW}};
+    static const std::map<std::string, uint8_t> sizes = {
+        {"b", kSizeB}, {"h", kSizeH}, {"w", kSizeW}, {"dw", kSizeDW}};
     auto sized = [&](const std::string& prefix, uint8_t& size) {
         if (mn.rfind(prefix, 0) != 0) return false;
         auto it = sizes.find(mn.substr(prefix.size()));
@@ -511,11 +523,16 @@ Result<ConformanceCase> parse_conformance(std::string_view text) {
             if (name == "asm") {
                 sec = Sec::Asm;
                 c.asm_first_line = n + 1;
-            } else if (name == "raw") sec = Sec::Raw;
-            else if (name == "mem") sec = Sec::Mem;
-            else if (name == "result") sec = Sec::Result;
-            else if (name == "error") sec = Sec::Error;
-            else if (name == "c" || name == "no register offset") sec = Sec::Ignored;
+            } else if (name == "raw")
+                sec = Sec::Raw;
+            else if (name == "mem")
+                sec = Sec::Mem;
+            else if (name == "result")
+                sec = Sec::Result;
+            else if (name == "error")
+                sec = Sec::Error;
+            else if (name == "c" || name == "no register offset")
+                sec = Sec::Ignored;
             else {
                 c.unknown_sections.push_back(name);
                 sec = Sec::Ignored;
@@ -548,7 +565,8 @@ Result<ConformanceCase> parse_conformance(std::string_view text) {
     while (rw >> w) {
         bool neg;
         uint64_t v;
-        if (!parse_number(w, neg, v) || neg) return make_error("conformance-bad-raw", "bad raw word '" + w + "'");
+        if (!parse_number(w, neg, v) || neg)
+            return make_error("conformance-bad-raw", "bad raw word '" + w + "'");
         RawInsn r;
         r.opcode = static_cast<uint8_t>(v);
         r.dst = static_cast<uint8_t>((v >> 8) & 0xf);

@@ -34,10 +34,10 @@ Result<std::vector<RawInsn>> assemble(std::string_view source, uint32_t first_li
 
 // One bpf_conformance .data file.
 struct ConformanceCase {
-    std::string asm_text;        // the `-- asm` section (empty when absent)
-    uint32_t asm_first_line = 0; // line number of the first asm line in the file
-    std::vector<RawInsn> raw;    // the `-- raw` section as instructions (empty when absent)
-    std::vector<uint8_t> mem;    // `-- mem` bytes
+    std::string asm_text;             // the `-- asm` section (empty when absent)
+    uint32_t asm_first_line = 0;      // line number of the first asm line in the file
+    std::vector<RawInsn> raw;         // the `-- raw` section as instructions (empty when absent)
+    std::vector<uint8_t> mem;         // `-- mem` bytes
     std::optional<uint64_t> result;   // `-- result`
     std::optional<std::string> error; // `-- error`
     // Sections the suite's own parser does not know (the suite skips such files). `-- c` and

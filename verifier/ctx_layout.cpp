@@ -59,10 +59,41 @@ constexpr std::array kXdpFields = {
 // Writability and the fields a type may not see are decided by the per-type functions below, applied
 // to this base.
 enum SkbField : uint8_t {
-    Len, PktType, Mark, QueueMapping, Protocol, VlanPresent, VlanTci, VlanProto, Priority, IngressIfindex,
-    Ifindex, TcIndex, Cb, Hash, TcClassid, Data, DataEnd, NapiId, Family, RemoteIp4, LocalIp4, RemoteIp6,
-    LocalIp6, RemotePort, LocalPort, DataMeta, FlowKeys, Tstamp, WireLen, GsoSegs, Sk, GsoSize, TstampType,
-    Hwtstamp, kSkbFieldCount
+    Len,
+    PktType,
+    Mark,
+    QueueMapping,
+    Protocol,
+    VlanPresent,
+    VlanTci,
+    VlanProto,
+    Priority,
+    IngressIfindex,
+    Ifindex,
+    TcIndex,
+    Cb,
+    Hash,
+    TcClassid,
+    Data,
+    DataEnd,
+    NapiId,
+    Family,
+    RemoteIp4,
+    LocalIp4,
+    RemoteIp6,
+    LocalIp6,
+    RemotePort,
+    LocalPort,
+    DataMeta,
+    FlowKeys,
+    Tstamp,
+    WireLen,
+    GsoSegs,
+    Sk,
+    GsoSize,
+    TstampType,
+    Hwtstamp,
+    kSkbFieldCount
 };
 
 constexpr std::array<CtxField, kSkbFieldCount> kSkbBase = {
@@ -174,13 +205,13 @@ const std::vector<CtxField>& cgroup_skb_fields() {
 // kprobe_prog_is_valid_access(): read-only, off % size == 0, within sizeof(struct pt_regs); no narrow
 // restriction (any aligned 1/2/4/8-byte read).
 constexpr std::array kPtRegsFields = {
-    ro("r15", 0, 8, kNarrow8),     ro("r14", 8, 8, kNarrow8),    ro("r13", 16, 8, kNarrow8),
-    ro("r12", 24, 8, kNarrow8),    ro("bp", 32, 8, kNarrow8),    ro("bx", 40, 8, kNarrow8),
-    ro("r11", 48, 8, kNarrow8),    ro("r10", 56, 8, kNarrow8),   ro("r9", 64, 8, kNarrow8),
-    ro("r8", 72, 8, kNarrow8),     ro("ax", 80, 8, kNarrow8),    ro("cx", 88, 8, kNarrow8),
-    ro("dx", 96, 8, kNarrow8),     ro("si", 104, 8, kNarrow8),   ro("di", 112, 8, kNarrow8),
+    ro("r15", 0, 8, kNarrow8),       ro("r14", 8, 8, kNarrow8),  ro("r13", 16, 8, kNarrow8),
+    ro("r12", 24, 8, kNarrow8),      ro("bp", 32, 8, kNarrow8),  ro("bx", 40, 8, kNarrow8),
+    ro("r11", 48, 8, kNarrow8),      ro("r10", 56, 8, kNarrow8), ro("r9", 64, 8, kNarrow8),
+    ro("r8", 72, 8, kNarrow8),       ro("ax", 80, 8, kNarrow8),  ro("cx", 88, 8, kNarrow8),
+    ro("dx", 96, 8, kNarrow8),       ro("si", 104, 8, kNarrow8), ro("di", 112, 8, kNarrow8),
     ro("orig_ax", 120, 8, kNarrow8), ro("ip", 128, 8, kNarrow8), ro("cs", 136, 8, kNarrow8),
-    ro("flags", 144, 8, kNarrow8), ro("sp", 152, 8, kNarrow8),   ro("ss", 160, 8, kNarrow8),
+    ro("flags", 144, 8, kNarrow8),   ro("sp", 152, 8, kNarrow8), ro("ss", 160, 8, kNarrow8),
 };
 
 // struct bpf_perf_event_data { bpf_user_pt_regs_t regs; __u64 sample_period; __u64 addr; }.
@@ -227,30 +258,24 @@ const CtxLayout* ctx_layout(ProgType type) {
     // Direct packet access: verifier.c may_access_direct_pkt_data(): read+write for sched_cls,
     // sched_act, xdp; read-only for cgroup_skb; none for socket filters and tracing types.
     // LD_ABS/LD_IND: verifier.c may_access_skb(): socket_filter, sched_cls, sched_act.
-    static const CtxLayout xdp{ProgType::Xdp,       "xdp_md", 24, kXdpFields, PacketAccess::ReadWrite,
-                               false,               false,    "net/core/filter.c xdp_is_valid_access()"};
-    static const CtxLayout socket{ProgType::SocketFilter,
-                                  "__sk_buff",
-                                  kSkBuffSize,
-                                  socket_filter_fields(),
-                                  PacketAccess::None,
-                                  true,
-                                  false,
-                                  "net/core/filter.c sk_filter_is_valid_access()"};
-    static const CtxLayout cls{ProgType::SchedCls, "__sk_buff",
-                               kSkBuffSize,        tc_fields(),
-                               PacketAccess::ReadWrite, true,
-                               false,              "net/core/filter.c tc_cls_act_is_valid_access()"};
-    static const CtxLayout act{ProgType::SchedAct, "__sk_buff",
-                               kSkBuffSize,        tc_fields(),
-                               PacketAccess::ReadWrite, true,
-                               false,              "net/core/filter.c tc_cls_act_is_valid_access()"};
-    static const CtxLayout cgskb{ProgType::CgroupSkb, "__sk_buff",
-                                 kSkBuffSize,         cgroup_skb_fields(),
-                                 PacketAccess::Read,  false,
-                                 false,               "net/core/filter.c cg_skb_is_valid_access()"};
-    static const CtxLayout kprobe{ProgType::Kprobe, "pt_regs", kPtRegsSize, kPtRegsFields, PacketAccess::None,
-                                  false,            false,     "kernel/trace/bpf_trace.c kprobe_prog_is_valid_access()"};
+    static const CtxLayout xdp{
+        ProgType::Xdp,           "xdp_md", 24,    kXdpFields,
+        PacketAccess::ReadWrite, false,    false, "net/core/filter.c xdp_is_valid_access()"};
+    static const CtxLayout socket{
+        ProgType::SocketFilter, "__sk_buff", kSkBuffSize, socket_filter_fields(),
+        PacketAccess::None,     true,        false,       "net/core/filter.c sk_filter_is_valid_access()"};
+    static const CtxLayout cls{
+        ProgType::SchedCls,      "__sk_buff", kSkBuffSize, tc_fields(),
+        PacketAccess::ReadWrite, true,        false,       "net/core/filter.c tc_cls_act_is_valid_access()"};
+    static const CtxLayout act{
+        ProgType::SchedAct,      "__sk_buff", kSkBuffSize, tc_fields(),
+        PacketAccess::ReadWrite, true,        false,       "net/core/filter.c tc_cls_act_is_valid_access()"};
+    static const CtxLayout cgskb{
+        ProgType::CgroupSkb, "__sk_buff", kSkBuffSize, cgroup_skb_fields(),
+        PacketAccess::Read,  false,       false,       "net/core/filter.c cg_skb_is_valid_access()"};
+    static const CtxLayout kprobe{
+        ProgType::Kprobe,   "pt_regs", kPtRegsSize, kPtRegsFields,
+        PacketAccess::None, false,     false,       "kernel/trace/bpf_trace.c kprobe_prog_is_valid_access()"};
     static const CtxLayout perf{ProgType::PerfEvent,
                                 "bpf_perf_event_data",
                                 kPtRegsSize + 16,
@@ -267,10 +292,14 @@ const CtxLayout* ctx_layout(ProgType type) {
                                  false,
                                  false,
                                  "kernel/trace/bpf_trace.c raw_tp_prog_is_valid_access()"};
-    static const CtxLayout tp{ProgType::Tracepoint, "trace_event_raw (tracepoint record)",
-                              kPerfMaxTraceSize,    kTracepointFields,
-                              PacketAccess::None,   false,
-                              true,                 "kernel/trace/bpf_trace.c tp_prog_is_valid_access()"};
+    static const CtxLayout tp{ProgType::Tracepoint,
+                              "trace_event_raw (tracepoint record)",
+                              kPerfMaxTraceSize,
+                              kTracepointFields,
+                              PacketAccess::None,
+                              false,
+                              true,
+                              "kernel/trace/bpf_trace.c tp_prog_is_valid_access()"};
     static const CtxLayout generic{ProgType::GenericProbe,
                                    "tg_generic_probe_ctx",
                                    kGenericProbeCtxSize,
@@ -312,8 +341,7 @@ Result<CtxAccess> check_ctx_access(const CtxLayout& layout, int64_t off, int siz
     if (layout.per_program_size && opts.tracepoint_size != 0)
         limit = std::min<int64_t>(limit, opts.tracepoint_size);
     if (size != 1 && size != 2 && size != 4 && size != 8) return fail("bad access size");
-    if (off < 0 || off + size > limit)
-        return fail("outside the " + std::to_string(limit) + "-byte context");
+    if (off < 0 || off + size > limit) return fail("outside the " + std::to_string(limit) + "-byte context");
     if (off % size != 0) return fail("misaligned access"); // every *_is_valid_access(): off % size
     const CtxField* f = find_ctx_field(layout, off);
     if (!f) return fail("offset is not inside any field");
@@ -333,7 +361,9 @@ Result<CtxAccess> check_ctx_access(const CtxLayout& layout, int64_t off, int siz
 }
 
 ReturnRule return_rule(ProgType type, int32_t attach) {
-    auto range = [](int64_t lo, int64_t hi, std::string_view why) { return ReturnRule{true, lo, hi, true, why}; };
+    auto range = [](int64_t lo, int64_t hi, std::string_view why) {
+        return ReturnRule{true, lo, hi, true, why};
+    };
     switch (type) {
     case ProgType::CgroupSkb:
         // check_return_code(): [0, 1], or [0, 3] for BPF_CGROUP_INET_EGRESS (bit 1: congestion notify).

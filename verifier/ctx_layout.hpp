@@ -28,7 +28,8 @@ enum class CtxValue : uint8_t {
     PacketMeta,       // PTR_TO_PACKET_META (data_meta)
     SockCommonOrNull, // PTR_TO_SOCK_COMMON_OR_NULL (__sk_buff.sk)
 };
-const char* ctx_value_name(CtxValue v); // "scalar", "packet", "packet_end", "packet_meta", "sock_common_or_null"
+const char*
+ctx_value_name(CtxValue v); // "scalar", "packet", "packet_end", "packet_meta", "sock_common_or_null"
 
 // A set of access sizes (1, 2, 4, 8 bytes). Empty: the access is not allowed at all.
 struct SizeSet {
@@ -61,11 +62,11 @@ inline constexpr int32_t kAttachAny = -2;              // CtxField::only_attach:
 // it lies inside [offset, offset+size), off % size == 0 (every is_valid_access function checks this), and
 // size is in read_sizes / write_sizes.
 struct CtxField {
-    std::string_view name;   // "data", "cb", "remote_ip6", "di" (pt_regs), "args"
-    uint32_t offset = 0;     // byte offset in the ctx struct
-    uint32_t size = 0;       // bytes covered (an array field covers all its elements: cb = 20)
-    SizeSet read_sizes;      // allowed load sizes (empty: not readable)
-    SizeSet write_sizes;     // allowed store sizes (empty: read-only)
+    std::string_view name;              // "data", "cb", "remote_ip6", "di" (pt_regs), "args"
+    uint32_t offset = 0;                // byte offset in the ctx struct
+    uint32_t size = 0;                  // bytes covered (an array field covers all its elements: cb = 20)
+    SizeSet read_sizes;                 // allowed load sizes (empty: not readable)
+    SizeSet write_sizes;                // allowed store sizes (empty: read-only)
     CtxValue yields = CtxValue::Scalar; // what a load yields
     int32_t only_attach = kAttachAny;   // if set: only programs with this expected attach type may touch it
 };
@@ -75,12 +76,12 @@ enum class PacketAccess : uint8_t { None, Read, ReadWrite };
 struct CtxLayout {
     ProgType type = ProgType::Unspec;
     std::string_view struct_name; // "xdp_md", "__sk_buff", "pt_regs", ...
-    uint32_t size = 0;            // sizeof the ctx struct as the program sees it (tracepoint: the kernel bound)
-    std::span<const CtxField> fields; // sorted by offset, non-overlapping; gaps are not accessible
+    uint32_t size = 0; // sizeof the ctx struct as the program sees it (tracepoint: the kernel bound)
+    std::span<const CtxField> fields;         // sorted by offset, non-overlapping; gaps are not accessible
     PacketAccess packet = PacketAccess::None; // kernel: verifier.c may_access_direct_pkt_data()
-    bool ld_abs = false;          // LD_ABS/LD_IND allowed; kernel: verifier.c may_access_skb()
+    bool ld_abs = false;                      // LD_ABS/LD_IND allowed; kernel: verifier.c may_access_skb()
     bool per_program_size = false; // tracepoint: the real size depends on the tracepoint (CtxOptions)
-    std::string_view kernel_rule; // the kernel function the table comes from
+    std::string_view kernel_rule;  // the kernel function the table comes from
 };
 
 // The table for a program type; nullptr when tailgate does not model that type's ctx.
@@ -88,8 +89,8 @@ const CtxLayout* ctx_layout(ProgType type);
 
 // Options of one program that change its ctx rules.
 struct CtxOptions {
-    int32_t attach = -1;           // expected attach type (uapi number; -1 none)
-    uint32_t tracepoint_size = 0;  // tracepoint: bytes of the tracepoint record; 0: kernel bound 2048
+    int32_t attach = -1;          // expected attach type (uapi number; -1 none)
+    uint32_t tracepoint_size = 0; // tracepoint: bytes of the tracepoint record; 0: kernel bound 2048
 };
 
 struct CtxAccess {

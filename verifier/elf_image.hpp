@@ -62,10 +62,10 @@ struct Reloc {
 // symbol index. Spans point into the caller's buffer, which must outlive the Image.
 struct Image {
     uint16_t machine = 0;
-    std::vector<Section> sections;                  // by ELF index
-    std::vector<Symbol> symbols;                    // by symtab index (0 is the null symbol)
-    std::map<uint32_t, std::vector<Reloc>> relocs;  // target section index -> its relocations, by offset
-    std::optional<uint32_t> text;                   // index of ".text" if present
+    std::vector<Section> sections;                 // by ELF index
+    std::vector<Symbol> symbols;                   // by symtab index (0 is the null symbol)
+    std::map<uint32_t, std::vector<Reloc>> relocs; // target section index -> its relocations, by offset
+    std::optional<uint32_t> text;                  // index of ".text" if present
 
     const Section* find_section(const std::string& name) const;
     const std::vector<Reloc>& relocs_of(uint32_t section) const;

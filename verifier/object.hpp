@@ -43,6 +43,8 @@ struct MapDef {
     std::vector<uint8_t> initial_value; // global data: the section's bytes (zeros for .bss)
     // Static prog-array initialisation (`.values = { [i] = &prog }`): slot -> program name.
     std::map<uint32_t, std::string> prog_slots;
+    // Static map-in-map initialisation (array/hash of maps `.values = { [i] = &inner }`): slot -> map name.
+    std::map<uint32_t, std::string> inner_map_slots;
 };
 
 struct SourceLoc {
@@ -75,6 +77,7 @@ struct Program {
     bool xdp_frags = false; // SEC("xdp.frags")
     std::vector<RawInsn> raw;  // relocated: map refs carry map indexes, local calls point at appended code
     std::vector<Insn> insns;   // decode(raw)
+    std::vector<RawInsn> original; // the same slots as in the ELF file, before relocation (for display)
     std::vector<Subprogram> functions; // [0] is the program itself
     std::vector<std::optional<SourceLoc>> lines; // per slot; empty optional where no line info
     std::vector<RelocNote> relocs;

@@ -160,6 +160,8 @@ constexpr std::array kSectionDefs = {
     SecDef{"struct_ops.s", X, P::StructOps, A::None, false},
     SecDef{"sk_lookup", E, P::SkLookup, A::SkLookup, false},
     SecDef{"netfilter", E, P::Netfilter, A::Netfilter, false},
+    // tailgate's own type (not libbpf's): the target of declared cross-type tail calls (ctx_conversion.hpp).
+    SecDef{"generic_probe", X, P::GenericProbe, A::None, false},
 };
 
 bool matches(const SecDef& def, std::string_view section) {

@@ -1,0 +1,407 @@
+// Abstract state: lattice operations and zone-synchronised register updates.
+#include "analysis/abstract_state.hpp"
+
+#include <algorithm>
+#include <limits>
+
+namespace tailgate {
+
+const char* kind_name(Kind k) {
+    switch (k) {
+    case Kind::Uninit: return "uninit";
+    case Kind::Scalar: return "scalar";
+    case Kind::Mixed: return "scalar_or_pointer";
+    case Kind::Ctx: return "ctx";
+    case Kind::Stack: return "stack";
+    case Kind::Packet: return "packet";
+    case Kind::PacketEnd: return "pkt_end";
+    case Kind::PacketMeta: return "pkt_meta";
+    case Kind::MapPtr: return "map_ptr";
+    case Kind::ProgArray: return "prog_array_map_ptr";
+    case Kind::MapValue: return "map_value";
+    case Kind::MapValueOrNull: return "map_value_or_null";
+    case Kind::SockOrNull: return "sock_or_null";
+    case Kind::Sock: return "sock";
+    case Kind::MemOrNull: return "mem_or_null";
+    case Kind::Mem: return "mem";
+    }
+    return "?";
+}
+
+static bool has_offset(Kind k) {
+    return k == Kind::Ctx || k == Kind::Stack || k == Kind::Packet || k == Kind::PacketMeta ||
+           k == Kind::MapValue || k == Kind::MapValueOrNull || k == Kind::Mem || k == Kind::MemOrNull;
+}
+
+std::string to_string(const RegValue& v) {
+    std::string s = kind_name(v.kind);
+    if (v.kind == Kind::Scalar) return s + " " + to_string(v.num);
+    if (has_offset(v.kind)) {
+        if (v.num.is_const()) {
+            int64_t o = int64_t(v.num.const_value());
+            if (o != 0) s += (o < 0 ? "" : "+") + std::to_string(o);
+        } else {
+            s += "+" + to_string(v.num);
+        }
+    }
+    return s;
+}
+
+const RegValue* Frame::spill_at(int slot) const {
+    auto it = std::lower_bound(spills.begin(), spills.end(), slot,
+                               [](const auto& p, int k) { return p.first < k; });
+    return it != spills.end() && it->first == slot ? &it->second : nullptr;
+}
+
+void Frame::set_spill(int slot, RegValue v) {
+    auto it = std::lower_bound(spills.begin(), spills.end(), slot,
+                               [](const auto& p, int k) { return p.first < k; });
+    if (it != spills.end() && it->first == slot)
+        it->second = std::move(v);
+    else
+        spills.insert(it, {slot, std::move(v)});
+}
+
+void Frame::erase_spill(int slot) {
+    auto it = std::lower_bound(spills.begin(), spills.end(), slot,
+                               [](const auto& p, int k) { return p.first < k; });
+    if (it != spills.end() && it->first == slot) spills.erase(it);
+}
+
+// --- registers --------------------------------------------------------------------------------------
+
+static bool reg_leq(const RegValue& a, const RegValue& b) {
+    if (b.kind == Kind::Uninit) return true; // uninit is the top for "may be used"
+    if (a.kind == Kind::Uninit) return false;
+    if (b.kind == Kind::Mixed) return true;
+    if (a.kind != b.kind) {
+        // scalar 0 / map_value are both inside map_value_or_null of the same map
+        if (b.kind == Kind::MapValueOrNull && b.id == 0)
+            return a.is_const_zero() || (a.kind == Kind::MapValue && a.map == b.map && leq(a.num, b.num));
+        if (b.kind == Kind::SockOrNull && b.id == 0) return a.is_const_zero() || a.kind == Kind::Sock;
+        if (b.kind == Kind::MemOrNull && b.id == 0)
+            return a.is_const_zero() || (a.kind == Kind::Mem && a.mem_size >= b.mem_size && leq(a.num, b.num));
+        return false;
+    }
+    if (a.map != b.map || a.frame != b.frame) return false;
+    if (b.id != 0 && a.id != b.id) return false;
+    if (a.pkt_avail < b.pkt_avail || a.mem_size < b.mem_size) return false;
+    return leq(a.num, b.num);
+}
+
+RegValue join(const RegValue& a, const RegValue& b) {
+    if (a.kind == Kind::Uninit || b.kind == Kind::Uninit) return RegValue::uninit();
+    if (a.kind != b.kind || a.map != b.map || a.frame != b.frame) {
+        // NULL on one path, a (maybe-null) map value on the other: map_value_or_null
+        auto nullable = [](const RegValue& p, const RegValue& z) {
+            return z.is_const_zero() && (p.kind == Kind::MapValue || p.kind == Kind::MapValueOrNull);
+        };
+        if (nullable(a, b) || nullable(b, a)) {
+            RegValue r = a.kind == Kind::Scalar ? b : a;
+            r.kind = Kind::MapValueOrNull;
+            r.id = 0;
+            return r;
+        }
+        auto mem = [](const RegValue& p, const RegValue& z) {
+            return z.is_const_zero() && (p.kind == Kind::Mem || p.kind == Kind::MemOrNull);
+        };
+        if (mem(a, b) || mem(b, a)) {
+            RegValue r = a.kind == Kind::Scalar ? b : a;
+            r.kind = Kind::MemOrNull;
+            r.id = 0;
+            return r;
+        }
+        auto sock = [](const RegValue& p, const RegValue& z) {
+            return z.is_const_zero() && (p.kind == Kind::Sock || p.kind == Kind::SockOrNull);
+        };
+        if (sock(a, b) || sock(b, a)) {
+            RegValue r;
+            r.kind = Kind::SockOrNull;
+            return r;
+        }
+        if (a.kind == Kind::MapValue && b.kind == Kind::MapValueOrNull && a.map == b.map) {
+            RegValue r = b;
+            r.num = join(a.num, b.num);
+            r.id = 0;
+            return r;
+        }
+        if (b.kind == Kind::MapValue && a.kind == Kind::MapValueOrNull && a.map == b.map) return join(b, a);
+        RegValue r;
+        r.kind = Kind::Mixed;
+        return r;
+    }
+    RegValue r = a;
+    r.num = join(a.num, b.num);
+    if (a.id != b.id) r.id = 0;
+    r.pkt_avail = std::min(a.pkt_avail, b.pkt_avail);
+    r.mem_size = std::min(a.mem_size, b.mem_size);
+    return r;
+}
+
+// --- stack -----------------------------------------------------------------------------------------
+
+static StackByte byte_join(StackByte a, StackByte b) {
+    if (a == b) return a;
+    if (a == StackByte::Uninit || b == StackByte::Uninit) return StackByte::Uninit;
+    return StackByte::Misc;
+}
+
+static bool byte_leq(StackByte a, StackByte b) {
+    if (a == b || b == StackByte::Uninit) return true;
+    if (b == StackByte::Misc) return a != StackByte::Uninit;
+    return false;
+}
+
+// Spill slots that survive in a joined frame: both sides have all 8 bytes spilled.
+static void join_spills(Frame& out, const Frame& a, const Frame& b) {
+    out.spills.clear();
+    for (const auto& [slot, va] : a.spills) {
+        const RegValue* vb = b.spill_at(slot);
+        bool whole = true;
+        for (int i = 0; i < 8; ++i)
+            whole = whole && out.bytes[slot * 8 + i] == StackByte::Spill;
+        if (!vb || !whole) continue;
+        RegValue j = join(va, *vb);
+        if (j.kind == Kind::Uninit) {
+            for (int i = 0; i < 8; ++i) out.bytes[slot * 8 + i] = StackByte::Uninit;
+            continue;
+        }
+        out.spills.push_back({slot, j});
+    }
+    // bytes marked Spill without a surviving slot become plain initialised bytes
+    for (int i = 0; i < kStackSize; ++i)
+        if (out.bytes[i] == StackByte::Spill && !out.spill_at(i / 8)) out.bytes[i] = StackByte::Misc;
+}
+
+static Frame frame_join(const Frame& a, const Frame& b) {
+    Frame r = a;
+    for (int i = 0; i < kNumRegs; ++i) r.regs[i] = join(a.regs[i], b.regs[i]);
+    for (int i = 0; i < kStackSize; ++i) r.bytes[i] = byte_join(a.bytes[i], b.bytes[i]);
+    join_spills(r, a, b);
+    r.zone = a.zone.join(b.zone);
+    // a register whose kind changed across the join has no meaningful zone relation
+    for (int i = 0; i < kNumRegs; ++i)
+        if (a.regs[i].kind != b.regs[i].kind) r.zone.forget(Frame::var_reg(Reg(i)));
+    return r;
+}
+
+static bool frame_leq(const Frame& a, const Frame& b) {
+    if (a.function != b.function || a.return_pc != b.return_pc) return false;
+    for (int i = 0; i < kNumRegs; ++i)
+        if (!reg_leq(a.regs[i], b.regs[i])) return false;
+    for (int i = 0; i < kStackSize; ++i)
+        if (!byte_leq(a.bytes[i], b.bytes[i])) return false;
+    for (const auto& [slot, vb] : b.spills) {
+        const RegValue* va = a.spill_at(slot);
+        if (!va || !reg_leq(*va, vb)) return false;
+    }
+    return a.zone.leq(b.zone);
+}
+
+bool leq(const State& a, const State& b) {
+    if (a.bottom) return true;
+    if (b.bottom) return false;
+    if (a.frames.size() != b.frames.size()) return false;
+    for (size_t i = 0; i < a.frames.size(); ++i)
+        if (!frame_leq(a.frames[i], b.frames[i])) return false;
+    return true;
+}
+
+State join(const State& a, const State& b) {
+    if (a.bottom) return b;
+    if (b.bottom) return a;
+    State r;
+    // Different call stacks cannot happen inside one function analysis (each call site is analysed in
+    // its own context); keep the common shape defensively.
+    size_t n = std::min(a.frames.size(), b.frames.size());
+    for (size_t i = 0; i < n; ++i) r.frames.push_back(frame_join(a.frames[i], b.frames[i]));
+    return r;
+}
+
+static RegValue reg_widen(const RegValue& o, const RegValue& n, const WidenThresholds& th) {
+    RegValue j = join(o, n);
+    if (j.kind == o.kind && o.kind == n.kind && j.kind != Kind::Uninit && j.kind != Kind::Mixed)
+        j.num = widen(o.num, n.num, th);
+    if (n.pkt_avail < o.pkt_avail) j.pkt_avail = INT32_MIN; // a shrinking proved packet range: give it up
+    return j;
+}
+
+State widen(const State& old, const State& next, const WidenThresholds& th) {
+    if (old.bottom) return next;
+    if (next.bottom) return old;
+    State r = join(old, next);
+    for (size_t f = 0; f < r.frames.size(); ++f) {
+        const Frame& fo = old.frames[f];
+        const Frame& fn = next.frames[f];
+        Frame& fr = r.frames[f];
+        for (int i = 0; i < kNumRegs; ++i) fr.regs[i] = reg_widen(fo.regs[i], fn.regs[i], th);
+        for (auto& [slot, v] : fr.spills) {
+            const RegValue* a = fo.spill_at(slot);
+            const RegValue* b = fn.spill_at(slot);
+            if (a && b) v = reg_widen(*a, *b, th);
+        }
+        fr.zone = fo.zone.widen(fn.zone);
+        for (int i = 0; i < kNumRegs; ++i)
+            if (fo.regs[i].kind != fn.regs[i].kind) fr.zone.forget(Frame::var_reg(Reg(i)));
+    }
+    return r;
+}
+
+State narrow(const State& a, const State& b) {
+    if (a.bottom || b.bottom) return a;
+    if (a.frames.size() != b.frames.size()) return a;
+    State r = a;
+    for (size_t f = 0; f < r.frames.size(); ++f) {
+        Frame& fr = r.frames[f];
+        const Frame& fb = b.frames[f];
+        for (int i = 0; i < kNumRegs; ++i)
+            if (fr.regs[i].kind == fb.regs[i].kind && fr.regs[i].kind != Kind::Uninit)
+                fr.regs[i].num = narrow(fr.regs[i].num, fb.regs[i].num);
+        for (auto& [slot, v] : fr.spills)
+            if (const RegValue* w = fb.spill_at(slot); w && w->kind == v.kind) v.num = narrow(v.num, w->num);
+        fr.zone = fr.zone.narrow(fb.zone);
+    }
+    return r;
+}
+
+// --- zone synchronisation ----------------------------------------------------------------------------
+
+static bool tracks_number(Kind k) { return k == Kind::Scalar || has_offset(k); }
+
+void zone_set_bounds(Zone& z, Zone::Var x, const ScalarValue& v) {
+    // stay far from the int64 extremes: the zone's arithmetic is over the integers
+    constexpr int64_t kLimit = int64_t(1) << 62;
+    if (v.smin > -kLimit) z.set_lower(x, v.smin);
+    if (v.smax < kLimit) z.set_upper(x, v.smax);
+}
+
+void set_reg(Frame& f, Reg r, const RegValue& v) {
+    f.regs[r] = v;
+    Zone::Var x = Frame::var_reg(r);
+    f.zone.forget(x);
+    if (tracks_number(v.kind)) zone_set_bounds(f.zone, x, v.num);
+}
+
+void set_reg_rel(Frame& f, Reg dst, Reg src, int64_t c, const RegValue& v) {
+    f.regs[dst] = v;
+    f.zone.assign(Frame::var_reg(dst), Frame::var_reg(src), c);
+    if (tracks_number(v.kind)) zone_set_bounds(f.zone, Frame::var_reg(dst), v.num);
+}
+
+void push_bounds(Frame& f, Reg r) {
+    if (tracks_number(f.regs[r].kind)) zone_set_bounds(f.zone, Frame::var_reg(r), f.regs[r].num);
+}
+
+bool align_to_tnum(ScalarValue& v) {
+    uint64_t mask = v.bits.mask;
+    if (mask == 0 || (mask & 1)) return true; // constant, or no known low bit
+    int k = __builtin_ctzll(mask);
+    uint64_t step = uint64_t(1) << k, low = v.bits.value & (step - 1);
+    uint64_t lo = (v.umin & ~(step - 1)) | low;
+    if (lo < v.umin) {
+        if (lo > UINT64_MAX - step) return false;
+        lo += step;
+    }
+    uint64_t hi = (v.umax & ~(step - 1)) | low;
+    if (hi > v.umax) {
+        if (hi < step) return false;
+        hi -= step;
+    }
+    if (lo > hi) return false;
+    if (lo == v.umin && hi == v.umax) return true;
+    v.umin = lo;
+    v.umax = hi;
+    return sync(v);
+}
+
+bool pull_bounds(Frame& f) {
+    if (f.zone.is_bottom()) return false;
+    for (int i = 0; i < kNumRegs; ++i) {
+        RegValue& v = f.regs[i];
+        if (!tracks_number(v.kind)) continue;
+        auto lo = f.zone.lower(Frame::var_reg(Reg(i)));
+        auto hi = f.zone.upper(Frame::var_reg(Reg(i)));
+        if (!lo && !hi) continue;
+        int64_t l = lo ? *lo : std::numeric_limits<int64_t>::min();
+        int64_t h = hi ? *hi : std::numeric_limits<int64_t>::max();
+        if (l > h) return false;
+        if (l <= v.num.smin && h >= v.num.smax) continue;
+        auto m = meet(v.num, ScalarValue::from_srange(l, h));
+        if (!m || !align_to_tnum(*m)) return false;
+        v.num = *m;
+    }
+    return true;
+}
+
+void clobber_caller_saved(Frame& f) {
+    for (Reg r = kR1; r <= kR5; ++r) set_reg(f, r, RegValue::uninit());
+}
+
+static bool is_packet_kind(Kind k) { return k == Kind::Packet || k == Kind::PacketEnd || k == Kind::PacketMeta; }
+
+void invalidate_packet_pointers(State& s) {
+    for (Frame& f : s.frames) {
+        for (int i = 0; i < kNumRegs; ++i)
+            if (is_packet_kind(f.regs[i].kind)) set_reg(f, Reg(i), RegValue::scalar_top());
+        for (auto& [slot, v] : f.spills)
+            if (is_packet_kind(v.kind)) v = RegValue::scalar_top();
+        f.zone.forget(Frame::var_pkt_size);
+        f.zone.forget(Frame::var_meta_size);
+    }
+}
+
+static void refine_value(RegValue& v, bool non_null) {
+    if (non_null) {
+        if (v.kind == Kind::MemOrNull) { // keeps its id: the reference to release
+            v.kind = Kind::Mem;
+            return;
+        }
+        v.kind = v.kind == Kind::MapValueOrNull ? Kind::MapValue : Kind::Sock;
+        v.id = 0;
+    } else {
+        v = RegValue::scalar_const(0);
+    }
+}
+
+void refine_null(State& s, Reg r, bool non_null) {
+    Frame& top = s.top();
+    RegValue target = top.regs[r];
+    if (target.kind != Kind::MapValueOrNull && target.kind != Kind::SockOrNull && target.kind != Kind::MemOrNull) return;
+    uint32_t id = target.id;
+    for (Frame& f : s.frames) {
+        for (int i = 0; i < kNumRegs; ++i) {
+            RegValue& v = f.regs[i];
+            bool same = (&f == &top && i == r) || (id != 0 && v.kind == target.kind && v.id == id);
+            if (!same) continue;
+            RegValue nv = v;
+            refine_value(nv, non_null);
+            set_reg(f, Reg(i), nv);
+        }
+        if (id == 0) continue;
+        for (auto& [slot, v] : f.spills)
+            if (v.kind == target.kind && v.id == id) refine_value(v, non_null);
+    }
+}
+
+void retire_id(State& s, uint32_t id) {
+    if (id == 0) return;
+    for (Frame& f : s.frames) {
+        for (auto& v : f.regs)
+            if (v.id == id) v.id = 0;
+        for (auto& [slot, v] : f.spills)
+            if (v.id == id) v.id = 0;
+    }
+}
+
+void release_ref(State& s, uint32_t id) {
+    if (id == 0) return;
+    auto dead = [&](const RegValue& v) { return (v.kind == Kind::Mem || v.kind == Kind::MemOrNull) && v.id == id; };
+    for (Frame& f : s.frames) {
+        for (int i = 0; i < kNumRegs; ++i)
+            if (dead(f.regs[i])) set_reg(f, Reg(i), RegValue::scalar_top());
+        for (auto& [slot, v] : f.spills)
+            if (dead(v)) v = RegValue::scalar_top();
+    }
+}
+
+} // namespace tailgate

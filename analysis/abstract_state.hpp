@@ -1,0 +1,173 @@
+// The abstract state of the interpreter: what is known about every register and stack byte of every
+// active frame at one program point.
+//
+// A register holds a RegValue: its kind (uninitialised, scalar, ctx, stack, packet, ...) and a ScalarValue
+// that is the scalar's value or, for a pointer, its byte offset inside the region the pointer points into
+// (ctx: from the ctx start; stack: from the frame pointer r10, so valid bytes are [-512, 0); packet: from
+// `data`; packet_meta: from `data_meta`; map value: from the value's start).
+//
+// Relational facts live in one Zone per frame over these variables (see Frame::var_*):
+//   pkt_size  = data_end - data          meta_size = data - data_meta
+//   reg r     = the scalar value (signed reading) or the pointer offset of r0..r10
+//   loop[l], nloop[l] = the ghost iteration counter of the enclosing loop at WTO nesting level l, and its
+//               negation; snap[l][r] = r0..r9 at the head of the current iteration of that loop
+// The zone only ever receives facts that hold over the mathematical integers (no 64-bit wraparound).
+//
+// Stack bytes are tracked per byte (uninit / zero / initialised scalar / part of a spilled register);
+// a spilled 8-byte register keeps its full RegValue (pointers included) in a sparse slot list.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "analysis/interval.hpp"
+#include "analysis/zone.hpp"
+#include "verifier/isa.hpp"
+
+namespace tailgate {
+
+enum class Kind : uint8_t {
+    Uninit,         // never written (or clobbered by a call)
+    Scalar,         // a number
+    Mixed,          // initialised, but a number on some paths and a pointer on others: not usable as either
+    Ctx,            // the program's context
+    Stack,          // a frame's stack (frame index in RegValue::frame)
+    Packet,         // packet data
+    PacketEnd,      // data_end
+    PacketMeta,     // data_meta
+    MapPtr,         // const pointer to a map (lddw pseudo map), not a prog array
+    ProgArray,      // const pointer to a PROG_ARRAY map
+    MapValue,       // pointer into a map value (map index in RegValue::map)
+    MapValueOrNull, // result of a lookup before the null check (RegValue::id groups copies)
+    SockOrNull,     // socket pointer or NULL (ctx sk field, sk_lookup helpers): only compared / passed on
+    Sock,           // non-NULL socket pointer: passed to helpers, never dereferenced by tailgate's model
+    MemOrNull,      // helper-allocated memory (ringbuf_reserve) or NULL; RegValue::mem_size bytes
+    Mem,            // helper-allocated memory, null-checked; RegValue::id is the reference to release
+};
+const char* kind_name(Kind k); // "uninit", "scalar", "ctx", "stack", "packet", "pkt_end", ...
+
+inline bool is_pointer(Kind k) { return k != Kind::Uninit && k != Kind::Scalar && k != Kind::Mixed; }
+
+struct RegValue {
+    Kind kind = Kind::Uninit;
+    ScalarValue num;       // value (scalar) or offset (pointers); top for kinds without an offset
+    int32_t map = -1;      // map index (MapPtr, ProgArray, MapValue, MapValueOrNull)
+    uint32_t id = 0;       // MapValueOrNull / SockOrNull: copies with the same non-zero id are null-checked together
+    uint8_t frame = 0;     // Stack: the frame whose stack this points into
+    int32_t pkt_avail = 0; // spilled Packet/PacketMeta only: offset + pkt_avail <= pkt_size (meta_size) was proved
+    uint32_t mem_size = 0; // Mem / MemOrNull: bytes of the allocation
+
+    static RegValue uninit() { return RegValue{}; }
+    static RegValue scalar(ScalarValue v) {
+        RegValue r;
+        r.kind = Kind::Scalar;
+        r.num = v;
+        return r;
+    }
+    static RegValue scalar_const(uint64_t v) { return scalar(ScalarValue::constant(v)); }
+    static RegValue scalar_top() { return scalar(ScalarValue::top()); }
+    static RegValue pointer(Kind k, int64_t off = 0) {
+        RegValue r;
+        r.kind = k;
+        r.num = ScalarValue::constant(uint64_t(off));
+        return r;
+    }
+    bool is_const_zero() const { return kind == Kind::Scalar && num.is_const() && num.const_value() == 0; }
+    friend bool operator==(const RegValue&, const RegValue&) = default;
+};
+
+std::string to_string(const RegValue& v); // "scalar [0, 255]", "packet+14", "map_value(m)+[0, 8]"
+
+// Per-byte stack contents.
+enum class StackByte : uint8_t { Uninit, Zero, Misc, Spill };
+
+inline constexpr int kStackSize = 512; // MAX_BPF_STACK per frame
+inline constexpr int kNumSlots = kStackSize / 8;
+
+struct Frame {
+    std::array<RegValue, kNumRegs> regs{};
+    std::array<StackByte, kStackSize> bytes{}; // index = 512 + r10-relative offset
+    std::vector<std::pair<int, RegValue>> spills; // slot index (byte index / 8) -> spilled reg, sorted
+    Zone zone;
+    uint32_t function = 0;  // index into Program::functions
+    uint32_t return_pc = 0; // caller's instruction after the call (frames > 0)
+
+    static constexpr Zone::Var var_pkt_size = 0;
+    static constexpr Zone::Var var_meta_size = 1;
+    static constexpr Zone::Var var_reg(Reg r) { return Zone::Var(2 + r); }
+    // Per loop level: two ghost counters, c (+1 per back edge) and its negation nc (-1 per back edge), so
+    // that both count-up (i - c) and count-down (i + c = i - nc) loops relate to a counter in the zone; and
+    // snapshots of r0..r9 taken at the loop head, so that a register that moves by any stride on every
+    // back edge is seen to be strictly monotone (a ranking function).
+    static constexpr int kLoopVars = 2 + 10;
+    static constexpr Zone::Var var_loop(int level) { return Zone::Var(2 + kNumRegs + kLoopVars * level); }
+    static constexpr Zone::Var var_loop_neg(int level) { return Zone::Var(2 + kNumRegs + kLoopVars * level + 1); }
+    static constexpr Zone::Var var_snap(int level, Reg r) { return Zone::Var(2 + kNumRegs + kLoopVars * level + 2 + r); }
+    static constexpr size_t zone_size(int loop_levels) { return 2 + kNumRegs + kLoopVars * size_t(loop_levels); }
+
+    const RegValue* spill_at(int slot) const;
+    void set_spill(int slot, RegValue v);
+    void erase_spill(int slot);
+    friend bool operator==(const Frame&, const Frame&) = default;
+};
+
+// Frame comparison needs Zone equality; Zone declares operator== as a friend.
+struct State {
+    bool bottom = false;
+    std::vector<Frame> frames; // [0] the program's main function; back() the current one
+
+    static State make_bottom() {
+        State s;
+        s.bottom = true;
+        return s;
+    }
+    Frame& top() { return frames.back(); }
+    const Frame& top() const { return frames.back(); }
+    uint8_t cur() const { return uint8_t(frames.size() - 1); }
+    friend bool operator==(const State&, const State&) = default;
+};
+
+// --- lattice (frames must have the same shape; states with different call stacks do not meet) ---------
+bool leq(const State& a, const State& b);
+State join(const State& a, const State& b);
+State widen(const State& old, const State& next, const WidenThresholds& th);
+State narrow(const State& a, const State& b);
+RegValue join(const RegValue& a, const RegValue& b);
+
+// --- register updates keeping the zone in sync --------------------------------------------------------
+// r := v; the zone forgets r and learns v's signed bounds (scalars and offsets).
+void set_reg(Frame& f, Reg r, const RegValue& v);
+// dst := v where v's number equals src's number + c exactly (no wraparound): keeps the relation.
+void set_reg_rel(Frame& f, Reg dst, Reg src, int64_t c, const RegValue& v);
+// Learn the signed bounds of r's number in the zone (after a non-relational refinement).
+void push_bounds(Frame& f, Reg r);
+// Tighten every register's number from the zone's bounds (after relational refinement). Returns false
+// when a register becomes empty (infeasible path).
+bool pull_bounds(Frame& f);
+// Tighten the unsigned bounds to the values the known low bits allow (a value stepping by 4 with bits 0-1
+// known zero in [4, 403] is in [4, 400]), then reduce. False when no value is left.
+[[nodiscard]] bool align_to_tnum(ScalarValue& v);
+// Signed bounds of a ScalarValue as a zone range: pushes only finite, safe bounds.
+void zone_set_bounds(Zone& z, Zone::Var x, const ScalarValue& v);
+
+// Clobber r1..r5 (helper / tail call / LD_ABS).
+void clobber_caller_saved(Frame& f);
+// kernel: verifier.c clear_all_pkt_pointers(): every packet / packet_end / packet_meta pointer in every
+// frame (registers and spills) becomes an unknown scalar; every frame forgets pkt_size and meta_size.
+void invalidate_packet_pointers(State& s);
+// Null check of register `r` in the current frame: every copy (same non-zero id, any frame, registers and
+// spills) becomes `non_null ? MapValue/Sock/Mem : scalar 0`.
+void refine_null(State& s, Reg r, bool non_null);
+// A new MapValueOrNull / SockOrNull id is about to be created: older holders of `id` lose it (id 0).
+void retire_id(State& s, uint32_t id);
+// A reference was released (ringbuf_submit/discard): every Mem/MemOrNull holder of `id` (id != 0) becomes
+// an unknown scalar. kernel: verifier.c release_reference()
+void release_ref(State& s, uint32_t id);
+
+// A helper that consumed constants: the stack byte index of an r10-relative offset.
+inline int stack_index(int64_t off) { return int(off + kStackSize); }
+
+} // namespace tailgate

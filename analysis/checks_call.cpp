@@ -1,0 +1,241 @@
+// Checks of helper calls (kernel: verifier.c check_helper_call() / check_func_arg()), of the tail call's
+// arguments (tail-call-ctx, tail-call-map; the index range is recorded for verify_program()), and of the
+// legacy packet loads (check_ld_abs()).
+#include <algorithm>
+
+#include "analysis/checks_internal.hpp"
+
+namespace tailgate {
+
+static void arg_error(const AnalysisEnv& env, CheckSink& sink, uint32_t pc, const HelperProto& p, int i,
+                      const std::string& msg) {
+    sink.report(env, Severity::Error, "helper-argument", pc,
+                "bpf_" + p.name + "#" + std::to_string(p.id) + " arg" + std::to_string(i + 1) + ": " + msg);
+}
+
+static bool is_mem_arg(ArgKind k) {
+    return k == ArgKind::PtrToMapKey || k == ArgKind::PtrToMapValue || k == ArgKind::PtrToUninitMapValue ||
+           k == ArgKind::PtrToMem || k == ArgKind::PtrToMemOrNull || k == ArgKind::PtrToWritableMem ||
+           k == ArgKind::PtrToUninitMem || k == ArgKind::PtrToFixedUninitMem;
+}
+
+// The map a helper call names (its ConstMapPtr argument), or nullptr.
+static const MapDef* call_map(const Frame& f, const HelperProto& p, const AnalysisEnv& env) {
+    for (int i = 0; i < 5; ++i) {
+        if (p.args[size_t(i)] != ArgKind::ConstMapPtr) continue;
+        const RegValue& m = f.regs[kR1 + i];
+        if ((m.kind == Kind::MapPtr || m.kind == Kind::ProgArray) && m.map >= 0 && size_t(m.map) < env.obj->maps.size())
+            return &env.obj->maps[size_t(m.map)];
+    }
+    return nullptr;
+}
+
+static void check_mem_arg(uint32_t pc, const State& s, const HelperProto& p, int i, const MapDef* map,
+                          const AnalysisEnv& env, CheckSink& sink) {
+    const Frame& f = s.top();
+    ArgKind k = p.args[size_t(i)];
+    Reg r = Reg(kR1 + i);
+    const RegValue& v = f.regs[r];
+    int64_t size = 0;
+    bool write = false, read = true;
+    switch (k) {
+    case ArgKind::PtrToMapKey:
+    case ArgKind::PtrToMapValue:
+    case ArgKind::PtrToUninitMapValue:
+        if (!map) return; // the map argument is reported on its own
+        size = k == ArgKind::PtrToMapKey ? map->key_size : map->value_size;
+        write = k == ArgKind::PtrToUninitMapValue;
+        read = !write;
+        break;
+    case ArgKind::PtrToFixedUninitMem:
+        size = p.arg_size[size_t(i)];
+        write = true;
+        read = false;
+        break;
+    default: { // memory with its size in the next argument
+        if (i + 1 >= 5) return;
+        const RegValue& sz = f.regs[kR1 + i + 1];
+        if (sz.kind != Kind::Scalar) {
+            arg_error(env, sink, pc, p, i + 1, reg_name(Reg(kR1 + i + 1)) + " (" + describe(sz, env) + ") is not a size");
+            return;
+        }
+        bool zero_ok = p.args[size_t(i + 1)] == ArgKind::ConstSizeOrZero;
+        if (sz.num.smin < 0 && sz.num.umax > (uint64_t(1) << 29)) {
+            arg_error(env, sink, pc, p, i + 1, "size " + reg_name(Reg(kR1 + i + 1)) + " = " + to_string(sz.num) + " may be negative");
+            return;
+        }
+        if (sz.num.umax > (uint64_t(1) << 29)) {
+            arg_error(env, sink, pc, p, i + 1, "unbounded memory access: size " + to_string(sz.num));
+            return;
+        }
+        if (!zero_ok && sz.num.umin == 0) {
+            arg_error(env, sink, pc, p, i + 1, "size " + to_string(sz.num) + " may be zero (invalid zero-sized read)");
+            return;
+        }
+        if (k == ArgKind::PtrToMemOrNull && v.is_const_zero()) return;
+        if (sz.num.umax == 0) return;
+        size = int64_t(sz.num.umax);
+        write = k == ArgKind::PtrToUninitMem || k == ArgKind::PtrToWritableMem;
+        read = k != ArgKind::PtrToUninitMem;
+    }
+    }
+    switch (v.kind) {
+    case Kind::Stack:
+    case Kind::MapValue:
+    case Kind::Mem: break;
+    case Kind::Packet:
+    case Kind::PacketMeta:
+        if (!p.pkt_access) {
+            arg_error(env, sink, pc, p, i, reg_name(r) + " is a packet pointer; this helper does not take packet memory");
+            return;
+        }
+        break;
+    default:
+        arg_error(env, sink, pc, p, i,
+                  reg_name(r) + " type=" + describe(v, env) + " expected=fp, pkt, pkt_meta, map_key, map_value");
+        return;
+    }
+    if (auto issue = check_region(s, r, v, 0, size, write, read, env, sink)) {
+        arg_error(env, sink, pc, p, i, issue->message);
+        return;
+    }
+    // a helper that reads stack memory copies it out (into a map, a perf buffer, ...): spilled pointers in it
+    // leak kernel addresses (kernel: check_stack_range_initialized() "leaking pointer from stack off %d")
+    if (read && v.kind == Kind::Stack && v.num.is_const() && v.frame < s.frames.size()) {
+        const Frame& fr = s.frames[v.frame];
+        int64_t lo = int64_t(v.num.const_value()), hi = lo + size;
+        for (const auto& [slot, sv] : fr.spills) {
+            int64_t off = int64_t(slot) * 8 - kStackSize;
+            if (off + 8 > lo && off < hi && (is_pointer(sv.kind) || sv.kind == Kind::Mixed)) {
+                sink.report(env, Severity::Error, "pointer-leak", pc,
+                            "bpf_" + p.name + " arg" + std::to_string(i + 1) + " reads r10" + std::to_string(off) +
+                                " which holds a spilled pointer (" + describe(sv, env) + "): leaks a kernel address");
+                return;
+            }
+        }
+    }
+}
+
+static void check_tail_call(uint32_t pc, const State& s, const AnalysisEnv& env, CheckSink& sink) {
+    const Frame& f = s.top();
+    const RegValue& r1 = f.regs[kR1];
+    const RegValue& r2 = f.regs[kR2];
+    const RegValue& r3 = f.regs[kR3];
+    // kernel: check_func_arg() ARG_PTR_TO_CTX + __check_ptr_off_reg(): the unmodified ctx
+    if (r1.kind != Kind::Ctx || !r1.num.is_const() || r1.num.const_value() != 0)
+        sink.report(env, Severity::Error, "tail-call-ctx", pc,
+                    "r1 is " + describe(r1, env) + ", not the unmodified ctx pointer of this program");
+    TailCallSite site;
+    site.insn = pc;
+    site.function = f.function;
+    if (r2.kind == Kind::ProgArray) {
+        site.map = r2.map;
+        site.map_name = env.obj->maps[size_t(r2.map)].name;
+    } else if (r2.kind == Kind::MapPtr && r2.map >= 0) {
+        const MapDef& m = env.obj->maps[size_t(r2.map)];
+        sink.report(env, Severity::Error, "tail-call-map", pc,
+                    "r2 points to map '" + m.name + "' of type " + map_type_name(m.type) +
+                        ", not a PROG_ARRAY map (kernel: \"cannot pass map_type " + std::to_string(uint32_t(m.type)) +
+                        " into func bpf_tail_call#12\")");
+    } else {
+        sink.report(env, Severity::Error, "tail-call-map", pc,
+                    "r2 is " + describe(r2, env) + ", not a constant pointer to a PROG_ARRAY map");
+    }
+    if (!need_init(f, kR3, pc, env, sink)) return;
+    if (r3.kind != Kind::Scalar) {
+        sink.report(env, Severity::Error, "helper-argument", pc, "r3 (" + describe(r3, env) + ") is not a scalar index");
+        return;
+    }
+    // the kernel takes the index as u32 (core.c JMP_TAIL_CALL: u32 index = BPF_R3)
+    ScalarValue idx = truncate(r3.num, 4);
+    site.index_min = idx.umin;
+    site.index_max = idx.umax;
+    auto [it, fresh] = sink.tail_calls.emplace(pc, site);
+    if (!fresh) { // another context reaches the same site: the ranges join
+        it->second.index_min = std::min(it->second.index_min, site.index_min);
+        it->second.index_max = std::max(it->second.index_max, site.index_max);
+        if (it->second.map != site.map) it->second.map = -1;
+    }
+}
+
+void check_call(const Call& c, uint32_t pc, const State& s, const AnalysisEnv& env, CheckSink& sink) {
+    const Frame& f = s.top();
+    const HelperProto* p = env.helpers ? env.helpers->find(c.helper) : nullptr;
+    if (!p) {
+        sink.report(env, Severity::Error, "unknown-helper", pc, "invalid func unknown#" + std::to_string(c.helper));
+        return;
+    }
+    if (auto st = check_helper_prog_type(*p, env.prog->type); !st.ok()) {
+        sink.report(env, Severity::Error, "unknown-helper", pc, st.error().message);
+        return;
+    }
+    if (c.helper == kHelperTailCall) {
+        check_tail_call(pc, s, env, sink);
+        return;
+    }
+    const MapDef* map = call_map(f, *p, env);
+    for (int i = 0; i < 5; ++i) {
+        ArgKind k = p->args[size_t(i)];
+        if (k == ArgKind::DontCare) continue;
+        Reg r = Reg(kR1 + i);
+        if (!need_init(f, r, pc, env, sink)) continue;
+        const RegValue& v = f.regs[r];
+        switch (k) {
+        case ArgKind::PtrToCtx:
+            if (v.kind != Kind::Ctx || !v.num.is_const() || v.num.const_value() != 0)
+                arg_error(env, sink, pc, *p, i, reg_name(r) + " type=" + describe(v, env) + " expected=ctx (unmodified)");
+            break;
+        case ArgKind::ConstMapPtr:
+            if (v.kind != Kind::MapPtr && v.kind != Kind::ProgArray) {
+                arg_error(env, sink, pc, *p, i, reg_name(r) + " type=" + describe(v, env) + " expected=map_ptr");
+            } else if (map) {
+                if (auto st = check_map_func_compatibility(*p, map->type); !st.ok())
+                    arg_error(env, sink, pc, *p, i, st.error().message + " (map '" + map->name + "')");
+            }
+            break;
+        case ArgKind::ConstSize:
+        case ArgKind::ConstSizeOrZero:
+        case ArgKind::ConstAllocSizeOrZero:
+            if (v.kind != Kind::Scalar) arg_error(env, sink, pc, *p, i, reg_name(r) + " (" + describe(v, env) + ") is not a size");
+            break;
+        case ArgKind::PtrToSockCommon:
+        case ArgKind::PtrToBtfIdSockCommon:
+            if (v.kind != Kind::Sock)
+                arg_error(env, sink, pc, *p, i, reg_name(r) + " type=" + describe(v, env) + " expected=sock (null-checked)");
+            break;
+        case ArgKind::PtrToRingbufMem: // kernel: the unmodified pointer ringbuf_reserve returned, null-checked
+            if (v.kind != Kind::Mem || !v.num.is_const() || v.num.const_value() != 0)
+                arg_error(env, sink, pc, *p, i, reg_name(r) + " type=" + describe(v, env) + " expected=ringbuf_mem (null-checked, unmodified)");
+            break;
+        case ArgKind::PtrToFunc:
+            arg_error(env, sink, pc, *p, i, std::string("argument kind ") + arg_kind_name(k) + " is not supported by tailgate");
+            break;
+        case ArgKind::PtrToStackOrNull:
+            if (v.kind != Kind::Stack && !v.is_const_zero())
+                arg_error(env, sink, pc, *p, i, reg_name(r) + " type=" + describe(v, env) + " expected=fp or NULL");
+            break;
+        default:
+            if (is_mem_arg(k)) check_mem_arg(pc, s, *p, i, map, env, sink);
+            break;
+        }
+    }
+}
+
+void check_load_packet(const LoadPacket& l, uint32_t pc, const State& s, const AnalysisEnv& env, CheckSink& sink) {
+    const Frame& f = s.top();
+    // kernel: verifier.c check_ld_abs() / may_access_skb()
+    if (!env.ctx || !env.ctx->ld_abs) {
+        sink.report(env, Severity::Error, "invalid-instruction", pc,
+                    std::string("BPF_LD_[ABS|IND] instructions not allowed for ") + prog_type_name(env.prog->type) + " programs");
+        return;
+    }
+    const RegValue& r6 = f.regs[kR6];
+    if (r6.kind != Kind::Ctx || !r6.num.is_const() || r6.num.const_value() != 0)
+        sink.report(env, Severity::Error, "ctx-access", pc,
+                    "at the time of BPF_LD_ABS|IND r6 must hold the ctx; it is " + describe(r6, env));
+    if (l.indirect && need_init(f, l.src, pc, env, sink) && f.regs[l.src].kind != Kind::Scalar)
+        sink.report(env, Severity::Error, "pointer-arithmetic", pc,
+                    "BPF_LD_IND offset " + reg_name(l.src) + " is " + describe(f.regs[l.src], env) + ", not a scalar");
+}
+
+} // namespace tailgate

@@ -1,0 +1,394 @@
+// Forward fixpoint over the WTO, bpf2bpf calls in context, termination by ghost loop counters.
+#include "analysis/fixpoint.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+
+namespace tailgate {
+
+static constexpr int kJoinIterations = 2;   // plain joins at a head before widening
+static constexpr int kNarrowIterations = 2; // descending passes after stabilisation
+static constexpr size_t kCacheEntriesPerSite = 4;
+
+struct Analyzer::Run {
+    uint32_t fn = 0;
+    const FunctionCfg* cfg = nullptr;
+    State entry;
+    bool checking = false;
+    std::vector<State> post;     // per block: the state after its last instruction (before the branch)
+    std::vector<State> head_pre; // per loop head: the stabilised pre-state
+    std::vector<State> exits;    // per block: the state at its exit instruction, if any
+};
+
+Analyzer::Analyzer(const AnalysisEnv& env, CheckSink& sink) : env_(env), sink_(sink) {
+    cfgs_.resize(env.prog->functions.size());
+    // widening thresholds: the program's constants and their neighbours, and the map sizes
+    std::vector<int64_t> ks;
+    for (const Insn& in : env.prog->insns)
+        if (const auto* j = std::get_if<Jump>(&in); j && !j->src.is_reg) ks.push_back(j->src.imm);
+    ks.push_back(0);
+    for (const MapDef& m : env.obj->maps) {
+        ks.push_back(m.value_size);
+        ks.push_back(m.max_entries);
+    }
+    for (int64_t k : ks)
+        for (int64_t d : {int64_t(-1), int64_t(0), int64_t(1)}) {
+            if ((d < 0 && k == INT64_MIN) || (d > 0 && k == INT64_MAX)) continue;
+            thr_signed_.push_back(k + d);
+            thr_unsigned_.push_back(uint64_t(k + d));
+            if (k + d >= INT32_MIN && k + d <= INT32_MAX) thr_unsigned_.push_back(uint64_t(uint32_t(int32_t(k + d))));
+        }
+    std::sort(thr_signed_.begin(), thr_signed_.end());
+    thr_signed_.erase(std::unique(thr_signed_.begin(), thr_signed_.end()), thr_signed_.end());
+    std::sort(thr_unsigned_.begin(), thr_unsigned_.end());
+    thr_unsigned_.erase(std::unique(thr_unsigned_.begin(), thr_unsigned_.end()), thr_unsigned_.end());
+}
+
+const FunctionCfg& Analyzer::cfg(uint32_t fn) {
+    if (!cfgs_[fn]) cfgs_[fn] = std::make_unique<FunctionCfg>(build_function_cfg(*env_.prog, fn));
+    return *cfgs_[fn];
+}
+
+Frame Analyzer::new_frame(uint32_t fn) const {
+    Frame f;
+    f.function = fn;
+    int depth = cfgs_[fn] ? cfgs_[fn]->max_depth : 0;
+    f.zone = Zone(Frame::zone_size(depth));
+    f.zone.set_lower(Frame::var_pkt_size, 0);
+    f.zone.set_lower(Frame::var_meta_size, 0);
+    return f;
+}
+
+State Analyzer::entry_state() const {
+    State s;
+    Frame f = new_frame(0);
+    set_reg(f, kR1, RegValue::pointer(Kind::Ctx, 0));
+    RegValue fp = RegValue::pointer(Kind::Stack, 0);
+    fp.frame = 0;
+    set_reg(f, kR10, fp);
+    s.frames.push_back(std::move(f));
+    return s;
+}
+
+// --- one function ----------------------------------------------------------------------------------
+
+// The state flowing along the edge p -> b (p's post-state refined by its branch), without loop ghosts.
+State Analyzer::edge_state(Run& run, uint32_t p, uint32_t b) {
+    const FunctionCfg& c = *run.cfg;
+    const State& post = run.post[p];
+    if (post.bottom) return post;
+    uint32_t last = c.block_start[p];
+    for (uint32_t pc = c.block_start[p]; pc < c.block_end[p]; pc += uint32_t(slots(env_.prog->insns[pc]))) last = pc;
+    State e = post;
+    if (const auto* j = std::get_if<Jump>(&env_.prog->insns[last])) {
+        bool to_target = c.block_of(j->target) == int(b);
+        bool to_next = c.block_of(last + 1) == int(b);
+        if (!(to_target && to_next)) assume(*j, to_target, e); // both edges reach b: nothing to refine
+    }
+    return e;
+}
+
+State Analyzer::pull(Run& run, uint32_t b) {
+    const FunctionCfg& c = *run.cfg;
+    State acc = State::make_bottom();
+    int level = c.loop_level[b];
+    if (b == 0) {
+        acc = run.entry;
+        if (level >= 0 && !acc.bottom) {
+            acc.top().zone.assign_const(Frame::var_loop(level), 0);
+            acc.top().zone.assign_const(Frame::var_loop_neg(level), 0);
+        }
+    }
+    for (uint32_t p : c.pred[b]) {
+        State e = edge_state(run, p, b);
+        if (e.bottom) continue;
+        if (level >= 0) { // loop head: the ghost counter restarts on entry edges and counts back edges
+            Zone& z = e.top().zone;
+            Zone::Var cv = Frame::var_loop(level), nv = Frame::var_loop_neg(level);
+            if (c.in_loop(p, b)) {
+                z.assign(cv, cv, 1);
+                z.assign(nv, nv, -1);
+            } else {
+                z.assign_const(cv, 0);
+                z.assign_const(nv, 0);
+            }
+        }
+        acc = join(acc, e);
+    }
+    if (level >= 0 && !acc.bottom) { // snapshots of the registers at the head of this iteration
+        Frame& f = acc.top();
+        for (Reg r = kR0; r <= kR9; ++r) f.zone.assign(Frame::var_snap(level, r), Frame::var_reg(r), 0);
+    }
+    return acc;
+}
+
+// Termination of the loop headed by h, on the stabilised states: its ghost counter is bounded, or some
+// register is bounded at the head and strictly increases (or strictly decreases) along every back edge.
+bool Analyzer::loop_terminates(Run& run, uint32_t h, const State& pre) {
+    const FunctionCfg& c = *run.cfg;
+    int level = c.loop_level[h];
+    const Zone& z = pre.top().zone;
+    if (z.upper(Frame::var_loop(level)) || z.lower(Frame::var_loop_neg(level))) return true;
+    std::vector<State> back;
+    for (uint32_t p : c.pred[h])
+        if (c.in_loop(p, h)) {
+            State e = edge_state(run, p, h);
+            if (!e.bottom) back.push_back(std::move(e));
+        }
+    if (back.empty()) return true; // no back edge is feasible: the body runs once
+    constexpr int64_t kBig = int64_t(1) << 62;
+    for (Reg r = kR0; r <= kR9; ++r) {
+        const RegValue& v = pre.top().regs[r];
+        if (v.kind == Kind::Uninit || v.kind == Kind::Mixed || v.num.smin <= -kBig || v.num.smax >= kBig) continue;
+        Zone::Var x = Frame::var_reg(r), sn = Frame::var_snap(level, r);
+        bool up = true, down = true;
+        for (const State& e : back) {
+            const Zone& ez = e.top().zone;
+            up = up && ez.entails(sn, x, -1);   // snap - x <= -1: x grew by at least 1
+            down = down && ez.entails(x, sn, -1); // x - snap <= -1: x shrank by at least 1
+        }
+        if (up || down) return true;
+    }
+    return false;
+}
+
+static bool is_shift32(const Insn& in, AluOp op, Reg* dst) {
+    const auto* a = std::get_if<Alu>(&in);
+    if (!a || a->op != op || !a->is64 || a->src.is_reg || a->src.imm != 32) return false;
+    *dst = a->dst;
+    return true;
+}
+
+// clang's zero-extension idioms: `x <<= 32; x >>= 32` and `x <<= 32; y = x; y >>= 32`. For a value below
+// 2^32 the result equals the value: keep the relations the zone had (a loop counter's above all).
+// Returns the number of instructions executed (checked when run.checking), 0 when no idiom starts at pc.
+uint32_t Analyzer::exec_zext_idiom(Run& run, uint32_t pc, uint32_t end, State& st) {
+    const auto& insns = env_.prog->insns;
+    Reg x = 0, y = 0, z = 0;
+    if (!is_shift32(insns[pc], AluOp::Lsh, &x) || pc + 1 >= end) return 0;
+    uint32_t n = 0;
+    if (is_shift32(insns[pc + 1], AluOp::Rsh, &y) && y == x) {
+        n = 2;
+    } else if (pc + 2 < end && is_shift32(insns[pc + 2], AluOp::Rsh, &z)) {
+        const auto* m = std::get_if<Alu>(&insns[pc + 1]);
+        if (!m || m->op != AluOp::Mov || !m->is64 || !m->src.is_reg || m->src.reg != x || m->dst != z || z == x) return 0;
+        y = z;
+        n = 3;
+    } else {
+        return 0;
+    }
+    RegValue before = st.top().regs[x];
+    Zone zb = st.top().zone;
+    for (uint32_t i = 0; i < n && !st.bottom; ++i) {
+        if (run.checking) check_insn(insns[pc + i], pc + i, st, env_, sink_);
+        exec_insn(insns[pc + i], pc + i, st, env_);
+    }
+    if (st.bottom || before.kind != Kind::Scalar || before.num.umax > 0xffffffffULL) return n;
+    Frame& f = st.top();
+    f.regs[y] = before;
+    if (y == x) {
+        f.zone = std::move(zb);
+    } else { // y := old x; x holds old x << 32
+        zb.assign(Frame::var_reg(y), Frame::var_reg(x), 0);
+        zb.forget(Frame::var_reg(x));
+        zone_set_bounds(zb, Frame::var_reg(x), f.regs[x].num);
+        f.zone = std::move(zb);
+    }
+    return n;
+}
+
+void Analyzer::exec_block(Run& run, uint32_t b, State st) {
+    const FunctionCfg& c = *run.cfg;
+    const Program& prog = *env_.prog;
+    run.exits[b] = State::make_bottom();
+    for (uint32_t pc = c.block_start[b]; pc < c.block_end[b] && !st.bottom; pc += uint32_t(slots(prog.insns[pc]))) {
+        const Insn& in = prog.insns[pc];
+        if (const auto* j = std::get_if<Jump>(&in)) {
+            if (run.checking) check_jump(*j, pc, st, env_, sink_);
+            continue; // the edges refine in pull()
+        }
+        if (std::holds_alternative<Goto>(in)) continue;
+        if (std::holds_alternative<Exit>(in)) {
+            if (run.checking) check_exit(pc, st, env_, sink_);
+            run.exits[b] = st;
+            st = State::make_bottom();
+            break;
+        }
+        if (const auto* cl = std::get_if<CallLocal>(&in)) {
+            st = exec_call_local(*cl, pc, st, run.checking);
+            continue;
+        }
+        if (run.checking) check_insn(in, pc, st, env_, sink_);
+        if (uint32_t n = exec_zext_idiom(run, pc, c.block_end[b], st)) {
+            pc += n - 1;
+            continue;
+        }
+        exec_insn(in, pc, st, env_);
+    }
+    run.post[b] = std::move(st);
+}
+
+void Analyzer::run_elems(Run& run, const std::vector<WtoElem>& elems) {
+    for (const WtoElem& e : elems) {
+        if (e.component)
+            run_component(run, e);
+        else
+            exec_block(run, e.block, pull(run, e.block));
+    }
+}
+
+void Analyzer::run_component(Run& run, const WtoElem& comp) {
+    uint32_t h = comp.block;
+    WidenThresholds th{thr_signed_, thr_unsigned_};
+    if (run.checking) {
+        // checking pass: the head's state is the stabilised one
+        State pre = run.head_pre[h];
+        const FunctionCfg& c = *run.cfg;
+        if (!pre.bottom) {
+            if (!loop_terminates(run, h, pre)) {
+                // report on the instruction that closes the loop (a back edge's jump)
+                uint32_t at = c.block_start[h];
+                for (uint32_t p : c.pred[h])
+                    if (c.in_loop(p, h)) at = std::max(at, c.block_end[p] - 1);
+                sink_.report(env_, Severity::Error, "unbounded-loop", at,
+                             "cannot prove that the loop at insn " + std::to_string(c.block_start[h]) +
+                                 " terminates: no bound on its iteration count (the exit condition never bounds the loop variable)");
+            }
+        }
+        exec_block(run, h, pre);
+        run_elems(run, comp.body);
+        return;
+    }
+    State pre = State::make_bottom();
+    for (int iter = 0;; ++iter) {
+        State next = pull(run, h);
+        if (iter > 0 && leq(next, pre)) break;
+        pre = iter < kJoinIterations ? join(pre, next) : widen(pre, next, th);
+        if (getenv("TG_DEBUG")) {
+            fprintf(stderr, "head %u iter %d:", h, iter);
+            for (int r = 0; r < 10; ++r) fprintf(stderr, " r%d=%s/%s", r, to_string(pre.top().regs[r]).c_str(), tnum_to_string(pre.top().regs[r].num.bits).c_str());
+            fprintf(stderr, "\n   next:");
+            if (!next.bottom) for (int r = 0; r < 10; ++r) fprintf(stderr, " r%d=%s/%s", r, to_string(next.top().regs[r]).c_str(), tnum_to_string(next.top().regs[r].num.bits).c_str());
+            fprintf(stderr, "\n");
+        }
+        exec_block(run, h, pre);
+        run_elems(run, comp.body);
+    }
+    for (int i = 0; i < kNarrowIterations; ++i) {
+        State next = pull(run, h);
+        State n = narrow(pre, next);
+        if (n == pre) break;
+        pre = std::move(n);
+        exec_block(run, h, pre);
+        run_elems(run, comp.body);
+    }
+    run.head_pre[h] = pre;
+}
+
+State Analyzer::analyze_function(uint32_t fn, const State& entry, bool checking) {
+    const FunctionCfg& c = cfg(fn);
+    size_t n = c.block_start.size();
+    if (n == 0) return State::make_bottom();
+    if (checking)
+        for (const std::string& p : c.problems) {
+            uint32_t at = uint32_t(std::stoul(p.substr(5)));
+            sink_.report(env_, Severity::Error, "invalid-instruction", at, p.substr(p.find(':') + 2));
+        }
+    Run run;
+    run.fn = fn;
+    run.cfg = &c;
+    run.entry = entry;
+    run.post.assign(n, State::make_bottom());
+    run.head_pre.assign(n, State::make_bottom());
+    run.exits.assign(n, State::make_bottom());
+    // without loops one pass in WTO order is already the fixpoint: check in that pass directly
+    bool has_loops = c.max_depth > 0;
+    run.checking = checking && !has_loops;
+    run_elems(run, c.wto);
+    if (checking && has_loops) {
+        run.checking = true;
+        run_elems(run, c.wto);
+    }
+    State out = State::make_bottom();
+    for (const State& e : run.exits) out = join(out, e);
+    return out;
+}
+
+// --- bpf2bpf calls ----------------------------------------------------------------------------------
+
+State Analyzer::exec_call_local(const CallLocal& cl, uint32_t pc, const State& s, bool checking) {
+    const Frame& caller = s.top();
+    int callee = function_starting_at(*env_.prog, cl.target);
+    auto unknown_return = [&]() {
+        State r = s;
+        clobber_caller_saved(r.top());
+        set_reg(r.top(), kR0, RegValue::scalar_top());
+        return r;
+    };
+    if (callee < 0) {
+        if (checking)
+            sink_.report(env_, Severity::Error, "invalid-instruction", pc,
+                         "call to insn " + std::to_string(cl.target) + ", which starts no function");
+        return unknown_return();
+    }
+    CallSite site{caller.function, pc, uint32_t(callee)};
+    bool known = false;
+    for (const CallSite& cs : call_sites_) known = known || (cs.insn == pc && cs.callee == site.callee && cs.caller == site.caller);
+    if (!known) call_sites_.push_back(site);
+    for (const Frame& f : s.frames)
+        if (f.function == uint32_t(callee)) {
+            if (checking)
+                sink_.report(env_, Severity::Error, "call-depth", pc,
+                             "recursive call to '" + env_.prog->functions[size_t(callee)].name + "'");
+            return unknown_return();
+        }
+    if (s.frames.size() >= size_t(kMaxCallFrames)) { // kernel: setup_func_entry() curframe + 1 >= MAX_CALL_FRAMES
+        if (checking)
+            sink_.report(env_, Severity::Error, "call-depth", pc,
+                         "the call stack of " + std::to_string(s.frames.size() + 1) + " frames is too deep (at most " +
+                             std::to_string(kMaxCallFrames) + ")");
+        return unknown_return();
+    }
+    // a new frame: r1..r5 are the arguments, r10 the new frame pointer; packet facts carry over
+    cfg(uint32_t(callee));
+    State entry = s;
+    Frame f = new_frame(uint32_t(callee));
+    f.return_pc = pc + 1;
+    for (Reg r = kR1; r <= kR5; ++r) set_reg(f, r, caller.regs[r]);
+    RegValue fp = RegValue::pointer(Kind::Stack, 0);
+    fp.frame = uint8_t(s.frames.size());
+    set_reg(f, kR10, fp);
+    std::vector<Zone::Var> shared = {Frame::var_pkt_size, Frame::var_meta_size};
+    for (Reg r = kR1; r <= kR5; ++r) shared.push_back(Frame::var_reg(r));
+    for (Zone::Var x : shared)
+        for (Zone::Var y : shared)
+            if (x != y)
+                if (auto b = caller.zone.bound(x, y)) f.zone.add_constraint(x, y, *b);
+    entry.frames.push_back(std::move(f));
+
+    State exit = State::make_bottom();
+    bool hit = false;
+    auto& entries = cache_[pc];
+    for (const CacheEntry& ce : entries)
+        if ((ce.checked || !checking) && ce.entry == entry) {
+            exit = ce.exit;
+            hit = true;
+            break;
+        }
+    if (!hit) {
+        exit = analyze_function(uint32_t(callee), entry, checking);
+        if (entries.size() >= kCacheEntriesPerSite) entries.erase(entries.begin());
+        entries.push_back(CacheEntry{entry, exit, checking});
+    }
+    if (exit.bottom) return exit;
+    RegValue ret = exit.top().regs[kR0];
+    if (ret.kind == Kind::Stack && ret.frame >= s.frames.size()) ret = RegValue::scalar_top(); // dangling
+    exit.frames.pop_back();
+    Frame& top = exit.top();
+    clobber_caller_saved(top);
+    set_reg(top, kR0, ret);
+    return exit;
+}
+
+} // namespace tailgate

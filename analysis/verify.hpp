@@ -1,0 +1,69 @@
+// verify_program(): the verifier's public entry. Runs the abstract interpreter over one program of a loaded
+// object, the safety checks, the stack rules and the per-site tail-call checks, and returns the report the
+// CLI prints and the runtime consumes (ctx accesses to rewrite).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "analysis/checks.hpp"
+#include "analysis/diagnostics.hpp"
+#include "verifier/helper_protos.hpp"
+#include "verifier/object.hpp"
+#include "verifier/result.hpp"
+
+namespace tailgate {
+
+// `--prog-array MAP:IDX=PROG`: slot IDX of prog-array MAP holds program PROG.
+struct ProgArrayAssignment {
+    std::string map;
+    uint32_t index = 0;
+    std::string program;
+};
+
+struct VerifyOptions {
+    bool strict = false; // warnings reject too
+    std::vector<ProgArrayAssignment> prog_array;
+    const HelperRegistry* helpers = nullptr; // nullptr: the built-in table
+    uint32_t tracepoint_size = 0;            // ctx size of a tracepoint program (0: kernel bound)
+};
+
+enum class Verdict : uint8_t { Accepted, Rejected };
+const char* verdict_name(Verdict v); // "accepted", "rejected"
+
+// Per function of the program (main function first).
+struct FunctionReport {
+    std::string name;
+    uint32_t start = 0;
+    int64_t stack_depth = 0;      // deepest byte below r10 the function touches
+    bool has_tail_call = false;
+    int64_t max_caller_stack = 0; // largest sum of callers' frames (rounded to 16) on a path from main
+};
+
+struct ProgramReport {
+    std::string name;
+    std::string section;
+    ProgType type = ProgType::Unspec;
+    Verdict verdict = Verdict::Accepted;
+    uint32_t instructions = 0;
+    int64_t stack_depth = 0; // the main function's (kernel: prog->aux->stack_depth)
+    std::vector<TailCallSite> tail_calls;      // by instruction; targets: static slots + --prog-array in range
+    std::vector<Diagnostic> diagnostics;       // sorted by instruction
+    std::vector<CtxAccessRecord> ctx_accesses; // by instruction
+    std::vector<FunctionReport> functions;
+
+    size_t errors() const;
+    size_t warnings() const;
+};
+
+// Reads: obj.programs[program_index] and obj.maps. Fails with "bad-program-index" when out of range;
+// everything about the program itself is reported as diagnostics, never as an Error.
+Result<ProgramReport> verify_program(const Object& obj, size_t program_index, const VerifyOptions& options);
+
+// The programs a prog-array slot range can hold: static slots and --prog-array assignments with index in
+// [lo, hi], in slot order (duplicates removed).
+std::vector<std::string> prog_array_targets(const Object& obj, int32_t map, uint64_t lo, uint64_t hi,
+                                            const VerifyOptions& options);
+
+} // namespace tailgate

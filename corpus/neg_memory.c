@@ -1,0 +1,105 @@
+// memory-bounds (packet, stack, map value out of bounds) and null-dereference (map value used without a
+// NULL check), judged as the kernel does (check_packet_access, check_stack_access_within_bounds,
+// check_map_access, "R0 invalid mem access 'map_value_or_null'").
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <bpf/bpf_helpers.h>
+
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 4);
+    __type(key, __u32);
+    __type(value, __u64);
+} values SEC(".maps");
+
+// Packet read with no data_end check at all: "invalid access to packet, off=12 size=2, R?(r=0)".
+// tailgate: program name=pkt_no_check verdict=rejected
+SEC("xdp")
+int pkt_no_check(struct xdp_md *ctx)
+{
+    struct ethhdr *eth = (void *)(long)ctx->data;
+
+    return eth->h_proto == 8 ? XDP_DROP : XDP_PASS; // tailgate: expect code=memory-bounds severity=error
+}
+
+// The check covers the Ethernet header only, the read is in the IPv4 header behind it.
+// tailgate: program name=pkt_short_check verdict=rejected
+SEC("xdp")
+int pkt_short_check(struct xdp_md *ctx)
+{
+    void *data = (void *)(long)ctx->data;
+    void *data_end = (void *)(long)ctx->data_end;
+    struct ethhdr *eth = data;
+    struct iphdr *ip = data + sizeof(*eth);
+
+    if ((void *)(eth + 1) > data_end)
+        return XDP_ABORTED;
+    return ip->protocol == 6 ? XDP_DROP : XDP_PASS; // tailgate: expect code=memory-bounds severity=error
+}
+
+// The same with the right check: accepted.
+// tailgate: program name=pkt_checked verdict=accepted
+// tailgate: run program=pkt_checked packet=tcp4 engine=both return=1
+// tailgate: run program=pkt_checked packet=udp4 engine=both return=2
+// tailgate: run program=pkt_checked packet=short engine=both return=0
+SEC("xdp")
+int pkt_checked(struct xdp_md *ctx)
+{
+    void *data = (void *)(long)ctx->data;
+    void *data_end = (void *)(long)ctx->data_end;
+    struct iphdr *ip = data + sizeof(struct ethhdr);
+
+    if ((void *)(ip + 1) > data_end)
+        return XDP_ABORTED;
+    return ip->protocol == 6 ? XDP_DROP : XDP_PASS;
+}
+
+// A stack read above the frame (r10 + 8): "invalid read from stack off 8+0 size 8".
+// tailgate: program name=stack_above_frame verdict=rejected
+SEC("xdp")
+__attribute__((naked)) int stack_above_frame(struct xdp_md *ctx)
+{
+    asm volatile("r0 = *(u64 *)(r10 + 8); exit;" ::: "memory"); // tailgate: expect code=memory-bounds severity=error
+}
+
+// An 8-byte read at offset 8 of an 8-byte map value: "invalid access to map value, value_size=8 off=8
+// size=8".
+// tailgate: program name=map_value_oob verdict=rejected
+SEC("xdp")
+int map_value_oob(struct xdp_md *ctx)
+{
+    __u32 key = 0;
+    __u64 *v = bpf_map_lookup_elem(&values, &key);
+
+    if (!v)
+        return XDP_PASS;
+    return v[1] ? XDP_DROP : XDP_PASS; // tailgate: expect code=memory-bounds severity=error
+}
+
+// No NULL check on the lookup result: "R0 invalid mem access 'map_value_or_null'".
+// tailgate: program name=map_no_null_check verdict=rejected
+SEC("xdp")
+int map_no_null_check(struct xdp_md *ctx)
+{
+    __u32 key = 0;
+    __u64 *v = bpf_map_lookup_elem(&values, &key);
+
+    return *v ? XDP_DROP : XDP_PASS; // tailgate: expect code=null-dereference severity=error
+}
+
+// With the check: accepted. The array map starts zeroed, so the value is 0 -> XDP_PASS.
+// tailgate: program name=map_checked verdict=accepted
+// tailgate: run program=map_checked packet=tcp4 engine=both return=2
+SEC("xdp")
+int map_checked(struct xdp_md *ctx)
+{
+    __u32 key = 0;
+    __u64 *v = bpf_map_lookup_elem(&values, &key);
+
+    if (!v)
+        return XDP_ABORTED;
+    return *v ? XDP_DROP : XDP_PASS;
+}
+
+char _license[] SEC("license") = "GPL";

@@ -1,0 +1,113 @@
+// The runtime's implementation of every helper in the verifier's table (verifier/helper_protos.hpp), and
+// the per-run host state they read and write (ExecEnv::host).
+//
+// The machine the helpers model: one CPU (id 0, NUMA node 0), a network namespace with only the loopback
+// device (ifindex 1, MTU 65536, hard_header_len 14) and an empty routing table, no sockets, a current task
+// whose pid/tgid/uid/gid are the host process's (comm "tailgate"), cgroup id 1 (the root). Things that
+// would leave the sandbox are recorded instead of done: redirects, signals, return overrides, perf and
+// ring-buffer output. Each helper cites the kernel function whose checks and errno results it follows.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "runtime/context.hpp"
+#include "runtime/maps.hpp"
+#include "runtime/vm.hpp"
+#include "verifier/helper_protos.hpp"
+
+namespace tailgate::rt {
+
+// A redirect the program asked for (bpf_redirect, bpf_redirect_map, bpf_clone_redirect, ...).
+struct RedirectRecord {
+    int32_t helper = 0;   // helper id that recorded it
+    uint64_t target = 0;  // ifindex, or the map key for redirect_map
+    uint64_t flags = 0;
+    std::string map;      // redirect_map: the map's name
+};
+
+struct PerfRecord {
+    std::string map;
+    uint32_t index = 0; // perf_event_array slot (the CPU)
+    std::vector<uint8_t> data;
+};
+
+struct TaskInfo {
+    uint32_t pid = 0, tgid = 0, uid = 0, gid = 0;
+    std::string comm = "tailgate";
+    uint64_t cgroup_id = 1;
+    uint64_t attach_cookie = 0;
+};
+
+struct TunnelState {
+    bool key_set = false;
+    std::vector<uint8_t> key; // struct bpf_tunnel_key as given to skb_set_tunnel_key
+    std::vector<uint8_t> opt;
+};
+
+// Everything the helpers need during a run; ExecEnv::host points at one. Owned by the Runtime (or a test);
+// reset between runs with begin_run().
+struct HostState {
+    Context* ctx = nullptr;             // the run's context (packet helpers act on it)
+    ProgType prog_type = ProgType::Unspec; // type of the entry program (redirect's return codes)
+    uint64_t prng = 0x9e3779b97f4a7c15ull; // get_prandom_u32 state (splitmix64), seeded per runtime
+    uint32_t hash_seed = 0x5eed1234;    // get_hash_recalc flow-hash seed (the kernel's hashrnd)
+    FILE* trace_out = stderr;           // trace_printk / trace_vprintk destination (nullptr: not printed)
+    std::string trace_log;              // everything trace_printk produced (lines end in '\n')
+    std::vector<PerfRecord> perf;
+    std::optional<RedirectRecord> redirect;
+    std::vector<int> signals;           // send_signal(): recorded, not delivered
+    std::optional<uint64_t> override_return;
+    std::unordered_map<const uint8_t*, Map*> ringbuf_samples; // reserved, not yet submitted/discarded
+    TaskInfo task;
+    TunnelState tunnel;
+    void* user = nullptr;               // free for host-registered helpers
+
+    // Clears the per-run records (redirect, perf, signals, override, tunnel); keeps prng, task, user, log.
+    void begin_run(Context* c, ProgType type);
+};
+
+inline HostState* host_of(ExecEnv* env) { return static_cast<HostState*>(env->host); }
+
+// Put every built-in helper that has an implementation into `table` (all ids of builtin_helpers() except
+// tail_call, which the engines perform inline, and those listed by helpers_without_impl()).
+void install_builtin_helpers(HelperTable& table);
+
+// Ids of built-in prototypes the runtime cannot run, with the reason (e.g. callbacks need engine support).
+struct MissingHelper {
+    int32_t id;
+    const char* reason;
+};
+std::vector<MissingHelper> helpers_without_impl();
+
+// The HelperFn of one built-in id (nullptr when none).
+HelperFn builtin_helper_fn(int32_t id);
+
+// trace_printk formatting (kernel: bpf_bprintf_prepare() + bstr_printf()): %d %i %u %x %X %c %s %p %%, with
+// optional l/ll/h/z length modifiers, flags (-+ #0) and width/precision; at most `args.size()` (3 for
+// trace_printk, 12 for trace_vprintk) conversions. %s reads a NUL-terminated string (through a fault-safe
+// read). Fails (nullopt) where the kernel returns -EINVAL: an unknown conversion, too many conversions, a
+// format without a NUL inside fmt_size.
+std::optional<std::string> format_trace(const char* fmt, uint32_t fmt_size, const std::vector<uint64_t>& args);
+
+// Fault-safe reads/writes of this process's memory (process_vm_readv/writev): the probe_read family.
+bool safe_read(void* dst, uint64_t src_addr, size_t n);
+bool safe_write(uint64_t dst_addr, const void* src, size_t n);
+
+// Internet checksum pieces as the kernel computes them (lib/checksum.c, arch/x86/lib/csum-partial_64.c).
+uint32_t csum_partial(const void* buf, size_t len, uint32_t seed);
+uint16_t csum_fold(uint32_t csum);
+
+// Net helpers live in helpers_net.cpp; this returns its id -> fn entries.
+struct HelperEntry {
+    int32_t id;
+    HelperFn fn;
+};
+std::vector<HelperEntry> net_helper_entries();
+std::vector<HelperEntry> core_helper_entries();
+
+} // namespace tailgate::rt

@@ -1,0 +1,713 @@
+// x86-64 JIT for eBPF (RFC 9669), emitted with xbyak into W^X memory. ABI: see jit_x86_64.hpp.
+// Semantics follow the kernel's arch/x86/net/bpf_jit_comp.c (do_jit, emit_bpf_tail_call_indirect) and the
+// interpreter kernel/bpf/core.c (___bpf_prog_run); layout ideas from uBPF's ubpf_jit_x86_64.c.
+#include "runtime/jit_x86_64.hpp"
+
+#include <cstddef>
+#include <cstring>
+#include <memory>
+#include <set>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <xbyak/xbyak.h>
+
+#include "runtime/exec_memory.hpp"
+
+namespace tailgate::rt {
+
+namespace {
+
+using namespace Xbyak::util;
+using Xbyak::Reg32;
+using Xbyak::Reg64;
+
+// eBPF register -> x86-64 register (kernel: bpf_jit_comp.c reg2hex[]). r1..r5 are the System V argument
+// registers, so a helper call needs no shuffling; r6..r9 and r10 are callee-saved.
+const Reg64 kRegMap[kNumRegs] = {
+    rax, // r0: return value
+    rdi, // r1: arg 1 (ctx at entry)
+    rsi, // r2
+    rdx, // r3
+    rcx, // r4 (also the shift-count register: see emit_shift)
+    r8,  // r5
+    rbx, // r6
+    r13, // r7
+    r14, // r8
+    r15, // r9
+    rbp, // r10: frame pointer, top of the current 512-byte BPF stack
+};
+const Reg64 kEnv = r12;  // ExecEnv* for the whole run
+const Reg64 kTmp0 = r9;  // scratch (also the 6th argument register: env for helpers)
+const Reg64 kTmp1 = r10; // scratch
+const Reg64 kTmp2 = r11; // scratch
+// Native frame below the 6 pushed registers: the BPF stack plus 8 bytes that keep rsp 16-byte aligned.
+constexpr int kFrameBytes = kMaxBpfStack + 8;
+
+// Field offsets of the runtime structs the emitted code reads (measured on real objects: ProgArray and
+// LoadedProgram are not standard layout, so offsetof is not available for them).
+struct Layout {
+    uint32_t pa_max_entries = 0, pa_slots = 0, lp_tail_entry = 0;
+    bool ok = false;
+};
+Layout measure_layout() {
+    Layout l;
+    ProgArray pa(1);
+    auto* pa_base = reinterpret_cast<const char*>(&pa);
+    l.pa_max_entries = static_cast<uint32_t>(reinterpret_cast<const char*>(&pa.max_entries) - pa_base);
+    l.pa_slots = static_cast<uint32_t>(reinterpret_cast<const char*>(&pa.slots) - pa_base);
+    LoadedProgram lp;
+    l.lp_tail_entry = static_cast<uint32_t>(reinterpret_cast<const char*>(&lp.jit.tail_entry) -
+                                            reinterpret_cast<const char*>(&lp));
+    void* raw = nullptr;
+    std::memcpy(&raw, reinterpret_cast<const char*>(&pa) + l.pa_slots, sizeof raw);
+    l.ok = raw == static_cast<void*>(pa.slots.get());
+    return l;
+}
+static_assert(sizeof(std::atomic<const LoadedProgram*>) == 8 && std::atomic<const LoadedProgram*>::is_always_lock_free,
+              "prog-array slots are read with one plain 8-byte load (acquire on x86-64)");
+static_assert(std::is_standard_layout_v<ExecEnv> && std::is_standard_layout_v<MapEntry>);
+
+// --- out-of-line helpers the emitted code calls ------------------------------------------------------------
+
+// LD_ABS / LD_IND. kernel: filter.c bpf_gen_ld_abs() + bpf_skb_load_helper_{8,16,32}(): the offset is the
+// low 32 bits of (src + imm) as an int; a negative or out-of-bounds offset ends the program with r0 = 0.
+uint64_t jit_ld_packet(ExecEnv* env, uint64_t offset64, uint64_t width) {
+    int32_t off = static_cast<int32_t>(static_cast<uint32_t>(offset64));
+    if (off < 0 || env->packet == nullptr || static_cast<uint64_t>(off) + width > env->packet_len) {
+        env->stop = 1;
+        env->stop_value = 0;
+        return 0;
+    }
+    const uint8_t* p = env->packet + off;
+    uint64_t v = 0;
+    for (uint64_t i = 0; i < width; ++i) v = (v << 8) | p[i]; // network byte order
+    return v;
+}
+
+// A helper call whose id was not in the HelperTable at compile time, or a callx (id from a register).
+// An id with no helper ends the program with r0 = 0 (the interpreter's unknown-helper abort).
+uint64_t jit_call_dynamic(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5, ExecEnv* env,
+                          uint64_t id) {
+    HelperFn fn = nullptr;
+    if (env->helpers != nullptr && id < static_cast<uint64_t>(HelperTable::kMaxHelperId))
+        fn = env->helpers->get(static_cast<int32_t>(id));
+    if (fn == nullptr) {
+        env->stop = 1;
+        env->stop_value = 0;
+        return 0;
+    }
+    return fn(r1, r2, r3, r4, r5, env);
+}
+
+struct JitImage {
+    ExecMemory mem;
+    size_t code_size = 0;
+};
+
+// --- the emitter --------------------------------------------------------------------------------------------
+
+class Emitter : public Xbyak::CodeGenerator {
+  public:
+    Emitter(const LoadedProgram& prog, const HelperTable& helpers, const Layout& layout, size_t max_size,
+            uint8_t* buf)
+        : Xbyak::CodeGenerator(max_size, buf), prog_(prog), helpers_(helpers), layout_(layout) {
+        setDefaultJmpNEAR(true);
+    }
+
+    // Emits the whole program. Returns an error (code, message) or an empty code on success.
+    Error emit_program();
+
+    const uint8_t* entry_ptr() const { return getCode(); }
+    const uint8_t* tail_entry_ptr() const { return tail_entry_; }
+
+  private:
+    const LoadedProgram& prog_;
+    const HelperTable& helpers_;
+    const Layout& layout_;
+    std::vector<Xbyak::Label> insn_labels_;       // body of each slot
+    std::vector<Xbyak::Label> func_entry_;        // per slot: subprogram entry stub (used if a call target)
+    std::set<uint32_t> functions_;                // slots that start a function (callable)
+    Xbyak::Label epilogue_, stop_exit_;
+    const uint8_t* tail_entry_ = nullptr;
+
+    static const Reg64& R(Reg r) { return kRegMap[r]; }
+
+    void emit_frame_prologue();
+    void emit_epilogue();
+    Error emit_insn(uint32_t pc, const Insn& insn);
+    void emit_alu(const Alu& a);
+    void emit_divmod(const Alu& a);
+    void emit_shift(const Alu& a);
+    void emit_endian(const Endian& e);
+    void emit_jump(const Jump& j);
+    void emit_load(const Load& l);
+    void emit_store(const Store& s);
+    void emit_atomic(const Atomic& a);
+    void emit_helper_call(int32_t id);
+    void emit_callx(Reg reg);
+    void emit_tail_call();
+    void emit_ld_packet(const LoadPacket& lp);
+    Error emit_lddw(const LoadImm64& l);
+    void emit_stop_check();
+    void emit_abs_call(const void* fn);
+
+    Xbyak::Address mem_at(int width, Reg base, int16_t off) {
+        const Reg64& b = R(base);
+        switch (width) {
+        case 1: return byte[b + off];
+        case 2: return word[b + off];
+        case 4: return dword[b + off];
+        default: return qword[b + off];
+        }
+    }
+};
+
+void Emitter::emit_frame_prologue() {
+    push(rbp);
+    push(rbx);
+    push(r12);
+    push(r13);
+    push(r14);
+    push(r15);
+    sub(rsp, kFrameBytes);
+    lea(rbp, ptr[rsp + kMaxBpfStack]);
+}
+
+void Emitter::emit_epilogue() {
+    add(rsp, kFrameBytes);
+    pop(r15);
+    pop(r14);
+    pop(r13);
+    pop(r12);
+    pop(rbx);
+    pop(rbp);
+    ret();
+}
+
+// Absolute call (the code buffer may be far from the binary's text): mov r11, imm64; call r11.
+void Emitter::emit_abs_call(const void* fn) {
+    mov(kTmp2, reinterpret_cast<uint64_t>(fn));
+    call(kTmp2);
+}
+
+// After a helper: env->stop set -> end the program with env->stop_value (kernel analogue: none; this is
+// the runtime's "unwind"/abort channel, vm.hpp).
+void Emitter::emit_stop_check() {
+    cmp(dword[kEnv + offsetof(ExecEnv, stop)], 0);
+    jne(stop_exit_);
+}
+
+Error Emitter::emit_program() {
+    const auto& insns = prog_.insns;
+    const uint32_t n = static_cast<uint32_t>(insns.size());
+    insn_labels_.resize(n + 1);
+    func_entry_.resize(n + 1);
+    for (uint32_t s : prog_.function_starts)
+        if (s < n) functions_.insert(s);
+    for (const Insn& insn : insns)
+        if (const auto* c = std::get_if<CallLocal>(&insn); c && c->target < n) functions_.insert(c->target);
+
+    // Main entry: full frame, r12 = env, fresh chain (kernel: emit_prologue zeroes tail_call_cnt).
+    emit_frame_prologue();
+    mov(kEnv, rdi);
+    mov(dword[kEnv + offsetof(ExecEnv, tail_call_cnt)], 0);
+    mov(dword[kEnv + offsetof(ExecEnv, stop)], 0);
+    for (int i = 0; i < 5; ++i) mov(R(static_cast<Reg>(kR1 + i)), qword[kEnv + offsetof(ExecEnv, args) + 8 * i]);
+    tail_entry_ = getCurr();
+
+    for (uint32_t pc = 0; pc < n; ++pc) {
+        L(insn_labels_[pc]);
+        Error e = emit_insn(pc, insns[pc]);
+        if (!e.code.empty()) return e;
+    }
+    // Falling off the end (never in verified code): end with r0 = 0, like an abort.
+    L(insn_labels_[n]);
+    xor_(eax, eax);
+    L(epilogue_);
+    emit_epilogue();
+    L(stop_exit_);
+    mov(rax, qword[kEnv + offsetof(ExecEnv, stop_value)]);
+    emit_epilogue();
+    // Subprogram entry stubs: own frame, then the function's first instruction.
+    for (uint32_t s : functions_) {
+        L(func_entry_[s]);
+        emit_frame_prologue();
+        jmp(insn_labels_[s]);
+    }
+    return Error{};
+}
+
+Error Emitter::emit_insn(uint32_t pc, const Insn& insn) {
+    if (const auto* a = std::get_if<Alu>(&insn)) {
+        emit_alu(*a);
+    } else if (const auto* e = std::get_if<Endian>(&insn)) {
+        emit_endian(*e);
+    } else if (const auto* j = std::get_if<Jump>(&insn)) {
+        emit_jump(*j);
+    } else if (const auto* g = std::get_if<Goto>(&insn)) {
+        if (g->target != pc + 1) jmp(insn_labels_[g->target]);
+    } else if (const auto* c = std::get_if<Call>(&insn)) {
+        if (c->helper == kHelperTailCall)
+            emit_tail_call();
+        else
+            emit_helper_call(c->helper);
+    } else if (const auto* cl = std::get_if<CallLocal>(&insn)) {
+        if (cl->target >= prog_.insns.size()) return make_error("jit-unsupported", "call target out of range");
+        // bpf2bpf: native call into the target's frame-building stub; r6-r9 and r10 come back restored.
+        call(func_entry_[cl->target]);
+        cmp(dword[kEnv + offsetof(ExecEnv, stop)], 0);
+        jne(epilogue_); // the callee already holds stop_value in rax
+    } else if (const auto* cr = std::get_if<CallReg>(&insn)) {
+        emit_callx(cr->reg);
+    } else if (std::holds_alternative<Exit>(insn)) {
+        jmp(epilogue_);
+    } else if (const auto* l = std::get_if<LoadImm64>(&insn)) {
+        return emit_lddw(*l);
+    } else if (std::holds_alternative<LddwHigh>(insn)) {
+        // second slot of an lddw: never executed, nothing to emit
+    } else if (const auto* ld = std::get_if<Load>(&insn)) {
+        emit_load(*ld);
+    } else if (const auto* st = std::get_if<Store>(&insn)) {
+        emit_store(*st);
+    } else if (const auto* at = std::get_if<Atomic>(&insn)) {
+        emit_atomic(*at);
+    } else if (const auto* lp = std::get_if<LoadPacket>(&insn)) {
+        emit_ld_packet(*lp);
+    }
+    return Error{};
+}
+
+void Emitter::emit_alu(const Alu& a) {
+    const Reg64& d64 = R(a.dst);
+    const Reg32 d32 = d64.cvt32();
+    const Xbyak::Reg& d = a.is64 ? static_cast<const Xbyak::Reg&>(d64) : d32;
+    const bool imm = !a.src.is_reg;
+    const Reg64& s64 = R(a.src.reg);
+    const Reg32 s32 = s64.cvt32();
+    const Xbyak::Reg& s = a.is64 ? static_cast<const Xbyak::Reg&>(s64) : s32;
+    const auto imm32 = static_cast<uint32_t>(a.src.imm); // x86 sign-extends imm32 in 64-bit ops, as BPF does
+
+    switch (a.op) {
+    case AluOp::Add: imm ? add(d, imm32) : add(d, s); break;
+    case AluOp::Sub: imm ? sub(d, imm32) : sub(d, s); break;
+    case AluOp::Or: imm ? or_(d, imm32) : or_(d, s); break;
+    case AluOp::And: imm ? and_(d, imm32) : and_(d, s); break;
+    case AluOp::Xor: imm ? xor_(d, imm32) : xor_(d, s); break;
+    case AluOp::Mul: imm ? imul(static_cast<const Xbyak::Reg&>(d), d, static_cast<int>(imm32)) : imul(d, s); break;
+    case AluOp::Neg: a.is64 ? neg(d64) : neg(d32); break;
+    case AluOp::Mov:
+        if (imm)
+            a.is64 ? mov(d64, static_cast<uint64_t>(a.src.imm)) : mov(d32, imm32);
+        else
+            a.is64 ? mov(d64, s64) : mov(d32, s32);
+        break;
+    case AluOp::MovSx8:
+    case AluOp::MovSx16:
+    case AluOp::MovSx32: {
+        const int bits = a.op == AluOp::MovSx8 ? 8 : a.op == AluOp::MovSx16 ? 16 : 32;
+        if (imm) { // not produced by the decoder (MOVSX is BPF_X only), kept total
+            int64_t v = bits == 8 ? int8_t(a.src.imm) : bits == 16 ? int16_t(a.src.imm) : int32_t(a.src.imm);
+            a.is64 ? mov(d64, static_cast<uint64_t>(v)) : mov(d32, static_cast<uint32_t>(v));
+        } else if (bits == 32) {
+            a.is64 ? movsxd(d64, s32) : mov(d32, s32);
+        } else {
+            const Xbyak::Reg& part = bits == 8 ? static_cast<const Xbyak::Reg&>(s64.cvt8()) : s64.cvt16();
+            a.is64 ? movsx(d64, part) : movsx(d32, part); // 32-bit form zero-extends into the upper half
+        }
+        break;
+    }
+    case AluOp::Div:
+    case AluOp::SDiv:
+    case AluOp::Mod:
+    case AluOp::SMod: emit_divmod(a); break;
+    case AluOp::Lsh:
+    case AluOp::Rsh:
+    case AluOp::Arsh: emit_shift(a); break;
+    }
+}
+
+// Division and modulo, unsigned and signed (RFC 9669 4.1; kernel core.c ALU_DIV/ALU_MOD/SDIV/SMOD with the
+// verifier's do_misc_fixups() zero checks):
+//   x / 0 = 0;  x % 0 = x (32-bit: zero-extended);  signed: LLONG_MIN / -1 = LLONG_MIN, x % -1 = 0.
+// x86 div/idiv use rdx:rax (= r3:r0), so both are saved in r10/r11 and restored around the operation.
+// A 32-bit divisor is tested as 32 bits (kernel commit 68fda450a7df "bpf: fix 32-bit divide by zero").
+void Emitter::emit_divmod(const Alu& a) {
+    const bool is_mod = a.op == AluOp::Mod || a.op == AluOp::SMod;
+    const bool is_signed = a.op == AluOp::SDiv || a.op == AluOp::SMod;
+    const Reg64& d = R(a.dst);
+    const Xbyak::Reg& dvs = a.is64 ? static_cast<const Xbyak::Reg&>(kTmp0) : kTmp0.cvt32();
+    Xbyak::Label zero, done, normal;
+
+    if (a.src.is_reg)
+        mov(kTmp0, R(a.src.reg));
+    else
+        mov(kTmp0, static_cast<uint64_t>(a.src.imm));
+    mov(kTmp1, rax);
+    mov(kTmp2, rdx);
+    if (a.dst != kR0) mov(rax, d); // dst r3 (rdx) still holds r3 here
+    test(dvs, dvs);
+    jz(zero);
+    if (is_signed) {
+        cmp(dvs, -1);
+        jne(normal);
+        if (is_mod)
+            xor_(eax, eax);
+        else
+            a.is64 ? neg(rax) : neg(eax);
+        jmp(done);
+        L(normal);
+        a.is64 ? cqo() : cdq();
+        idiv(dvs);
+    } else {
+        xor_(edx, edx);
+        div(dvs);
+    }
+    if (is_mod) mov(rax, rdx); // 32-bit div wrote edx zero-extended
+    jmp(done);
+    L(zero);
+    if (is_mod) {
+        if (!a.is64) mov(eax, eax); // dst stays, zero-extended
+    } else {
+        xor_(eax, eax);
+    }
+    L(done);
+    mov(kTmp0, rax);
+    mov(rax, kTmp1);
+    mov(rdx, kTmp2);
+    mov(d, kTmp0);
+}
+
+// Shifts: the count is masked to 63 (64-bit) or 31 (32-bit) (RFC 9669; x86 masks cl the same way).
+// A register count must be in cl, and cl is r4: r4 is parked in r11 meanwhile; if dst is r4 itself the
+// shift is done on the parked copy. 32-bit shifts end with an explicit zero-extension (a count of 0
+// leaves the register unwritten on x86).
+void Emitter::emit_shift(const Alu& a) {
+    auto op = [&](const Xbyak::Operand& target, int imm_count) { // imm_count < 0: by cl
+        const bool by_cl = imm_count < 0;
+        switch (a.op) {
+        case AluOp::Lsh: by_cl ? shl(target, cl) : shl(target, imm_count); break;
+        case AluOp::Rsh: by_cl ? shr(target, cl) : shr(target, imm_count); break;
+        default: by_cl ? sar(target, cl) : sar(target, imm_count); break;
+        }
+    };
+    auto shift = [&](const Reg64& target, int imm_count) {
+        if (a.is64) {
+            if (imm_count != 0) op(target, imm_count);
+        } else {
+            if (imm_count != 0) op(target.cvt32(), imm_count);
+            mov(target.cvt32(), target.cvt32());
+        }
+    };
+    const Reg64& d64 = R(a.dst);
+    if (!a.src.is_reg) {
+        shift(d64, static_cast<int>(a.src.imm & (a.is64 ? 63 : 31)));
+    } else if (a.src.reg == kR4) {
+        shift(d64, -1);
+    } else {
+        mov(kTmp2, rcx);
+        mov(rcx, R(a.src.reg));
+        shift(a.dst == kR4 ? kTmp2 : d64, -1);
+        mov(rcx, kTmp2);
+    }
+}
+
+// Byte order (RFC 9669 4.2): to-LE on x86 is a truncation; to-BE and ALU64 bswap swap; 16/32-bit results
+// are zero-extended to 64 bits.
+void Emitter::emit_endian(const Endian& e) {
+    const Reg64& d = R(e.dst);
+    const bool swap = e.order != ByteOrder::ToLe;
+    switch (e.bits) {
+    case 16:
+        if (swap) rol(d.cvt16(), 8);
+        movzx(d.cvt32(), d.cvt16());
+        break;
+    case 32:
+        if (swap)
+            bswap(d.cvt32());
+        else
+            mov(d.cvt32(), d.cvt32());
+        break;
+    default:
+        if (swap) bswap(d);
+        break;
+    }
+}
+
+void Emitter::emit_jump(const Jump& j) {
+    const Reg64& d64 = R(j.dst);
+    const Reg32 d32 = d64.cvt32();
+    const Xbyak::Reg& dr = j.is32 ? static_cast<const Xbyak::Reg&>(d32) : d64;
+    const Reg64& s64 = R(j.src.reg);
+    const Reg32 s32 = s64.cvt32();
+    const Xbyak::Reg& sr = j.is32 ? static_cast<const Xbyak::Reg&>(s32) : s64;
+    const auto imm32 = static_cast<uint32_t>(j.src.imm);
+    if (j.cond == Cond::Set)
+        j.src.is_reg ? test(dr, sr) : test(dr, imm32);
+    else
+        j.src.is_reg ? cmp(dr, sr) : cmp(dr, imm32);
+    Xbyak::Label& t = insn_labels_[j.target];
+    switch (j.cond) {
+    case Cond::Eq: je(t); break;
+    case Cond::Ne: jne(t); break;
+    case Cond::Gt: ja(t); break;
+    case Cond::Ge: jae(t); break;
+    case Cond::Lt: jb(t); break;
+    case Cond::Le: jbe(t); break;
+    case Cond::Set: jnz(t); break;
+    case Cond::SGt: jg(t); break;
+    case Cond::SGe: jge(t); break;
+    case Cond::SLt: jl(t); break;
+    case Cond::SLe: jle(t); break;
+    }
+}
+
+void Emitter::emit_load(const Load& l) {
+    const Reg64& d = R(l.dst);
+    const Reg64& b = R(l.base);
+    if (l.sign_extend) {
+        switch (l.width) {
+        case 1: movsx(d, byte[b + l.off]); break;
+        case 2: movsx(d, word[b + l.off]); break;
+        case 4: movsxd(d, dword[b + l.off]); break;
+        default: mov(d, qword[b + l.off]); break;
+        }
+        return;
+    }
+    switch (l.width) {
+    case 1: movzx(d.cvt32(), byte[b + l.off]); break;
+    case 2: movzx(d.cvt32(), word[b + l.off]); break;
+    case 4: mov(d.cvt32(), dword[b + l.off]); break;
+    default: mov(d, qword[b + l.off]); break;
+    }
+}
+
+void Emitter::emit_store(const Store& s) {
+    const Xbyak::Address m = mem_at(s.width, s.base, s.off);
+    if (!s.value.is_reg) { // ST: imm truncated to the width; a DW store sign-extends imm32
+        const auto v = static_cast<uint64_t>(s.value.imm);
+        mov(m, s.width == 8 ? v : v & (s.width == 1 ? 0xffu : s.width == 2 ? 0xffffu : 0xffffffffu));
+        return;
+    }
+    const Reg64& v = R(s.value.reg);
+    switch (s.width) {
+    case 1: mov(m, v.cvt8()); break;
+    case 2: mov(m, v.cvt16()); break;
+    case 4: mov(m, v.cvt32()); break;
+    default: mov(m, v); break;
+    }
+}
+
+// Atomics (RFC 9669 5.3; kernel bpf_jit_comp.c emit_atomic / emit_atomic_rmw): lock-prefixed add/or/and/
+// xor; fetch-add is lock xadd; xchg; cmpxchg compares with r0 (= rax) and leaves the old value in r0;
+// fetch-or/and/xor are a cmpxchg loop (kernel: BPF_FETCH of and/or/xor). 32-bit results zero-extend.
+void Emitter::emit_atomic(const Atomic& a) {
+    const bool w64 = a.width == 8;
+    const Reg64& s64 = R(a.src);
+    const Reg32 s32 = s64.cvt32();
+    const Xbyak::Reg& sv = w64 ? static_cast<const Xbyak::Reg&>(s64) : s32;
+    lea(kTmp0, ptr[R(a.base) + a.off]);
+    const Xbyak::Address m = w64 ? qword[kTmp0] : dword[kTmp0];
+    if (!a.fetch) {
+        lock();
+        switch (a.op) {
+        case AtomicOp::Add: add(m, sv); break;
+        case AtomicOp::Or: or_(m, sv); break;
+        case AtomicOp::And: and_(m, sv); break;
+        case AtomicOp::Xor: xor_(m, sv); break;
+        case AtomicOp::Xchg: xchg(m, sv); break; // never without fetch (decoder), kept total
+        case AtomicOp::CmpXchg: cmpxchg(m, sv); break;
+        }
+        return;
+    }
+    switch (a.op) {
+    case AtomicOp::Add:
+        lock();
+        xadd(m, sv);
+        return;
+    case AtomicOp::Xchg: xchg(m, sv); return; // implicitly locked
+    case AtomicOp::CmpXchg:
+        lock();
+        cmpxchg(m, sv);
+        if (!w64) mov(eax, eax); // r0 = (u32)old also when the compare succeeded
+        return;
+    default: break;
+    }
+    // fetch or/and/xor: loop on cmpxchg with r0 parked in r10.
+    const Reg64 val = a.src == kR0 ? kTmp1 : R(a.src);
+    const Reg32 val32 = val.cvt32();
+    const Xbyak::Reg& vr = w64 ? static_cast<const Xbyak::Reg&>(val) : val32;
+    const Reg32 t32 = kTmp2.cvt32();
+    const Xbyak::Reg& t = w64 ? static_cast<const Xbyak::Reg&>(kTmp2) : t32;
+    const Xbyak::Reg& acc = w64 ? static_cast<const Xbyak::Reg&>(rax) : eax;
+    Xbyak::Label loop;
+    mov(kTmp1, rax);
+    mov(acc, m);
+    L(loop);
+    mov(t, acc);
+    switch (a.op) {
+    case AtomicOp::Or: or_(t, vr); break;
+    case AtomicOp::And: and_(t, vr); break;
+    default: xor_(t, vr); break;
+    }
+    lock();
+    cmpxchg(m, t);
+    jne(loop);
+    // rax = old value (zero-extended for 32-bit). src receives it; r0 is restored unless src is r0.
+    if (a.src == kR0) return;
+    mov(R(a.src), rax);
+    mov(rax, kTmp1);
+}
+
+void Emitter::emit_helper_call(int32_t id) {
+    HelperFn fn = helpers_.get(id);
+    mov(kTmp0, kEnv); // 6th argument: env
+    if (fn != nullptr) {
+        emit_abs_call(reinterpret_cast<const void*>(fn));
+    } else {
+        mov(kTmp1, static_cast<uint64_t>(static_cast<uint32_t>(id)));
+        push(kTmp1); // keeps rsp 16-byte aligned with the next push
+        push(kTmp1); // 7th argument at [rsp]
+        emit_abs_call(reinterpret_cast<const void*>(&jit_call_dynamic));
+        add(rsp, 16);
+    }
+    emit_stop_check();
+}
+
+// callx: the register holds the helper id (uBPF / bpf_conformance "call %rN").
+void Emitter::emit_callx(Reg reg) {
+    mov(kTmp1, R(reg));
+    mov(kTmp0, kEnv);
+    push(kTmp1);
+    push(kTmp1);
+    emit_abs_call(reinterpret_cast<const void*>(&jit_call_dynamic));
+    add(rsp, 16);
+    emit_stop_check();
+}
+
+// bpf_tail_call(ctx = r1, map = r2, index = r3), as the kernel's emit_bpf_tail_call_indirect():
+//   if ((u32)index >= array->max_entries) goto out;
+//   if (tail_call_cnt >= MAX_TAIL_CALL_CNT) goto out;
+//   prog = array->slots[index] (one 8-byte load: acquire on x86-64); if (!prog) goto out;  -- not counted
+//   tail_call_cnt++; goto *(prog->tail_entry)   -- same native frame, rsp/rbp unchanged, r1 = ctx
+// out: r0 = 0 and execution continues (vm.hpp). A map that is not a prog array also falls through.
+void Emitter::emit_tail_call() {
+    Xbyak::Label out;
+    test(rsi, rsi);
+    jz(out);
+    mov(kTmp1, qword[rsi + offsetof(MapEntry, progs)]);
+    test(kTmp1, kTmp1);
+    jz(out);
+    mov(kTmp2.cvt32(), edx); // index as u32
+    cmp(kTmp2.cvt32(), dword[kTmp1 + layout_.pa_max_entries]);
+    jae(out);
+    cmp(dword[kEnv + offsetof(ExecEnv, tail_call_cnt)], static_cast<uint32_t>(kMaxTailCallCnt));
+    jae(out);
+    mov(kTmp1, qword[kTmp1 + layout_.pa_slots]);
+    mov(kTmp1, qword[kTmp1 + kTmp2 * 8]);
+    test(kTmp1, kTmp1);
+    jz(out);
+    mov(kTmp1, qword[kTmp1 + layout_.lp_tail_entry]);
+    test(kTmp1, kTmp1); // target not JIT-compiled: treated as an empty slot
+    jz(out);
+    add(dword[kEnv + offsetof(ExecEnv, tail_call_cnt)], 1);
+    jmp(kTmp1);
+    L(out);
+    xor_(eax, eax);
+}
+
+// LD_ABS / LD_IND (implicit skb in r6): r0 = ntoh(packet[imm (+ src)]). r1-r5 keep their values (the
+// interpreter's choice, interpreter.hpp), so they are saved around the call; the stop test comes after
+// the pops so the frame is balanced when it ends the program.
+void Emitter::emit_ld_packet(const LoadPacket& lp) {
+    if (lp.indirect) {
+        mov(kTmp1, R(lp.src));
+        add(kTmp1, static_cast<uint32_t>(lp.imm));
+    } else {
+        mov(kTmp1, static_cast<uint64_t>(static_cast<int64_t>(lp.imm)));
+    }
+    const Reg64 saved[] = {rdi, rsi, rdx, rcx, r8, r8}; // six pushes keep rsp 16-byte aligned
+    for (const Reg64& r : saved) push(r);
+    mov(rdi, kEnv);
+    mov(rsi, kTmp1);
+    mov(edx, static_cast<uint32_t>(lp.width));
+    emit_abs_call(reinterpret_cast<const void*>(&jit_ld_packet));
+    for (int i = 5; i >= 0; --i) pop(saved[i]);
+    emit_stop_check();
+}
+
+// lddw: plain 64-bit immediate, or a map / map value resolved against prog.maps (vm.hpp).
+Error Emitter::emit_lddw(const LoadImm64& l) {
+    const Reg64& d = R(l.dst);
+    switch (l.pseudo) {
+    case 0: mov(d, l.value()); return Error{};
+    case 1:
+    case 2:
+    case 5:
+    case 6: {
+        const auto idx = static_cast<uint32_t>(l.imm_lo);
+        if (prog_.maps == nullptr || idx >= prog_.maps->size())
+            return make_error("jit-bad-map", "lddw map index " + std::to_string(idx) + " outside the map table");
+        const MapEntry& me = (*prog_.maps)[idx];
+        uint64_t v = (l.pseudo == 1 || l.pseudo == 5)
+                         ? reinterpret_cast<uint64_t>(&me)
+                         : reinterpret_cast<uint64_t>(me.value_base) + static_cast<uint32_t>(l.imm_hi);
+        mov(d, v);
+        return Error{};
+    }
+    default:
+        return make_error("jit-unsupported", "lddw with src_reg " + std::to_string(l.pseudo) + " (BTF/callback)");
+    }
+}
+
+} // namespace
+
+Status jit_compile(LoadedProgram& prog, const HelperTable& helpers) {
+    static_assert(offsetof(ExecEnv, args) == 0);
+    const Layout layout = measure_layout();
+    if (!layout.ok) return make_error("jit-layout", "ProgArray::slots is not a plain pointer");
+    size_t budget = 512 + prog.insns.size() * 96 + prog.function_starts.size() * 64;
+    for (int attempt = 0; attempt < 4; ++attempt, budget *= 2) {
+        auto mem = ExecMemory::allocate(budget);
+        if (!mem) return mem.error();
+        const uint8_t* entry = nullptr;
+        const uint8_t* tail_entry = nullptr;
+        size_t used = 0;
+        try {
+            Emitter em(prog, helpers, layout, mem->size(), mem->data());
+            Error e = em.emit_program();
+            if (!e.code.empty()) return e;
+            em.ready();
+            entry = em.entry_ptr();
+            tail_entry = em.tail_entry_ptr();
+            used = em.getSize();
+        } catch (const Xbyak::Error& err) {
+            if (static_cast<int>(err) == Xbyak::ERR_CODE_IS_TOO_BIG) continue;
+            return make_error("jit-emit", std::string("xbyak: ") + err.what());
+        }
+        auto image = std::make_shared<JitImage>();
+        image->code_size = used;
+        image->mem = std::move(*mem);
+        Status sealed = image->mem.seal(used);
+        if (!sealed) return sealed.error();
+        prog.jit.entry = entry;
+        prog.jit.tail_entry = tail_entry;
+        prog.jit.owner = std::shared_ptr<const void>(image, image.get());
+        return Ok{};
+    }
+    return make_error("jit-emit", "native code of " + prog.name + " does not fit in " + std::to_string(budget) + " bytes");
+}
+
+uint64_t jit_run(const LoadedProgram& prog, ExecEnv& env) {
+    using Fn = uint64_t (*)(ExecEnv*);
+    auto fn = reinterpret_cast<Fn>(const_cast<void*>(prog.jit.entry));
+    return fn(&env);
+}
+
+size_t jit_code_size(const LoadedProgram& prog) {
+    if (!prog.jit.owner) return 0;
+    return static_cast<const JitImage*>(prog.jit.owner.get())->code_size;
+}
+
+} // namespace tailgate::rt

@@ -1,0 +1,442 @@
+// Tests of the ctx layout tables (verifier/ctx_layout.hpp) and the helper table (verifier/helper_protos.hpp).
+// Offsets are checked against the uapi headers (<linux/bpf.h>, <asm/ptrace.h>), the access rules against
+// the kernel's *_is_valid_access() behaviour on edge cases.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include <asm/ptrace.h>
+#include <cstddef>
+#include <linux/bpf.h>
+#include <linux/bpf_perf_event.h>
+#include <set>
+
+#include "verifier/ctx_layout.hpp"
+#include "verifier/helper_protos.hpp"
+
+using namespace tailgate;
+
+namespace {
+
+const CtxLayout& L(ProgType t) {
+    const CtxLayout* l = ctx_layout(t);
+    REQUIRE(l != nullptr);
+    return *l;
+}
+
+bool can_read(ProgType t, int64_t off, int size, CtxOptions o = {}) {
+    return check_ctx_access(L(t), off, size, false, o).ok();
+}
+bool can_write(ProgType t, int64_t off, int size, CtxOptions o = {}) {
+    return check_ctx_access(L(t), off, size, true, o).ok();
+}
+CtxValue yields(ProgType t, int64_t off, int size) {
+    auto r = check_ctx_access(L(t), off, size, false);
+    REQUIRE(r.ok());
+    return r->yields;
+}
+uint32_t field_off(ProgType t, std::string_view name) {
+    for (const auto& f : L(t).fields)
+        if (f.name == name) return f.offset;
+    FAIL("no field " << name);
+    return 0;
+}
+
+constexpr auto kSock = ProgType::SocketFilter;
+constexpr auto kCls = ProgType::SchedCls;
+constexpr auto kAct = ProgType::SchedAct;
+constexpr auto kCg = ProgType::CgroupSkb;
+
+} // namespace
+
+TEST_CASE("ctx tables are sorted, non-overlapping, inside the struct") {
+    for (ProgType t : {ProgType::Xdp, kSock, kCls, kAct, kCg, ProgType::Kprobe, ProgType::PerfEvent,
+                       ProgType::RawTracepoint, ProgType::Tracepoint, ProgType::GenericProbe}) {
+        const CtxLayout& l = L(t);
+        CHECK(l.type == t);
+        uint32_t end = 0;
+        for (const auto& f : l.fields) {
+            CHECK_MESSAGE(f.offset >= end, l.struct_name << "." << f.name);
+            end = f.offset + f.size;
+        }
+        CHECK(end <= l.size);
+    }
+    CHECK(ctx_layout(ProgType::Unspec) == nullptr);
+    CHECK(ctx_layout(ProgType::SkMsg) == nullptr);
+}
+
+TEST_CASE("offsets match the uapi headers") {
+    CHECK(L(ProgType::Xdp).size == sizeof(xdp_md));
+    CHECK(field_off(ProgType::Xdp, "data_meta") == offsetof(xdp_md, data_meta));
+    CHECK(field_off(ProgType::Xdp, "egress_ifindex") == offsetof(xdp_md, egress_ifindex));
+    CHECK(L(kCls).size == sizeof(__sk_buff));
+#define SKB(f) CHECK(field_off(kCls, #f) == offsetof(__sk_buff, f))
+    SKB(len);
+    SKB(mark);
+    SKB(queue_mapping);
+    SKB(priority);
+    SKB(tc_index);
+    SKB(cb);
+    SKB(hash);
+    SKB(tc_classid);
+    SKB(data);
+    SKB(data_end);
+    SKB(napi_id);
+    SKB(family);
+    SKB(remote_ip6);
+    SKB(local_ip6);
+    SKB(local_port);
+    SKB(data_meta);
+    SKB(flow_keys);
+    SKB(tstamp);
+    SKB(wire_len);
+    SKB(gso_segs);
+    SKB(sk);
+    SKB(gso_size);
+    SKB(tstamp_type);
+    SKB(hwtstamp);
+#undef SKB
+    CHECK(L(ProgType::Kprobe).size == sizeof(pt_regs));
+    CHECK(field_off(ProgType::Kprobe, "di") == offsetof(pt_regs, rdi));
+    CHECK(field_off(ProgType::Kprobe, "ip") == offsetof(pt_regs, rip));
+    CHECK(field_off(ProgType::Kprobe, "ss") == offsetof(pt_regs, ss));
+    CHECK(kPtRegsArgOffset[0] == offsetof(pt_regs, rdi));
+    CHECK(kPtRegsArgOffset[3] == offsetof(pt_regs, rcx));
+    CHECK(kPtRegsArgOffset[5] == offsetof(pt_regs, r9));
+    CHECK(L(ProgType::PerfEvent).size == sizeof(bpf_perf_event_data));
+    CHECK(field_off(ProgType::PerfEvent, "addr") == offsetof(bpf_perf_event_data, addr));
+    CHECK(L(ProgType::GenericProbe).size == kGenericProbeCtxSize);
+    CHECK(field_off(ProgType::GenericProbe, "probe_id") == kGenericProbeIdOffset);
+}
+
+TEST_CASE("xdp_md: 4-byte reads only, no writes, egress_ifindex for devmap programs") {
+    auto xdp = ProgType::Xdp;
+    CHECK(yields(xdp, 0, 4) == CtxValue::PacketStart);
+    CHECK(yields(xdp, 4, 4) == CtxValue::PacketEnd);
+    CHECK(yields(xdp, 8, 4) == CtxValue::PacketMeta);
+    CHECK(yields(xdp, 12, 4) == CtxValue::Scalar);
+    CHECK_FALSE(can_read(xdp, 0, 8));
+    CHECK_FALSE(can_read(xdp, 12, 2));
+    CHECK_FALSE(can_read(xdp, 2, 2));
+    CHECK_FALSE(can_write(xdp, 12, 4));
+    CHECK_FALSE(can_read(xdp, 24, 4));
+    CHECK_FALSE(can_read(xdp, -4, 4));
+    CHECK_FALSE(can_read(xdp, 20, 4));
+    CHECK(can_read(xdp, 20, 4, CtxOptions{kAttachXdpDevmap, 0}));
+    CHECK(L(xdp).packet == PacketAccess::ReadWrite);
+    CHECK_FALSE(L(xdp).ld_abs);
+    auto r = check_ctx_access(L(xdp), 12, 4, true);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == "ctx-access");
+    CHECK(r.error().message.find("off=12 size=4") != std::string::npos);
+}
+
+TEST_CASE("__sk_buff: per-type differences") {
+    // data / data_end / data_meta
+    CHECK_FALSE(can_read(kSock, 76, 4));
+    CHECK_FALSE(can_read(kSock, 80, 4));
+    CHECK(yields(kCls, 76, 4) == CtxValue::PacketStart);
+    CHECK(yields(kAct, 80, 4) == CtxValue::PacketEnd);
+    CHECK(yields(kCls, 140, 4) == CtxValue::PacketMeta);
+    CHECK(yields(kCg, 76, 4) == CtxValue::PacketStart);
+    CHECK(yields(kCg, 80, 4) == CtxValue::PacketEnd);
+    CHECK_FALSE(can_read(kCg, 140, 4));
+    CHECK_FALSE(can_read(kCls, 76, 2)); // pointer fields: exactly 4 bytes
+    // writes
+    for (ProgType t : {kSock, kCls, kCg}) {
+        CAPTURE(prog_type_name(t));
+        CHECK(can_write(t, 48, 4));       // cb[0]
+        CHECK(can_write(t, 56, 8));       // cb[2..3]
+        CHECK(can_write(t, 49, 1));       // byte of cb[0]
+        CHECK_FALSE(can_write(t, 64, 8)); // crosses the end of cb
+        CHECK_FALSE(can_write(t, 0, 4));  // len
+        CHECK_FALSE(can_write(t, 76, 4)); // data
+    }
+    CHECK_FALSE(can_write(kSock, 8, 4)); // mark
+    CHECK(can_write(kCls, 8, 4));
+    CHECK_FALSE(can_write(kCls, 8, 2)); // writes are full-width
+    CHECK(can_write(kCg, 8, 4));
+    CHECK(can_write(kCls, 44, 4)); // tc_index
+    CHECK_FALSE(can_write(kCg, 44, 4));
+    CHECK(can_write(kCls, 72, 4));     // tc_classid
+    CHECK_FALSE(can_read(kCg, 72, 4)); // cgroup_skb may not even read it
+    CHECK_FALSE(can_read(kSock, 72, 4));
+    CHECK(can_write(kCls, 32, 4)); // priority
+    CHECK(can_write(kCg, 32, 4));
+    CHECK(can_write(kCls, 12, 4)); // queue_mapping
+    CHECK_FALSE(can_write(kCg, 12, 4));
+    CHECK(can_write(kCls, 152, 8)); // tstamp
+    CHECK(can_write(kCg, 152, 8));
+    CHECK_FALSE(can_write(kSock, 152, 8));
+    CHECK_FALSE(can_read(kSock, 152, 8));
+    // narrow reads of u32 fields
+    CHECK(can_read(kSock, 0, 1));
+    CHECK(can_read(kSock, 2, 2));
+    CHECK(can_read(kSock, 3, 1));
+    CHECK_FALSE(can_read(kSock, 0, 8));
+    CHECK_FALSE(can_read(kSock, 1, 2));
+    // socket fields: tc may not read family..local_port, cgroup_skb may
+    CHECK_FALSE(can_read(kCls, 88, 4));
+    CHECK_FALSE(can_read(kSock, 92, 4));
+    CHECK(can_read(kCg, 92, 4));
+    CHECK_FALSE(can_read(kCg, 92, 2)); // remote_ip4: 4 bytes only
+    CHECK(can_read(kCg, 112, 4));      // remote_ip6[3]
+    CHECK_FALSE(can_read(kCg, 112, 8));
+    // sk, flow_keys, tstamp_type, padding, hwtstamp
+    CHECK(yields(kCls, 168, 8) == CtxValue::SockCommonOrNull);
+    CHECK_FALSE(can_read(kCls, 168, 4));
+    CHECK_FALSE(can_write(kCls, 168, 8));
+    CHECK_FALSE(can_read(kCls, 144, 8));
+    CHECK(can_read(kCls, 180, 1));
+    CHECK_FALSE(can_read(kCg, 180, 1));
+    CHECK_FALSE(can_read(kCls, 181, 1));
+    CHECK_FALSE(can_read(kCls, 182, 2));
+    CHECK(can_read(kCls, 184, 8));
+    CHECK_FALSE(can_write(kCls, 184, 8));
+    CHECK_FALSE(can_read(kCls, 192, 4));
+    // packet access, LD_ABS
+    CHECK(L(kSock).packet == PacketAccess::None);
+    CHECK(L(kCg).packet == PacketAccess::Read);
+    CHECK(L(kCls).packet == PacketAccess::ReadWrite);
+    CHECK(L(kSock).ld_abs);
+    CHECK(L(kAct).ld_abs);
+    CHECK_FALSE(L(kCg).ld_abs);
+}
+
+TEST_CASE("tracing contexts are read-only") {
+    auto kp = ProgType::Kprobe;
+    CHECK(can_read(kp, 112, 8));
+    CHECK(can_read(kp, 112, 4));
+    CHECK(can_read(kp, 164, 4));
+    CHECK_FALSE(can_read(kp, 166, 4));
+    CHECK_FALSE(can_read(kp, 168, 8));
+    CHECK_FALSE(can_write(kp, 112, 8));
+    CHECK(L(kp).packet == PacketAccess::None);
+
+    auto pe = ProgType::PerfEvent;
+    CHECK(can_read(pe, 0, 8));
+    CHECK_FALSE(can_read(pe, 0, 4)); // regs: whole words only
+    CHECK(can_read(pe, 168, 4));     // sample_period narrowed
+    CHECK(can_read(pe, 176, 8));
+    CHECK_FALSE(can_read(pe, 184, 8));
+
+    auto rt = ProgType::RawTracepoint;
+    CHECK(can_read(rt, 0, 8));
+    CHECK(can_read(rt, 88, 8));
+    CHECK(can_read(rt, 92, 4));
+    CHECK_FALSE(can_read(rt, 96, 8));
+    CHECK_FALSE(can_write(rt, 0, 8));
+
+    auto tp = ProgType::Tracepoint;
+    CHECK(L(tp).per_program_size);
+    CHECK_FALSE(can_read(tp, 0, 4)); // common header
+    CHECK_FALSE(can_read(tp, 4, 4));
+    CHECK(can_read(tp, 8, 8));
+    CHECK(can_read(tp, 2040, 8));
+    CHECK_FALSE(can_read(tp, 2048, 8));
+    CHECK_FALSE(can_read(tp, 12, 8));
+    CHECK(can_read(tp, 16, 8, CtxOptions{-1, 24}));
+    CHECK_FALSE(can_read(tp, 24, 8, CtxOptions{-1, 24}));
+    CHECK_FALSE(can_write(tp, 8, 8));
+
+    auto gp = ProgType::GenericProbe;
+    CHECK(can_read(gp, 0, 8));
+    CHECK(can_read(gp, 40, 8));
+    CHECK(can_read(gp, kGenericProbeIdOffset, 8));
+    CHECK_FALSE(can_read(gp, kGenericProbeCtxSize, 8));
+    CHECK_FALSE(can_write(gp, 0, 8));
+}
+
+TEST_CASE("return ranges") {
+    CHECK_FALSE(return_rule(ProgType::Xdp).constrained);
+    CHECK(return_rule(ProgType::Xdp).must_be_scalar);
+    CHECK_FALSE(return_rule(ProgType::Kprobe).constrained);
+    auto in = return_rule(ProgType::CgroupSkb, kAttachCgroupInetIngress);
+    CHECK((in.constrained && in.min == 0 && in.max == 1));
+    auto eg = return_rule(ProgType::CgroupSkb, kAttachCgroupInetEgress);
+    CHECK((eg.constrained && eg.min == 0 && eg.max == 3));
+    CHECK(return_rule(ProgType::SockOps).max == 1);
+    auto rcv = return_rule(ProgType::CgroupSockAddr, 19);
+    CHECK((rcv.min == 1 && rcv.max == 1));
+}
+
+TEST_CASE("helper table covers the required helpers with kernel ids") {
+    std::set<std::pair<int, std::string>> want = {{1, "map_lookup_elem"},      {2, "map_update_elem"},
+                                                  {3, "map_delete_elem"},      {4, "probe_read"},
+                                                  {5, "ktime_get_ns"},         {6, "trace_printk"},
+                                                  {7, "get_prandom_u32"},      {8, "get_smp_processor_id"},
+                                                  {9, "skb_store_bytes"},      {10, "l3_csum_replace"},
+                                                  {11, "l4_csum_replace"},     {12, "tail_call"},
+                                                  {13, "clone_redirect"},      {14, "get_current_pid_tgid"},
+                                                  {15, "get_current_uid_gid"}, {16, "get_current_comm"},
+                                                  {17, "get_cgroup_classid"},  {18, "skb_vlan_push"},
+                                                  {19, "skb_vlan_pop"},        {23, "redirect"},
+                                                  {25, "perf_event_output"},   {26, "skb_load_bytes"},
+                                                  {28, "csum_diff"},           {31, "skb_change_proto"},
+                                                  {32, "skb_change_type"},     {34, "get_hash_recalc"},
+                                                  {44, "xdp_adjust_head"},     {51, "redirect_map"},
+                                                  {54, "xdp_adjust_meta"},     {55, "perf_event_read_value"},
+                                                  {65, "xdp_adjust_tail"},     {112, "probe_read_user"},
+                                                  {113, "probe_read_kernel"},  {125, "ktime_get_boot_ns"},
+                                                  {130, "ringbuf_output"},     {131, "ringbuf_reserve"},
+                                                  {132, "ringbuf_submit"},     {133, "ringbuf_discard"},
+                                                  {173, "get_func_ip"}};
+    for (const auto& [id, name] : want) {
+        const HelperProto* p = builtin_helper(id);
+        REQUIRE_MESSAGE(p != nullptr, id);
+        CHECK(p->name == name);
+    }
+    // the uapi numbering, checked against <linux/bpf.h>
+    CHECK(builtin_helper(BPF_FUNC_xdp_adjust_tail)->name == "xdp_adjust_tail");
+    CHECK(builtin_helper(BPF_FUNC_check_mtu)->name == "check_mtu");
+    CHECK(builtin_helper(BPF_FUNC_ringbuf_query)->name == "ringbuf_query");
+    CHECK(builtin_helper(BPF_FUNC_get_attach_cookie)->name == "get_attach_cookie");
+    CHECK(builtin_helper(BPF_FUNC_xdp_store_bytes)->name == "xdp_store_bytes");
+    CHECK(builtin_helper(BPF_FUNC_redirect_peer)->name == "redirect_peer");
+    CHECK(builtin_helper(9999) == nullptr);
+    int prev = -1;
+    for (const auto& p : builtin_helpers()) {
+        CHECK(p.id > prev);
+        prev = p.id;
+        auto v = validate_helper_proto(p);
+        CHECK_MESSAGE(v.ok(), p.name << ": " << (v.ok() ? "" : v.error().message));
+    }
+}
+
+TEST_CASE("helper prototypes follow the kernel") {
+    const HelperProto& tc = *builtin_helper(12);
+    CHECK(tc.ret == RetKind::Void);
+    CHECK(tc.args[0] == ArgKind::PtrToCtx);
+    CHECK(tc.args[1] == ArgKind::ConstMapPtr);
+    CHECK(tc.args[2] == ArgKind::Anything);
+    CHECK(tc.num_args() == 3);
+    CHECK(builtin_helper(1)->ret == RetKind::PtrToMapValueOrNull);
+    CHECK(builtin_helper(1)->pkt_access);
+    CHECK(builtin_helper(4)->args[0] == ArgKind::PtrToUninitMem);
+    CHECK(builtin_helper(4)->args[1] == ArgKind::ConstSizeOrZero);
+    CHECK(builtin_helper(6)->num_args() == 2);
+    CHECK(builtin_helper(26)->args[2] == ArgKind::PtrToUninitMem);
+    CHECK(builtin_helper(44)->changes_pkt_data);
+    CHECK(builtin_helper(9)->changes_pkt_data);
+    CHECK_FALSE(builtin_helper(26)->changes_pkt_data);
+    CHECK(builtin_helper(131)->ret == RetKind::PtrToMemOrNull);
+    CHECK(builtin_helper(131)->ret_size_arg == 1);
+    CHECK(builtin_helper(132)->release_arg == 0);
+    CHECK(builtin_helper(163)->arg_size[2] == 4);
+}
+
+TEST_CASE("helpers per program type") {
+    auto allowed = [](int id, ProgType t) { return check_helper_prog_type(*builtin_helper(id), t).ok(); };
+    for (ProgType t : {ProgType::Xdp, kSock, kCls, kCg, ProgType::Kprobe, ProgType::Tracepoint,
+                       ProgType::RawTracepoint, ProgType::PerfEvent, ProgType::GenericProbe})
+        for (int id : {1, 2, 3, 5, 7, 8, 12}) CHECK_MESSAGE(allowed(id, t), id << " " << prog_type_name(t));
+    CHECK(allowed(9, kCls));
+    CHECK_FALSE(allowed(9, ProgType::Xdp));
+    CHECK_FALSE(allowed(9, kSock));
+    CHECK(allowed(44, ProgType::Xdp));
+    CHECK_FALSE(allowed(44, kCls));
+    CHECK(allowed(51, ProgType::Xdp));
+    CHECK(allowed(26, kSock));
+    CHECK(allowed(4, ProgType::Kprobe));
+    CHECK(allowed(4, ProgType::GenericProbe));
+    CHECK_FALSE(allowed(4, ProgType::Xdp));
+    CHECK(allowed(25, ProgType::Xdp));
+    CHECK(allowed(25, ProgType::Tracepoint));
+    CHECK(allowed(58, ProgType::Kprobe));
+    CHECK_FALSE(allowed(58, ProgType::Tracepoint));
+    auto r = check_helper_prog_type(*builtin_helper(65), kCls);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == "unknown-helper");
+    CHECK(r.error().message.find("bpf_xdp_adjust_tail#65") != std::string::npos);
+}
+
+TEST_CASE("map/helper compatibility (check_map_func_compatibility)") {
+    auto compat = [](int id, MapType m) { return check_map_func_compatibility(*builtin_helper(id), m).ok(); };
+    CHECK(compat(12, MapType::ProgArray));
+    CHECK_FALSE(compat(12, MapType::Array));
+    CHECK_FALSE(compat(12, MapType::Hash));
+    auto e = check_map_func_compatibility(*builtin_helper(1), MapType::ProgArray);
+    REQUIRE_FALSE(e.ok());
+    CHECK(e.error().code == "helper-argument");
+    CHECK(e.error().message.find("cannot pass map_type 3") == 0);
+    CHECK(e.error().message.find("bpf_map_lookup_elem#1") != std::string::npos);
+    CHECK_FALSE(compat(2, MapType::ProgArray));
+    CHECK(compat(1, MapType::Hash));
+    CHECK(compat(1, MapType::Array));
+    CHECK(compat(1, MapType::Devmap));
+    CHECK(compat(1, MapType::Xskmap));
+    CHECK_FALSE(compat(1, MapType::Cpumap));
+    CHECK_FALSE(compat(1, MapType::PerfEventArray));
+    CHECK(compat(51, MapType::Devmap));
+    CHECK(compat(51, MapType::DevmapHash));
+    CHECK(compat(51, MapType::Cpumap));
+    CHECK(compat(51, MapType::Xskmap));
+    CHECK_FALSE(compat(51, MapType::Hash));
+    CHECK(compat(25, MapType::PerfEventArray));
+    CHECK_FALSE(compat(25, MapType::Array));
+    CHECK(compat(130, MapType::Ringbuf));
+    CHECK_FALSE(compat(1, MapType::Ringbuf));
+    CHECK_FALSE(compat(130, MapType::Array));
+}
+
+TEST_CASE("a host registers its own helper on its registry instance") {
+    HelperRegistry reg;
+    CHECK(reg.all().size() == builtin_helpers().size());
+    CHECK(reg.find("tail_call")->id == 12);
+    HelperProto host;
+    host.id = kFirstHostHelperId;
+    host.name = "host_counter_add";
+    host.args = {ArgKind::PtrToCtx, ArgKind::PtrToMem, ArgKind::ConstSize, ArgKind::DontCare,
+                 ArgKind::DontCare};
+    host.prog_types = ProgTypeSet::of({ProgType::Xdp});
+    REQUIRE(reg.add(host).ok());
+    REQUIRE(reg.find(kFirstHostHelperId) != nullptr);
+    CHECK(reg.find(kFirstHostHelperId)->name == "host_counter_add");
+    CHECK(check_helper_prog_type(*reg.find(kFirstHostHelperId), ProgType::Xdp).ok());
+    CHECK_FALSE(check_helper_prog_type(*reg.find(kFirstHostHelperId), kCls).ok());
+    // another instance and the built-in table are unaffected
+    CHECK(HelperRegistry().find(kFirstHostHelperId) == nullptr);
+    CHECK(builtin_helper(kFirstHostHelperId) == nullptr);
+    // the map-type side still applies to host helpers
+    HelperProto withmap = host;
+    withmap.id = kFirstHostHelperId + 1;
+    withmap.name = "host_map_peek";
+    withmap.args = {ArgKind::ConstMapPtr, ArgKind::PtrToMapKey};
+    REQUIRE(reg.add(withmap).ok());
+    CHECK_FALSE(check_map_func_compatibility(*reg.find("host_map_peek"), MapType::ProgArray).ok());
+    CHECK(check_map_func_compatibility(*reg.find("host_map_peek"), MapType::Hash).ok());
+    // duplicates and malformed prototypes are refused
+    auto dup = reg.add(host);
+    REQUIRE_FALSE(dup.ok());
+    CHECK(dup.error().code == "helper-id-taken");
+    HelperProto clash = host;
+    clash.id = 12 + 0x20000;
+    clash.name = "tail_call";
+    CHECK(reg.add(clash).error().code == "helper-id-taken");
+    HelperProto bad = host;
+    bad.id = kFirstHostHelperId + 2;
+    bad.name = "host_bad";
+    bad.args = {ArgKind::PtrToMem, ArgKind::Anything};
+    auto b = reg.add(bad);
+    REQUIRE_FALSE(b.ok());
+    CHECK(b.error().code == "bad-helper-proto");
+    bad.args = {ArgKind::Anything, ArgKind::ConstSize};
+    CHECK_FALSE(reg.add(bad).ok());
+    bad.args = {ArgKind::PtrToMapKey};
+    CHECK_FALSE(reg.add(bad).ok());
+    CHECK(reg.find("host_bad") == nullptr);
+}
+
+TEST_CASE("the corpus's ctx-access cases (corpus/neg_ctx.c)") {
+    CHECK_FALSE(can_write(ProgType::Xdp, offsetof(xdp_md, data), 4));           // xdp_write_data
+    CHECK_FALSE(can_read(kCls, offsetof(__sk_buff, mark), 8));                  // tc_wide_mark
+    CHECK_FALSE(can_write(kCls, offsetof(__sk_buff, len), 4));                  // tc_write_len
+    CHECK_FALSE(can_read(kSock, offsetof(__sk_buff, data), 4));                 // socket_reads_data
+    CHECK_FALSE(can_write(ProgType::Kprobe, offsetof(pt_regs, rdi), 8));        // kprobe_write_regs
+    CHECK(can_write(kCls, offsetof(__sk_buff, mark), 4));                       // tc_ctx_ok
+    CHECK(can_write(kCls, offsetof(__sk_buff, cb), 4));
+    CHECK(can_read(kCls, offsetof(__sk_buff, mark), 4));
+    auto r = check_ctx_access(L(kSock), offsetof(__sk_buff, data), 4, false);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().message ==
+          "invalid bpf_context access off=76 size=4 (__sk_buff: field 'data' is not readable for socket_filter)");
+}
