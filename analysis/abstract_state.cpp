@@ -333,6 +333,11 @@ bool pull_bounds(Frame& f) {
     return true;
 }
 
+void set_packet_size_bounds(Zone& z) {
+    z.set_range(Frame::var_pkt_size, 0, 0xffff);
+    z.set_range(Frame::var_meta_size, 0, 0xffff);
+}
+
 void clobber_caller_saved(Frame& f) {
     for (Reg r = kR1; r <= kR5; ++r) set_reg(f, r, RegValue::uninit());
 }
@@ -347,6 +352,7 @@ void invalidate_packet_pointers(State& s) {
             if (is_packet_kind(v.kind)) v = RegValue::scalar_top();
         f.zone.forget(Frame::var_pkt_size);
         f.zone.forget(Frame::var_meta_size);
+        set_packet_size_bounds(f.zone);
     }
 }
 

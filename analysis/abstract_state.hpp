@@ -153,6 +153,9 @@ bool pull_bounds(Frame& f);
 // Signed bounds of a ScalarValue as a zone range: pushes only finite, safe bounds.
 void zone_set_bounds(Zone& z, Zone::Var x, const ScalarValue& v);
 
+// pkt_size and meta_size lie in [0, 0xffff] (kernel: MAX_PACKET_OFF, the largest packet offset the
+// verifier tracks, verifier.c find_good_pkt_pointers()); this also bounds loops that walk the packet.
+void set_packet_size_bounds(Zone& z);
 // Clobber r1..r5 (helper / tail call / LD_ABS).
 void clobber_caller_saved(Frame& f);
 // kernel: verifier.c clear_all_pkt_pointers(): every packet / packet_end / packet_meta pointer in every

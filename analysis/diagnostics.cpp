@@ -36,7 +36,8 @@ Diagnostic make_diagnostic(Severity severity, std::string code, std::string mess
 namespace {
 constexpr std::array<DiagnosticCode, 20> kCodes{{
     {"invalid-instruction", Severity::Error, "InvalidInstruction",
-     "The instruction is malformed, unsupported, or reached where it may not execute (e.g. the second half of "
+     "The instruction is malformed, unsupported, or reached where it may not execute (e.g. the second half "
+     "of "
      "an lddw, a write to r10, a reference to a map that does not exist)."},
     {"uninitialized-register", Severity::Error, "UninitializedRegister",
      "A register is read before any path has written it."},
@@ -78,11 +79,14 @@ constexpr std::array<DiagnosticCode, 20> kCodes{{
      "The stack over a chain of up to 33 tail calls, with the caller frames kept below tail calls made from "
      "subprograms, exceeds --max-chain-stack."},
     {"tail-call-chain", Severity::Note, "TailCallChain",
-     "A tail call on a cycle: a chain can reach the limit of 33 tail calls, after which the call falls through."},
+     "A tail call on a cycle: a chain can reach the limit of 33 tail calls, after which the call falls "
+     "through."},
 }};
 } // namespace
 
-std::span<const DiagnosticCode> diagnostic_codes() { return kCodes; }
+std::span<const DiagnosticCode> diagnostic_codes() {
+    return kCodes;
+}
 
 const DiagnosticCode* find_diagnostic_code(std::string_view code) {
     for (const auto& c : kCodes)

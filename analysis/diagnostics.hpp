@@ -22,9 +22,9 @@ std::optional<Severity> severity_from_name(std::string_view s);
 
 struct Diagnostic {
     Severity severity = Severity::Error;
-    std::string code;    // one of diagnostic_codes() (kebab-case), e.g. "tail-call-index"
-    std::string message; // one line, names the values involved
-    std::string program; // the program's name ("" for an object-level diagnostic)
+    std::string code;             // one of diagnostic_codes() (kebab-case), e.g. "tail-call-index"
+    std::string message;          // one line, names the values involved
+    std::string program;          // the program's name ("" for an object-level diagnostic)
     std::optional<uint32_t> insn; // instruction (slot) index inside the program, when about one
     std::optional<SourceLoc> loc; // from the line info of `insn`, when present
 };

@@ -2,8 +2,6 @@
 #include "analysis/fixpoint.hpp"
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 
 namespace tailgate {
 
@@ -55,8 +53,7 @@ Frame Analyzer::new_frame(uint32_t fn) const {
     f.function = fn;
     int depth = cfgs_[fn] ? cfgs_[fn]->max_depth : 0;
     f.zone = Zone(Frame::zone_size(depth));
-    f.zone.set_lower(Frame::var_pkt_size, 0);
-    f.zone.set_lower(Frame::var_meta_size, 0);
+    set_packet_size_bounds(f.zone);
     return f;
 }
 
@@ -219,11 +216,11 @@ void Analyzer::exec_block(Run& run, uint32_t b, State st) {
             st = exec_call_local(*cl, pc, st, run.checking);
             continue;
         }
-        if (run.checking) check_insn(in, pc, st, env_, sink_);
         if (uint32_t n = exec_zext_idiom(run, pc, c.block_end[b], st)) {
             pc += n - 1;
             continue;
         }
+        if (run.checking) check_insn(in, pc, st, env_, sink_);
         exec_insn(in, pc, st, env_);
     }
     run.post[b] = std::move(st);
@@ -265,13 +262,6 @@ void Analyzer::run_component(Run& run, const WtoElem& comp) {
         State next = pull(run, h);
         if (iter > 0 && leq(next, pre)) break;
         pre = iter < kJoinIterations ? join(pre, next) : widen(pre, next, th);
-        if (getenv("TG_DEBUG")) {
-            fprintf(stderr, "head %u iter %d:", h, iter);
-            for (int r = 0; r < 10; ++r) fprintf(stderr, " r%d=%s/%s", r, to_string(pre.top().regs[r]).c_str(), tnum_to_string(pre.top().regs[r].num.bits).c_str());
-            fprintf(stderr, "\n   next:");
-            if (!next.bottom) for (int r = 0; r < 10; ++r) fprintf(stderr, " r%d=%s/%s", r, to_string(next.top().regs[r]).c_str(), tnum_to_string(next.top().regs[r].num.bits).c_str());
-            fprintf(stderr, "\n");
-        }
         exec_block(run, h, pre);
         run_elems(run, comp.body);
     }

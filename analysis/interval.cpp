@@ -53,7 +53,9 @@ ScalarValue ScalarValue::unknown_of_size(uint8_t size, bool sign_extend) {
     return from_urange(0, (uint64_t(1) << n) - 1);
 }
 
-bool ScalarValue::is_top() const { return *this == ScalarValue{}; }
+bool ScalarValue::is_top() const {
+    return *this == ScalarValue{};
+}
 
 bool ScalarValue::contains(uint64_t x) const {
     int64_t sx = int64_t(x);
@@ -222,8 +224,8 @@ template <class T, class Th> static T widen_lo(T old, T next, std::span<const Th
     if (next >= old) return old;
     T best = std::numeric_limits<T>::min();
     for (Th c : th)
-        if (c >= Th(std::numeric_limits<T>::min()) && c <= Th(std::numeric_limits<T>::max()) && T(c) <= next &&
-            T(c) > best)
+        if (c >= Th(std::numeric_limits<T>::min()) && c <= Th(std::numeric_limits<T>::max()) &&
+            T(c) <= next && T(c) > best)
             best = T(c);
     return best;
 }
@@ -232,8 +234,8 @@ template <class T, class Th> static T widen_hi(T old, T next, std::span<const Th
     if (next <= old) return old;
     T best = std::numeric_limits<T>::max();
     for (Th c : th)
-        if (c >= Th(std::numeric_limits<T>::min()) && c <= Th(std::numeric_limits<T>::max()) && T(c) >= next &&
-            T(c) < best)
+        if (c >= Th(std::numeric_limits<T>::min()) && c <= Th(std::numeric_limits<T>::max()) &&
+            T(c) >= next && T(c) < best)
             best = T(c);
     return best;
 }
@@ -292,7 +294,8 @@ std::string to_string(const ScalarValue& v) {
     bool s_full = v.smin == INT64_MIN && v.smax == INT64_MAX;
     bool u_full = v.umin == 0 && v.umax == UINT64_MAX;
     if (v.smin >= 0 || (s_full && !u_full))
-        std::snprintf(buf, sizeof buf, "[%llu, %llu]", (unsigned long long)v.umin, (unsigned long long)v.umax);
+        std::snprintf(buf, sizeof buf, "[%llu, %llu]", (unsigned long long)v.umin,
+                      (unsigned long long)v.umax);
     else if (v.smax < 0 || u_full)
         std::snprintf(buf, sizeof buf, "[%lld, %lld]", (long long)v.smin, (long long)v.smax);
     else
@@ -304,9 +307,15 @@ std::string to_string(const ScalarValue& v) {
 // ----------------------------------------------------------------------------------------------------
 namespace detail {
 
-View view64(const ScalarValue& v) { return View{64, v.smin, v.smax, v.umin, v.umax, v.bits}; }
-View view32(const ScalarValue& v) { return View{32, v.s32_min, v.s32_max, v.u32_min, v.u32_max, tnum_subreg(v.bits)}; }
-View view_full(int w) { return View{w, smin_of(w), smax_of(w), 0, umax_of(w), tnum_cast(tnum_unknown(), w / 8)}; }
+View view64(const ScalarValue& v) {
+    return View{64, v.smin, v.smax, v.umin, v.umax, v.bits};
+}
+View view32(const ScalarValue& v) {
+    return View{32, v.s32_min, v.s32_max, v.u32_min, v.u32_max, tnum_subreg(v.bits)};
+}
+View view_full(int w) {
+    return View{w, smin_of(w), smax_of(w), 0, umax_of(w), tnum_cast(tnum_unknown(), w / 8)};
+}
 
 View view_const(int w, uint64_t value) {
     if (w == 32) value &= kLow32;
@@ -314,9 +323,13 @@ View view_const(int w, uint64_t value) {
     return View{w, s, s, value, value, tnum_const(value)};
 }
 
-bool view_is_const(const View& v) { return v.umin == v.umax; }
+bool view_is_const(const View& v) {
+    return v.umin == v.umax;
+}
 
-bool view_empty(const View& v) { return v.smin > v.smax || v.umin > v.umax || !tnum_well_formed(v.t); }
+bool view_empty(const View& v) {
+    return v.smin > v.smax || v.umin > v.umax || !tnum_well_formed(v.t);
+}
 
 View view_join(const View& a, const View& b) {
     return View{a.w,

@@ -80,8 +80,8 @@ struct WidenThresholds {
 };
 // Widening old ∇ next: each bound of `next` that is outside `old`'s jumps to a threshold or the
 // extreme; known bits are joined, and once a known bit turns unknown every higher bit is made unknown
-// too (low-bit alignment survives, convergence is immediate). The result is NOT reduced (reducing after widening can
-// break termination); it contains old ⊔ next.
+// too (low-bit alignment survives, convergence is immediate). The result is NOT reduced (reducing after
+// widening can break termination); it contains old ⊔ next.
 ScalarValue widen(const ScalarValue& old, const ScalarValue& next, const WidenThresholds& th = {});
 // Narrowing a ∆ b (b ⊑ a expected): bounds of a that sit at the type's extreme take b's value;
 // tnum is met. Returns a when the meet is empty. Terminates: only extreme bounds change.

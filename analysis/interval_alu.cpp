@@ -65,7 +65,9 @@ uint64_t alu_concrete(AluOp op, bool is64, uint64_t dst, uint64_t src) {
 
 namespace {
 
-Tnum mask_w(Tnum t, int w) { return w == 64 ? t : tnum_cast(t, 4); }
+Tnum mask_w(Tnum t, int w) {
+    return w == 64 ? t : tnum_cast(t, 4);
+}
 
 View add_v(const View& a, const View& b) {
     View r{a.w, 0, 0, 0, 0, mask_w(tnum_add(a.t, b.t), a.w)};

@@ -67,10 +67,14 @@ namespace {
 // a != const k: drop k when it is an end of a's ranges.
 void exclude_const(View& a, const View& k) {
     if (!view_is_const(k)) return;
-    if (a.umin == k.umin && a.umin < a.umax) ++a.umin;
-    else if (a.umax == k.umin && a.umin < a.umax) --a.umax;
-    if (a.smin == k.smin && a.smin < a.smax) ++a.smin;
-    else if (a.smax == k.smin && a.smin < a.smax) --a.smax;
+    if (a.umin == k.umin && a.umin < a.umax)
+        ++a.umin;
+    else if (a.umax == k.umin && a.umin < a.umax)
+        --a.umax;
+    if (a.smin == k.smin && a.smin < a.smax)
+        ++a.smin;
+    else if (a.smax == k.smin && a.smin < a.smax)
+        --a.smax;
 }
 
 // a > b (strict) or a >= b, unsigned.
@@ -110,8 +114,12 @@ bool refine_view(Cond c, bool taken, View& a, View& b) {
     if (!taken) c = negate(c);
     switch (c) {
     case Cond::Eq: {
-        View m{a.w, std::max(a.smin, b.smin), std::min(a.smax, b.smax), std::max(a.umin, b.umin),
-               std::min(a.umax, b.umax), a.t};
+        View m{a.w,
+               std::max(a.smin, b.smin),
+               std::min(a.smax, b.smax),
+               std::max(a.umin, b.umin),
+               std::min(a.umax, b.umax),
+               a.t};
         auto t = tnum_meet(a.t, b.t);
         if (!t) return false;
         m.t = *t;

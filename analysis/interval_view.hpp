@@ -21,9 +21,15 @@ struct View {
     Tnum t;
 };
 
-inline int64_t smin_of(int w) { return w == 64 ? INT64_MIN : INT32_MIN; }
-inline int64_t smax_of(int w) { return w == 64 ? INT64_MAX : INT32_MAX; }
-inline uint64_t umax_of(int w) { return w == 64 ? UINT64_MAX : UINT32_MAX; }
+inline int64_t smin_of(int w) {
+    return w == 64 ? INT64_MIN : INT32_MIN;
+}
+inline int64_t smax_of(int w) {
+    return w == 64 ? INT64_MAX : INT32_MAX;
+}
+inline uint64_t umax_of(int w) {
+    return w == 64 ? UINT64_MAX : UINT32_MAX;
+}
 
 View view64(const ScalarValue& v);
 View view32(const ScalarValue& v);

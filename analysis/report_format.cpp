@@ -20,9 +20,12 @@ RunSummary summarize(const VerifyRun& run) {
     RunSummary s;
     auto count = [&](const std::vector<Diagnostic>& ds) {
         for (const Diagnostic& d : ds) {
-            if (d.severity == Severity::Error) ++s.errors;
-            else if (d.severity == Severity::Warning) ++s.warnings;
-            else ++s.notes;
+            if (d.severity == Severity::Error)
+                ++s.errors;
+            else if (d.severity == Severity::Warning)
+                ++s.warnings;
+            else
+                ++s.notes;
         }
     };
     for (const ObjectReport& o : run.objects) {
@@ -77,10 +80,10 @@ std::string format_text(const VerifyRun& run) {
                 errors += d.severity == Severity::Error;
                 warnings += d.severity == Severity::Warning;
             }
-            os << o.file << ": " << p.name << " (" << prog_type_name(p.type) << "): " << verdict_name(p.verdict)
-               << " — " << plural(p.instructions, "instruction") << ", stack " << p.stack_depth << " bytes, "
-               << plural(p.tail_calls.size(), "tail call") << ", " << plural(errors, "error") << ", "
-               << plural(warnings, "warning") << "\n";
+            os << o.file << ": " << p.name << " (" << prog_type_name(p.type)
+               << "): " << verdict_name(p.verdict) << " — " << plural(p.instructions, "instruction")
+               << ", stack " << p.stack_depth << " bytes, " << plural(p.tail_calls.size(), "tail call")
+               << ", " << plural(errors, "error") << ", " << plural(warnings, "warning") << "\n";
             for (const TailCallSite& t : p.tail_calls) {
                 os << "  tail call at insn " << t.insn << ": map " << (t.map_name.empty() ? "?" : t.map_name)
                    << ", index " << range_text(t.index_min, t.index_max);
@@ -175,7 +178,8 @@ const char* sarif_level(Severity s) {
     return "error";
 }
 
-json sarif_rule(const std::string& id, const std::string& name, const std::string& description, Severity level) {
+json sarif_rule(const std::string& id, const std::string& name, const std::string& description,
+                Severity level) {
     return {{"id", id},
             {"name", name},
             {"shortDescription", {{"text", description}}},
@@ -188,7 +192,8 @@ std::string path_uri(const std::string& path) {
     static const char* hex = "0123456789ABCDEF";
     std::string out;
     for (unsigned char c : path) {
-        if (std::isalnum(c) || std::string_view("-._~/:@!$&'()*+,;=").find(char(c)) != std::string_view::npos) {
+        if (std::isalnum(c) ||
+            std::string_view("-._~/:@!$&'()*+,;=").find(char(c)) != std::string_view::npos) {
             out += char(c);
         } else {
             out += '%';
@@ -243,7 +248,8 @@ json to_sarif(const VerifyRun& run) {
     };
     json artifacts = json::array();
     for (const ObjectReport& o : run.objects) {
-        artifacts.push_back({{"location", {{"uri", path_uri(o.file)}}}, {"roles", json::array({"analysisTarget"})}});
+        artifacts.push_back(
+            {{"location", {{"uri", path_uri(o.file)}}}, {"roles", json::array({"analysisTarget"})}});
         for (const Diagnostic& d : o.diagnostics) add(o.file, d);
         for (const ProgramReport& p : o.programs)
             for (const Diagnostic& d : p.diagnostics) add(o.file, d);
@@ -258,7 +264,10 @@ json to_sarif(const VerifyRun& run) {
                   {"results", results},
                   {"columnKind", "unicodeCodePoints"},
                   {"properties",
-                   {{"programs", s.programs}, {"accepted", s.accepted}, {"rejected", s.rejected}, {"strict", run.strict}}}};
+                   {{"programs", s.programs},
+                    {"accepted", s.accepted},
+                    {"rejected", s.rejected},
+                    {"strict", run.strict}}}};
     return {{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
             {"version", "2.1.0"},
             {"runs", json::array({run_j})}};

@@ -14,9 +14,9 @@ namespace tailgate {
 
 // The verification of one object file.
 struct ObjectReport {
-    std::string file;                     // the object's path as given on the command line
-    std::vector<ProgramReport> programs;  // in the object's program order (filtered by --program)
-    std::vector<Diagnostic> diagnostics;  // object-level findings (not tied to one program)
+    std::string file;                    // the object's path as given on the command line
+    std::vector<ProgramReport> programs; // in the object's program order (filtered by --program)
+    std::vector<Diagnostic> diagnostics; // object-level findings (not tied to one program)
 };
 
 struct VerifyRun {

@@ -42,8 +42,12 @@ int64_t tnum_smax(Tnum a) {
     return int64_t(v);
 }
 
-uint32_t tnum_u32_min(Tnum a) { return uint32_t(a.value); }
-uint32_t tnum_u32_max(Tnum a) { return uint32_t(a.value | a.mask); }
+uint32_t tnum_u32_min(Tnum a) {
+    return uint32_t(a.value);
+}
+uint32_t tnum_u32_max(Tnum a) {
+    return uint32_t(a.value | a.mask);
+}
 
 int32_t tnum_s32_min(Tnum a) {
     uint32_t v = uint32_t(a.value);
@@ -94,7 +98,9 @@ Tnum tnum_sub(Tnum a, Tnum b) {
     return Tnum{dv & ~mu, mu};
 }
 
-Tnum tnum_neg(Tnum a) { return tnum_sub(tnum_const(0), a); }
+Tnum tnum_neg(Tnum a) {
+    return tnum_sub(tnum_const(0), a);
+}
 
 // kernel: tnum.c tnum_mul(): sum of partial products, known part and uncertain part kept apart.
 Tnum tnum_mul(Tnum a, Tnum b) {
@@ -145,7 +151,8 @@ Tnum tnum_rshift(Tnum a, uint8_t shift) {
 Tnum tnum_arshift(Tnum a, uint8_t shift, uint8_t bits) {
     if (bits == 32) {
         shift &= 31;
-        return Tnum{uint32_t(int32_t(uint32_t(a.value)) >> shift), uint32_t(int32_t(uint32_t(a.mask)) >> shift)};
+        return Tnum{uint32_t(int32_t(uint32_t(a.value)) >> shift),
+                    uint32_t(int32_t(uint32_t(a.mask)) >> shift)};
     }
     shift &= 63;
     return Tnum{uint64_t(int64_t(a.value) >> shift), uint64_t(int64_t(a.mask) >> shift)};
@@ -164,15 +171,22 @@ Tnum tnum_sext(Tnum a, uint8_t size) {
     return Tnum{uint64_t(int64_t(a.value << sh) >> sh), uint64_t(int64_t(a.mask << sh) >> sh)};
 }
 
-Tnum tnum_clear_subreg(Tnum a) { return tnum_lshift(tnum_rshift(a, 32), 32); }
+Tnum tnum_clear_subreg(Tnum a) {
+    return tnum_lshift(tnum_rshift(a, 32), 32);
+}
 
-Tnum tnum_with_subreg(Tnum reg, Tnum subreg) { return tnum_or(tnum_clear_subreg(reg), tnum_subreg(subreg)); }
+Tnum tnum_with_subreg(Tnum reg, Tnum subreg) {
+    return tnum_or(tnum_clear_subreg(reg), tnum_subreg(subreg));
+}
 
-Tnum tnum_const_subreg(Tnum a, uint32_t v) { return tnum_with_subreg(a, tnum_const(v)); }
+Tnum tnum_const_subreg(Tnum a, uint32_t v) {
+    return tnum_with_subreg(a, tnum_const(v));
+}
 
 std::string tnum_to_string(Tnum a) {
     char buf[64];
-    std::snprintf(buf, sizeof buf, "(0x%llx; 0x%llx)", (unsigned long long)a.value, (unsigned long long)a.mask);
+    std::snprintf(buf, sizeof buf, "(0x%llx; 0x%llx)", (unsigned long long)a.value,
+                  (unsigned long long)a.mask);
     return buf;
 }
 

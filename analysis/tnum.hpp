@@ -22,25 +22,43 @@ struct Tnum {
 };
 
 // --- construction -------------------------------------------------------------------------------------
-inline constexpr Tnum tnum_const(uint64_t v) { return Tnum{v, 0}; }
-inline constexpr Tnum tnum_unknown() { return Tnum{0, ~uint64_t(0)}; }
+inline constexpr Tnum tnum_const(uint64_t v) {
+    return Tnum{v, 0};
+}
+inline constexpr Tnum tnum_unknown() {
+    return Tnum{0, ~uint64_t(0)};
+}
 // The smallest tnum containing every value of [min, max] (unsigned). kernel: tnum.c tnum_range()
 Tnum tnum_range(uint64_t min, uint64_t max);
 
 // --- queries ------------------------------------------------------------------------------------------
-inline constexpr bool tnum_is_const(Tnum a) { return a.mask == 0; }
-inline constexpr bool tnum_is_unknown(Tnum a) { return a.mask == ~uint64_t(0); }
-inline constexpr bool tnum_equals_const(Tnum a, uint64_t b) { return a.mask == 0 && a.value == b; }
-inline constexpr bool tnum_well_formed(Tnum a) { return (a.value & a.mask) == 0; }
+inline constexpr bool tnum_is_const(Tnum a) {
+    return a.mask == 0;
+}
+inline constexpr bool tnum_is_unknown(Tnum a) {
+    return a.mask == ~uint64_t(0);
+}
+inline constexpr bool tnum_equals_const(Tnum a, uint64_t b) {
+    return a.mask == 0 && a.value == b;
+}
+inline constexpr bool tnum_well_formed(Tnum a) {
+    return (a.value & a.mask) == 0;
+}
 // x is one of the values a stands for.
-inline constexpr bool tnum_contains(Tnum a, uint64_t x) { return (x & ~a.mask) == a.value; }
+inline constexpr bool tnum_contains(Tnum a, uint64_t x) {
+    return (x & ~a.mask) == a.value;
+}
 // Every value of b is a value of a (b ⊑ a). kernel: tnum.c tnum_in()
 bool tnum_in(Tnum a, Tnum b);
 // All values are multiples of `size` (a power of two). kernel: tnum.c tnum_is_aligned()
 bool tnum_is_aligned(Tnum a, uint64_t size);
 // Extremes of the values a stands for.
-inline constexpr uint64_t tnum_umin(Tnum a) { return a.value; }
-inline constexpr uint64_t tnum_umax(Tnum a) { return a.value | a.mask; }
+inline constexpr uint64_t tnum_umin(Tnum a) {
+    return a.value;
+}
+inline constexpr uint64_t tnum_umax(Tnum a) {
+    return a.value | a.mask;
+}
 int64_t tnum_smin(Tnum a); // sign bit taken as 1 when unknown
 int64_t tnum_smax(Tnum a); // sign bit taken as 0 when unknown
 // The same for the low 32 bits read as u32 / s32.
@@ -78,7 +96,9 @@ Tnum tnum_arshift(Tnum a, uint8_t shift, uint8_t bits);
 Tnum tnum_cast(Tnum a, uint8_t size);
 // Sign-extend from the low `size` bytes (1, 2, 4) to 64 bits (for MOVSX / LDXS).
 Tnum tnum_sext(Tnum a, uint8_t size);
-inline Tnum tnum_subreg(Tnum a) { return tnum_cast(a, 4); } // low 32 bits, zero-extended
+inline Tnum tnum_subreg(Tnum a) {
+    return tnum_cast(a, 4);
+} // low 32 bits, zero-extended
 // Upper 32 bits kept, low 32 bits zero. kernel: tnum_clear_subreg()
 Tnum tnum_clear_subreg(Tnum a);
 // Upper 32 bits of reg, low 32 bits of subreg. kernel: tnum_with_subreg()

@@ -99,7 +99,9 @@ bool Zone::add_constraint(Var x, Var y, int64_t c) {
     return add_edge(x + 1, y + 1, c);
 }
 
-bool Zone::set_upper(Var x, int64_t hi) { return add_edge(x + 1, 0, hi); }
+bool Zone::set_upper(Var x, int64_t hi) {
+    return add_edge(x + 1, 0, hi);
+}
 bool Zone::set_lower(Var x, int64_t lo) {
     if (lo <= kNegLimit) return !bottom_; // no lower bound
     return add_edge(0, x + 1, -lo);
@@ -167,7 +169,7 @@ void Zone::assign(Var x, Var y, int64_t c) {
         size_t v = x + 1;
         for (size_t i = 0; i <= n_; ++i) {
             if (i == v) continue;
-            if (at(v, i) != kInf) at(v, i) = add_sat(at(v, i), c);                     // x' - i = x - i + c
+            if (at(v, i) != kInf) at(v, i) = add_sat(at(v, i), c);  // x' - i = x - i + c
             if (at(i, v) != kInf) at(i, v) = add_sat(at(i, v), -c); // i - x' = i - x - c
         }
         return;

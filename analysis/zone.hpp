@@ -65,7 +65,7 @@ class Zone {
 
     // --- lattice ---------------------------------------------------------------------------------------
     // Both zones must have the same size.
-    bool leq(const Zone& other) const; // this ⊑ other
+    bool leq(const Zone& other) const;  // this ⊑ other
     Zone join(const Zone& other) const; // pointwise max of closed matrices
     Zone meet(const Zone& other) const; // pointwise min, closed; may be bottom
     // this ∇ next: keep the constraints of `this` that `next` still satisfies, drop the others. The

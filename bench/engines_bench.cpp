@@ -23,35 +23,59 @@ using namespace tailgate::rt;
 
 namespace {
 
-Insn alu(AluOp op, bool is64, Reg d, Operand s) { return Alu{op, is64, d, s}; }
-Insn movi(Reg d, int64_t v) { return Alu{AluOp::Mov, true, d, Operand::of_imm(v)}; }
-Insn movr(Reg d, Reg s) { return Alu{AluOp::Mov, true, d, Operand::of_reg(s)}; }
+Insn alu(AluOp op, bool is64, Reg d, Operand s) {
+    return Alu{op, is64, d, s};
+}
+Insn movi(Reg d, int64_t v) {
+    return Alu{AluOp::Mov, true, d, Operand::of_imm(v)};
+}
+Insn movr(Reg d, Reg s) {
+    return Alu{AluOp::Mov, true, d, Operand::of_reg(s)};
+}
 
 std::vector<Insn> alu_loop() {
-    return {movi(kR0, 1), movi(kR2, 1000), movi(kR3, 7),
-            alu(AluOp::Mul, true, kR0, Operand::of_imm(31)),                 // 3: loop
-            alu(AluOp::Xor, true, kR0, Operand::of_reg(kR2)), alu(AluOp::Add, false, kR3, Operand::of_reg(kR0)),
-            alu(AluOp::Rsh, true, kR3, Operand::of_imm(3)), alu(AluOp::Mod, true, kR0, Operand::of_imm(1000003)),
-            alu(AluOp::Add, true, kR0, Operand::of_reg(kR3)), alu(AluOp::Sub, true, kR2, Operand::of_imm(1)),
-            Jump{Cond::Ne, false, kR2, Operand::of_imm(0), 3}, Exit{}};
+    return {movi(kR0, 1),
+            movi(kR2, 1000),
+            movi(kR3, 7),
+            alu(AluOp::Mul, true, kR0, Operand::of_imm(31)), // 3: loop
+            alu(AluOp::Xor, true, kR0, Operand::of_reg(kR2)),
+            alu(AluOp::Add, false, kR3, Operand::of_reg(kR0)),
+            alu(AluOp::Rsh, true, kR3, Operand::of_imm(3)),
+            alu(AluOp::Mod, true, kR0, Operand::of_imm(1000003)),
+            alu(AluOp::Add, true, kR0, Operand::of_reg(kR3)),
+            alu(AluOp::Sub, true, kR2, Operand::of_imm(1)),
+            Jump{Cond::Ne, false, kR2, Operand::of_imm(0), 3},
+            Exit{}};
 }
 
 std::vector<Insn> mem_atomic() {
-    return {movi(kR2, 256), movi(kR0, 0),
-            Load{kR3, kR1, 0, 8, false},                                       // 2: loop
-            alu(AluOp::Add, true, kR3, Operand::of_reg(kR2)), Store{kR10, -8, 8, Operand::of_reg(kR3)},
-            Load{kR4, kR10, -8, 4, true}, Store{kR1, 8, 4, Operand::of_reg(kR4)},
-            Atomic{AtomicOp::Add, false, 8, kR1, 16, kR2}, Atomic{AtomicOp::Add, true, 8, kR1, 24, kR3},
-            alu(AluOp::Add, true, kR0, Operand::of_reg(kR3)), alu(AluOp::Sub, true, kR2, Operand::of_imm(1)),
-            Jump{Cond::Ne, false, kR2, Operand::of_imm(0), 2}, Exit{}};
+    return {movi(kR2, 256),
+            movi(kR0, 0),
+            Load{kR3, kR1, 0, 8, false}, // 2: loop
+            alu(AluOp::Add, true, kR3, Operand::of_reg(kR2)),
+            Store{kR10, -8, 8, Operand::of_reg(kR3)},
+            Load{kR4, kR10, -8, 4, true},
+            Store{kR1, 8, 4, Operand::of_reg(kR4)},
+            Atomic{AtomicOp::Add, false, 8, kR1, 16, kR2},
+            Atomic{AtomicOp::Add, true, 8, kR1, 24, kR3},
+            alu(AluOp::Add, true, kR0, Operand::of_reg(kR3)),
+            alu(AluOp::Sub, true, kR2, Operand::of_imm(1)),
+            Jump{Cond::Ne, false, kR2, Operand::of_imm(0), 2},
+            Exit{}};
 }
 
 std::vector<Insn> bpf2bpf() {
-    return {movi(kR6, 200), movi(kR7, 0),
-            CallLocal{8},                                                      // 2: loop
-            alu(AluOp::Add, true, kR7, Operand::of_reg(kR0)), alu(AluOp::Sub, true, kR6, Operand::of_imm(1)),
-            Jump{Cond::Ne, false, kR6, Operand::of_imm(0), 2}, movr(kR0, kR7), Exit{},
-            Store{kR10, -8, 8, Operand::of_reg(kR6)}, Load{kR0, kR10, -8, 8, false}, Exit{}}; // 8: sub
+    return {movi(kR6, 200),
+            movi(kR7, 0),
+            CallLocal{8}, // 2: loop
+            alu(AluOp::Add, true, kR7, Operand::of_reg(kR0)),
+            alu(AluOp::Sub, true, kR6, Operand::of_imm(1)),
+            Jump{Cond::Ne, false, kR6, Operand::of_imm(0), 2},
+            movr(kR0, kR7),
+            Exit{},
+            Store{kR10, -8, 8, Operand::of_reg(kR6)},
+            Load{kR0, kR10, -8, 8, false},
+            Exit{}}; // 8: sub
 }
 
 template <class F> double ns_per(F&& f, uint64_t runs) {
@@ -80,8 +104,8 @@ int main(int argc, char** argv) {
         std::vector<Insn> insns;
         std::vector<uint32_t> funcs;
     };
-    std::vector<Insn> chain = {LoadImm64{kR2, 1, 0, 0}, LddwHigh{}, movi(kR3, 0), Call{kHelperTailCall},
-                               movi(kR0, 1), Exit{}};
+    std::vector<Insn> chain = {LoadImm64{kR2, 1, 0, 0}, LddwHigh{},   movi(kR3, 0),
+                               Call{kHelperTailCall},   movi(kR0, 1), Exit{}};
     std::vector<Case> cases = {{"alu_loop", alu_loop(), {0}},
                                {"mem_atomic", mem_atomic(), {0}},
                                {"bpf2bpf", bpf2bpf(), {0, 8}},
@@ -112,9 +136,10 @@ int main(int argc, char** argv) {
             return 0;
         }
         // Ethernet + IPv4 + TCP, 54 bytes
-        std::vector<uint8_t> pkt = {0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 1, 0x08, 0x00, 0x45, 0, 0, 40, 0, 0, 0, 0, 64, 6,
-                                    0, 0, 10, 0, 0, 1, 10, 0, 0, 2, 0x30, 0x39, 0, 80, 0, 0, 0, 0, 0, 0, 0, 0, 0x50,
-                                    0x02, 0x20, 0, 0, 0, 0, 0};
+        std::vector<uint8_t> pkt = {0,    0, 0,  0,  0,    2,    0,    0,    0,  0,  0, 1, 0x08, 0x00,
+                                    0x45, 0, 0,  40, 0,    0,    0,    0,    64, 6,  0, 0, 10,   0,
+                                    0,    1, 10, 0,  0,    2,    0x30, 0x39, 0,  80, 0, 0, 0,    0,
+                                    0,    0, 0,  0,  0x50, 0x02, 0x20, 0,    0,  0,  0, 0};
         double t[2] = {0, 0};
         for (Engine e : {Engine::Interp, Engine::Jit}) {
             RuntimeOptions ro;

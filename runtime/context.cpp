@@ -8,7 +8,6 @@
 #include <cstring>
 
 #include "runtime/maps.hpp"
-#include "verifier/ctx_conversion.hpp"
 #include "verifier/ctx_layout.hpp"
 
 namespace tailgate::rt {
@@ -21,9 +20,9 @@ namespace {
 constexpr uint32_t kSkbCtxSize = kSkbDataMetaPtr + 8;
 constexpr uint32_t kXdpCtxSize = kXdpDataMetaPtr + 8;
 constexpr uint32_t kSkbBufferSize = kSkbHeadroom + 65536; // grows up to the kernel's 64 KiB skb bound
-constexpr uint32_t kMaxArgs = 12;                          // MAX_BPF_FUNC_ARGS
-constexpr uint32_t kTracepointCtxSize = 2048;              // verifier bound for tracepoint ctx
-constexpr uint32_t kPerfEventCtxSize = kPtRegsSize + 16; // struct bpf_perf_event_data (x86-64)
+constexpr uint32_t kMaxArgs = 12;                         // MAX_BPF_FUNC_ARGS
+constexpr uint32_t kTracepointCtxSize = 2048;             // verifier bound for tracepoint ctx
+constexpr uint32_t kPerfEventCtxSize = kPtRegsSize + 16;  // struct bpf_perf_event_data (x86-64)
 
 // uapi enum bpf_prog_type members that take a struct __sk_buff ctx.
 bool is_skb_type(ProgType t) {
@@ -63,51 +62,11 @@ uint32_t eth_pkt_type(const uint8_t* frame) {
     return zero ? 0 /*PACKET_HOST*/ : 3 /*PACKET_OTHERHOST*/;
 }
 
-uint32_t round8(uint32_t v) { return (v + 7u) & ~7u; }
-
-// Size of a type's runtime ctx before any converted area (0: no runtime ctx).
-uint32_t runtime_base_size(ProgType t) {
-    if (t == ProgType::Xdp) return kXdpCtxSize;
-    if (is_skb_type(t)) return kSkbCtxSize;
-    switch (t) {
-    case ProgType::Kprobe: return kPtRegsSize;
-    case ProgType::PerfEvent: return kPerfEventCtxSize;
-    case ProgType::RawTracepoint:
-    case ProgType::RawTracepointWritable:
-    case ProgType::Tracing:
-    case ProgType::Syscall:
-    case ProgType::Lsm: return kMaxArgs * 8;
-    case ProgType::Tracepoint: return kTracepointCtxSize;
-    case ProgType::GenericProbe: return kGenericProbeCtxSize;
-    default: return 0;
-    }
-}
-
-bool is_conversion_source(ProgType t) {
-    for (const auto& c : ctx_conversions())
-        if (c.from == t) return true;
-    return false;
-}
-
 } // namespace
 
-std::optional<ConvertedLayout> converted_layout(ProgType type) {
-    std::optional<ConvertedLayout> out;
-    for (const auto& c : ctx_conversions()) {
-        if (c.to != type) continue;
-        if (out) return std::nullopt; // two sources: no single shape (not declared today)
-        out = ConvertedLayout{c.from, round8(runtime_base_size(c.from))};
-    }
-    return out;
+bool takes_packet(ProgType type) {
+    return type == ProgType::Xdp || is_skb_type(type);
 }
-
-std::optional<uint32_t> conversion_marker_offset(ProgType type) {
-    if (is_conversion_source(type)) return round8(runtime_base_size(type)) + kMaxConvertedCtxSize;
-    if (auto l = converted_layout(type)) return l->area_offset + kMaxConvertedCtxSize;
-    return std::nullopt;
-}
-
-bool takes_packet(ProgType type) { return type == ProgType::Xdp || is_skb_type(type); }
 
 uint8_t* Context::ptr_at(uint32_t off) const {
     uint8_t* p;
@@ -115,7 +74,9 @@ uint8_t* Context::ptr_at(uint32_t off) const {
     return p;
 }
 
-void Context::set_ptr_at(uint32_t off, uint8_t* p) { std::memcpy(bytes() + off, &p, sizeof p); }
+void Context::set_ptr_at(uint32_t off, uint8_t* p) {
+    std::memcpy(bytes() + off, &p, sizeof p);
+}
 
 uint8_t* Context::data() const {
     if (kind_ == CtxKind::Xdp) return ptr_at(kXdpDataPtr);
@@ -154,10 +115,16 @@ uint32_t Context::skb_field(uint32_t uapi_off) const {
     return v;
 }
 
-void Context::set_skb_field(uint32_t uapi_off, uint32_t value) { std::memcpy(bytes() + uapi_off, &value, 4); }
+void Context::set_skb_field(uint32_t uapi_off, uint32_t value) {
+    std::memcpy(bytes() + uapi_off, &value, 4);
+}
 
-MemRegion Context::buffer_region() { return MemRegion{buf_.data(), buf_.size(), true}; }
-MemRegion Context::ctx_region() { return MemRegion{bytes(), ctx_size_, true}; }
+MemRegion Context::buffer_region() {
+    return MemRegion{buf_.data(), buf_.size(), true};
+}
+MemRegion Context::ctx_region() {
+    return MemRegion{bytes(), ctx_size_, true};
+}
 
 Result<std::unique_ptr<Context>> Context::build(ProgType type, const ContextInput& in) {
     std::unique_ptr<Context> c(new Context());
@@ -252,38 +219,12 @@ Result<std::unique_ptr<Context>> Context::build(ProgType type, const ContextInpu
     } else if (type == ProgType::GenericProbe) {
         if (auto s = too_many_args(kGenericProbeArgs); !s) return s.error();
         c->kind_ = CtxKind::GenericProbe;
-        if (auto layout = converted_layout(type)) {
-            // The shape of the conversion source's ctx (see ConvertedLayout); args where the copies read.
-            const CtxConversion* conv = find_ctx_conversion(layout->source, type);
-            c->ctx_size_ = layout->area_offset + kMaxConvertedCtxSize + 8;
-            c->ctx_.assign(c->ctx_size_ / 8, 0);
-            for (const CtxCopy& cp : conv->copies) {
-                size_t i = cp.dst_offset / 8;
-                if (i < in.args.size() && cp.size == 8) std::memcpy(c->bytes() + cp.src_offset, &in.args[i], 8);
-            }
-            c->marker_off_ = layout->area_offset + kMaxConvertedCtxSize; // 0: the program's own ctx
-        } else {
-            c->ctx_size_ = kGenericProbeCtxSize;
-            c->ctx_.assign(kGenericProbeCtxSize / 8, 0);
-            for (size_t i = 0; i < in.args.size(); ++i) c->ctx_[i] = in.args[i];
-        }
+        c->ctx_size_ = kGenericProbeCtxSize;
+        c->ctx_.assign(kGenericProbeCtxSize / 8, 0);
+        for (size_t i = 0; i < in.args.size(); ++i) c->ctx_[i] = in.args[i];
     } else {
-        return make_error("unsupported-ctx", std::string("no run-time context for program type ") +
-                                                 prog_type_name(type));
-    }
-    if (is_conversion_source(type)) {
-        // The converted area: each conversion's constants at their target offsets, then the marker.
-        uint32_t area = round8(c->ctx_size_);
-        c->ctx_size_ = area + kMaxConvertedCtxSize + 8;
-        c->ctx_.resize(c->ctx_size_ / 8, 0);
-        for (const auto& conv : ctx_conversions()) {
-            if (conv.from != type) continue;
-            for (const CtxConstant& k : conv.constants)
-                std::memcpy(c->bytes() + area + k.dst_offset, &k.value, sizeof k.value);
-        }
-        uint64_t marker = uint64_t(type);
-        c->marker_off_ = area + kMaxConvertedCtxSize;
-        std::memcpy(c->bytes() + *c->marker_off_, &marker, 8);
+        return make_error("unsupported-ctx",
+                          std::string("no run-time context for program type ") + prog_type_name(type));
     }
     c->initial_buf_ = c->buf_;
     c->lo_mark_ = c->headroom_;
@@ -409,6 +350,8 @@ int Context::skb_room(uint32_t off, int32_t delta) {
     return 0;
 }
 
-void Context::reset_mac_header_to_data() { mac_off_ = uint32_t(data() - buf_.data()); }
+void Context::reset_mac_header_to_data() {
+    mac_off_ = uint32_t(data() - buf_.data());
+}
 
 } // namespace tailgate::rt

@@ -51,32 +51,17 @@ inline constexpr uint32_t kSkbUapiSize = 192;
 inline constexpr uint32_t kSkbDataPtr = 192, kSkbDataEndPtr = 200, kSkbDataMetaPtr = 208;
 
 // Kernel constants used by the packet layouts.
-inline constexpr uint32_t kEthHlen = 14;             // ETH_HLEN
-inline constexpr uint32_t kXdpPacketHeadroom = 256;  // XDP_PACKET_HEADROOM
-inline constexpr uint32_t kXdpFrameSize = 4096;      // PAGE_SIZE frame of bpf_prog_test_run_xdp()
-inline constexpr uint32_t kSkbSharedInfoSize = 320;  // SKB_DATA_ALIGN(sizeof(struct skb_shared_info))
-inline constexpr uint32_t kXdpFrameStructSize = 40;  // sizeof(struct xdp_frame)
-inline constexpr uint32_t kXdpMaxMetaLen = 32;       // xdp_metalen_invalid()
-inline constexpr uint32_t kSkbHeadroom = 256;        // room for bpf_skb_change_head() (kernel reallocates)
+inline constexpr uint32_t kEthHlen = 14;            // ETH_HLEN
+inline constexpr uint32_t kXdpPacketHeadroom = 256; // XDP_PACKET_HEADROOM
+inline constexpr uint32_t kXdpFrameSize = 4096;     // PAGE_SIZE frame of bpf_prog_test_run_xdp()
+inline constexpr uint32_t kSkbSharedInfoSize = 320; // SKB_DATA_ALIGN(sizeof(struct skb_shared_info))
+inline constexpr uint32_t kXdpFrameStructSize = 40; // sizeof(struct xdp_frame)
+inline constexpr uint32_t kXdpMaxMetaLen = 32;      // xdp_metalen_invalid()
+inline constexpr uint32_t kSkbHeadroom = 256;       // room for bpf_skb_change_head() (kernel reallocates)
 inline constexpr uint32_t kMaxPacketSize = kXdpFrameSize - kXdpPacketHeadroom - kSkbSharedInfoSize;
 
-// Cross-type tail calls with a declared conversion (verifier/ctx_conversion.hpp, issue 5) are done by
-// layout, the way the kernel's convert_ctx_access reads a field wherever the kernel keeps it: the runtime
-// ctx of a conversion's source type S carries, after S's own fields, a "converted area" of
-// kMaxConvertedCtxSize bytes holding the conversion's constants at their target offsets, then a u64
-// marker (the type the ctx can be converted from, S). The target type T's runtime ctx has S's shape, and
-// T's ctx accesses are rewritten: a field the conversion copies is read at its source offset, every other
-// field in the converted area. A tail call S -> T then needs no work at run time on either engine, and
-// finalize_context() reads the marker. T's own (native) ctx has the same shape with marker 0.
-struct ConvertedLayout {
-    ProgType source;                 // S
-    uint32_t area_offset;            // A: start of the converted area in S's runtime ctx
-};
-// nullopt when no conversion targets `type` (its ctx is its own). At most one source per target type.
-std::optional<ConvertedLayout> converted_layout(ProgType type);
-// Offset of the finalize_context marker in a ctx of `type`'s shape (nullopt: the type has no area).
-std::optional<uint32_t> conversion_marker_offset(ProgType type);
-
+// Cross-type tail calls with a declared conversion (verifier/ctx_conversion.hpp, issue 5) are converted by
+// the engines at the tail call (vm.hpp convert_ctx_for_tail_call): a target type's ctx here is its own.
 struct ContextInput {
     std::vector<uint8_t> packet; // packet types: the frame from the Ethernet header on
     std::vector<uint64_t> args;  // argument types
@@ -96,8 +81,6 @@ class Context {
     Context& operator=(const Context&) = delete;
 
     ProgType type() const { return type_; }
-    // Offset of the finalize_context marker in this ctx (nullopt when it has no converted area).
-    std::optional<uint32_t> marker_offset() const { return marker_off_; }
     CtxKind kind() const { return kind_; }
     void* ctx() { return ctx_.data(); } // r1 at entry
     uint32_t ctx_size() const { return ctx_size_; }
@@ -120,9 +103,9 @@ class Context {
     uint64_t ld_abs_len() const { return kind_ == CtxKind::Skb ? uint64_t(data_end() - data()) : 0; }
 
     // Packet-changing operations, with the kernel helper's checks and errno results.
-    int xdp_adjust_head(int32_t delta); // kernel: filter.c bpf_xdp_adjust_head()
-    int xdp_adjust_meta(int32_t delta); // kernel: filter.c bpf_xdp_adjust_meta()
-    int xdp_adjust_tail(int32_t delta); // kernel: filter.c bpf_xdp_adjust_tail()
+    int xdp_adjust_head(int32_t delta);      // kernel: filter.c bpf_xdp_adjust_head()
+    int xdp_adjust_meta(int32_t delta);      // kernel: filter.c bpf_xdp_adjust_meta()
+    int xdp_adjust_tail(int32_t delta);      // kernel: filter.c bpf_xdp_adjust_tail()
     int skb_change_tail(uint32_t new_len);   // kernel: bpf_skb_change_tail()
     int skb_change_head(uint32_t head_room); // kernel: bpf_skb_change_head()
     // Insert (delta > 0, zeroed) or remove (delta < 0) bytes at `off` from data, moving the bytes before
@@ -136,7 +119,7 @@ class Context {
     uint8_t ip_summed = 0; // CHECKSUM_NONE 0, UNNECESSARY 1, COMPLETE 2, PARTIAL 3
     uint8_t csum_level = 0;
     uint16_t vlan_proto_be = 0; // hw-accelerated VLAN tag (vlan_present / vlan_tci / vlan_proto fields)
-    uint32_t skb_field(uint32_t uapi_off) const;            // a u32 field of the __sk_buff image
+    uint32_t skb_field(uint32_t uapi_off) const; // a u32 field of the __sk_buff image
     void set_skb_field(uint32_t uapi_off, uint32_t value);
 
   private:
@@ -149,18 +132,17 @@ class Context {
 
     ProgType type_ = ProgType::Unspec;
     CtxKind kind_ = CtxKind::ArgArray;
-    std::vector<uint8_t> buf_;      // packet buffer: headroom | packet | tailroom
+    std::vector<uint8_t> buf_; // packet buffer: headroom | packet | tailroom
     std::vector<uint8_t> initial_buf_;
-    uint32_t headroom_ = 0;   // offset of data in buf_ right after build()
-    uint32_t initial_len_ = 0; // bytes between data and data_end right after build()
-    uint32_t room_end_ = 0;    // xdp: offset of data_hard_end; skb: buf_.size()
-    uint32_t mac_off_ = 0, net_off_ = 0; // offsets in buf_ of the mac and network headers
+    uint32_t headroom_ = 0;                       // offset of data in buf_ right after build()
+    uint32_t initial_len_ = 0;                    // bytes between data and data_end right after build()
+    uint32_t room_end_ = 0;                       // xdp: offset of data_hard_end; skb: buf_.size()
+    uint32_t mac_off_ = 0, net_off_ = 0;          // offsets in buf_ of the mac and network headers
     uint32_t lo_mark_ = UINT32_MAX, hi_mark_ = 0; // packet bytes touched since build()/reset()
-    bool l2_ = true;                // skb: data at the Ethernet header (tc) or at the network header
+    bool l2_ = true;            // skb: data at the Ethernet header (tc) or at the network header
     std::vector<uint64_t> ctx_; // the ctx struct, 8-aligned
     std::vector<uint64_t> initial_ctx_;
     uint32_t ctx_size_ = 0;
-    std::optional<uint32_t> marker_off_;
 };
 
 // One ctx access of a program: the instruction, the offset into the uapi ctx struct, the access size and

@@ -7,7 +7,6 @@
 #include <optional>
 
 #include "runtime/context.hpp"
-#include "verifier/ctx_conversion.hpp"
 
 namespace tailgate::rt {
 
@@ -44,34 +43,14 @@ Error rewrite_error(uint32_t insn, const std::string& why) {
 
 } // namespace
 
-// A target type of a declared conversion: fields the conversion copies are read at their source offsets,
-// everything else in the converted area (see ConvertedLayout in context.hpp).
-static Status rewrite_converted(ProgType type, const ConvertedLayout& layout, std::vector<Insn>& insns,
-                         std::span<const CtxAccessSite> sites) {
-    const CtxConversion* conv = find_ctx_conversion(layout.source, type);
-    for (const CtxAccessSite& s : sites) {
-        if (s.insn >= insns.size()) return rewrite_error(s.insn, "past the end of the program");
-        int32_t target = int32_t(layout.area_offset) + s.ctx_offset;
-        for (const CtxCopy& cp : conv->copies)
-            if (s.ctx_offset >= int32_t(cp.dst_offset) && s.ctx_offset + s.size <= int32_t(cp.dst_offset + cp.size))
-                target = int32_t(cp.src_offset) + (s.ctx_offset - int32_t(cp.dst_offset));
-        if (s.is_write) return rewrite_error(s.insn, "write to a converted ctx");
-        int16_t* off = nullptr;
-        if (auto* l = std::get_if<Load>(&insns[s.insn])) off = &l->off;
-        else return rewrite_error(s.insn, "converted ctx access is not a load");
-        *off = int16_t(int32_t(*off) + (target - s.ctx_offset));
-    }
-    return Ok{};
-}
-
 Status rewrite_ctx_accesses(ProgType type, std::vector<Insn>& insns, std::span<const CtxAccessSite> sites) {
-    if (auto layout = converted_layout(type)) return rewrite_converted(type, *layout, insns, sites);
     auto fields = ptr_fields(type);
     for (const CtxAccessSite& s : sites) {
         if (s.insn >= insns.size()) return rewrite_error(s.insn, "past the end of the program");
         const PtrField* hit = nullptr;
         for (const PtrField& f : fields)
-            if (s.ctx_offset < int32_t(f.uapi_off + 4) && s.ctx_offset + int32_t(s.size) > int32_t(f.uapi_off))
+            if (s.ctx_offset < int32_t(f.uapi_off + 4) &&
+                s.ctx_offset + int32_t(s.size) > int32_t(f.uapi_off))
                 hit = &f;
         Insn& insn = insns[s.insn];
         int16_t* off = nullptr;

@@ -75,7 +75,8 @@ uint16_t csum_fold(uint32_t csum) {
 
 // ---- trace_printk formatting ----------------------------------------------------------------------------
 
-std::optional<std::string> format_trace(const char* fmt, uint32_t fmt_size, const std::vector<uint64_t>& args) {
+std::optional<std::string> format_trace(const char* fmt, uint32_t fmt_size,
+                                        const std::vector<uint64_t>& args) {
     // kernel: helpers.c bpf_bprintf_prepare(): the format must hold a NUL within fmt_size; printable ASCII.
     if (fmt_size == 0 || std::memchr(fmt, 0, fmt_size) == nullptr) return std::nullopt;
     size_t n = std::strlen(fmt);
@@ -113,7 +114,8 @@ std::optional<std::string> format_trace(const char* fmt, uint32_t fmt_size, cons
                 i += 2;
                 continue;
             }
-            if (fmt[i + 1] == 'K' || fmt[i + 1] == 'x') ++i;
+            if (fmt[i + 1] == 'K' || fmt[i + 1] == 'x')
+                ++i;
             else if (fmt[i + 1] != 0 && !std::isspace(static_cast<unsigned char>(fmt[i + 1])) &&
                      !std::ispunct(static_cast<unsigned char>(fmt[i + 1])))
                 return std::nullopt;
@@ -166,9 +168,13 @@ namespace {
 
 using u64 = uint64_t;
 
-template <class T> T* P(u64 v) { return reinterpret_cast<T*>(v); }
+template <class T> T* P(u64 v) {
+    return reinterpret_cast<T*>(v);
+}
 
-u64 ret_int(int64_t v) { return uint64_t(v); }
+u64 ret_int(int64_t v) {
+    return uint64_t(v);
+}
 
 uint64_t clock_ns(clockid_t id) {
     timespec ts{};
@@ -210,12 +216,22 @@ u64 h_get_local_storage(u64 map, u64, u64, u64, u64, ExecEnv*) {
 
 // ---- time, randomness, cpu ------------------------------------------------------------------------------
 
-u64 h_ktime_get_ns(u64, u64, u64, u64, u64, ExecEnv*) { return clock_ns(CLOCK_MONOTONIC); }
-u64 h_ktime_get_boot_ns(u64, u64, u64, u64, u64, ExecEnv*) { return clock_ns(CLOCK_BOOTTIME); }
-u64 h_ktime_get_coarse_ns(u64, u64, u64, u64, u64, ExecEnv*) { return clock_ns(CLOCK_MONOTONIC_COARSE); }
-u64 h_ktime_get_tai_ns(u64, u64, u64, u64, u64, ExecEnv*) { return clock_ns(CLOCK_TAI); }
+u64 h_ktime_get_ns(u64, u64, u64, u64, u64, ExecEnv*) {
+    return clock_ns(CLOCK_MONOTONIC);
+}
+u64 h_ktime_get_boot_ns(u64, u64, u64, u64, u64, ExecEnv*) {
+    return clock_ns(CLOCK_BOOTTIME);
+}
+u64 h_ktime_get_coarse_ns(u64, u64, u64, u64, u64, ExecEnv*) {
+    return clock_ns(CLOCK_MONOTONIC_COARSE);
+}
+u64 h_ktime_get_tai_ns(u64, u64, u64, u64, u64, ExecEnv*) {
+    return clock_ns(CLOCK_TAI);
+}
 // kernel: jiffies since boot; HZ = 250 (the common distribution setting), counted from CLOCK_BOOTTIME.
-u64 h_jiffies64(u64, u64, u64, u64, u64, ExecEnv*) { return clock_ns(CLOCK_BOOTTIME) / 4000000ull; }
+u64 h_jiffies64(u64, u64, u64, u64, u64, ExecEnv*) {
+    return clock_ns(CLOCK_BOOTTIME) / 4000000ull;
+}
 u64 h_get_prandom_u32(u64, u64, u64, u64, u64, ExecEnv* env) {
     HostState* h = host_of(env);
     uint64_t z = (h->prng += 0x9e3779b97f4a7c15ull); // splitmix64
@@ -223,7 +239,9 @@ u64 h_get_prandom_u32(u64, u64, u64, u64, u64, ExecEnv* env) {
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
     return uint32_t((z ^ (z >> 31)) >> 32);
 }
-u64 h_zero(u64, u64, u64, u64, u64, ExecEnv*) { return 0; } // smp_processor_id, numa_node_id
+u64 h_zero(u64, u64, u64, u64, u64, ExecEnv*) {
+    return 0;
+} // smp_processor_id, numa_node_id
 
 // ---- printing -------------------------------------------------------------------------------------------
 
@@ -271,8 +289,12 @@ u64 h_get_current_comm(u64 buf, u64 size, u64, u64, u64, ExecEnv* env) {
 u64 h_get_current_task(u64, u64, u64, u64, u64, ExecEnv* env) {
     return reinterpret_cast<u64>(&host_of(env)->task); // an opaque, stable task address
 }
-u64 h_get_current_cgroup_id(u64, u64, u64, u64, u64, ExecEnv* env) { return host_of(env)->task.cgroup_id; }
-u64 h_get_attach_cookie(u64, u64, u64, u64, u64, ExecEnv* env) { return host_of(env)->task.attach_cookie; }
+u64 h_get_current_cgroup_id(u64, u64, u64, u64, u64, ExecEnv* env) {
+    return host_of(env)->task.cgroup_id;
+}
+u64 h_get_attach_cookie(u64, u64, u64, u64, u64, ExecEnv* env) {
+    return host_of(env)->task.attach_cookie;
+}
 // kernel: bpf_trace.c bpf_send_signal(): sig 0 or > 64 -> -EINVAL; recorded here instead of delivered.
 u64 h_send_signal(u64 sig, u64, u64, u64, u64, ExecEnv* env) {
     if (uint32_t(sig) == 0 || uint32_t(sig) > 64) return ret_int(-kEINVAL);
@@ -422,8 +444,12 @@ u64 ringbuf_commit(u64 sample, ExecEnv* env, bool discard) {
     h->ringbuf_samples.erase(it);
     return 0;
 }
-u64 h_ringbuf_submit(u64 sample, u64, u64, u64, u64, ExecEnv* env) { return ringbuf_commit(sample, env, false); }
-u64 h_ringbuf_discard(u64 sample, u64, u64, u64, u64, ExecEnv* env) { return ringbuf_commit(sample, env, true); }
+u64 h_ringbuf_submit(u64 sample, u64, u64, u64, u64, ExecEnv* env) {
+    return ringbuf_commit(sample, env, false);
+}
+u64 h_ringbuf_discard(u64 sample, u64, u64, u64, u64, ExecEnv* env) {
+    return ringbuf_commit(sample, env, true);
+}
 // kernel: ringbuf.c bpf_ringbuf_query(): AVAIL_DATA, RING_SIZE, CONS_POS, PROD_POS; else 0.
 u64 h_ringbuf_query(u64 map, u64 flags, u64, u64, u64, ExecEnv*) {
     Map* m = map_of(map);
@@ -437,14 +463,10 @@ u64 h_ringbuf_query(u64 map, u64 flags, u64, u64, u64, ExecEnv*) {
     }
 }
 
-// tailgate's finalize_context (verifier/ctx_conversion.hpp): the type the ctx was converted from, read from
-// the ctx's conversion marker; 0 when the program runs on its own ctx.
-u64 h_finalize_context(u64 ctx, u64, u64, u64, u64, ExecEnv* env) {
-    Context* c = host_of(env)->ctx;
-    if (!c || !ctx || !c->marker_offset()) return 0;
-    uint64_t v;
-    std::memcpy(&v, P<uint8_t>(ctx) + *c->marker_offset(), 8);
-    return v;
+// tailgate's finalize_context (verifier/ctx_conversion.hpp): the program type the running ctx was converted
+// from at a cross-type tail call (the engines record it in ExecEnv::converted_from), 0 on a native ctx.
+u64 h_finalize_context(u64, u64, u64, u64, u64, ExecEnv* env) {
+    return env->converted_from;
 }
 
 } // namespace

@@ -24,10 +24,10 @@ namespace tailgate::rt {
 
 // A redirect the program asked for (bpf_redirect, bpf_redirect_map, bpf_clone_redirect, ...).
 struct RedirectRecord {
-    int32_t helper = 0;   // helper id that recorded it
-    uint64_t target = 0;  // ifindex, or the map key for redirect_map
+    int32_t helper = 0;  // helper id that recorded it
+    uint64_t target = 0; // ifindex, or the map key for redirect_map
     uint64_t flags = 0;
-    std::string map;      // redirect_map: the map's name
+    std::string map; // redirect_map: the map's name
 };
 
 struct PerfRecord {
@@ -52,26 +52,28 @@ struct TunnelState {
 // Everything the helpers need during a run; ExecEnv::host points at one. Owned by the Runtime (or a test);
 // reset between runs with begin_run().
 struct HostState {
-    Context* ctx = nullptr;             // the run's context (packet helpers act on it)
+    Context* ctx = nullptr;                // the run's context (packet helpers act on it)
     ProgType prog_type = ProgType::Unspec; // type of the entry program (redirect's return codes)
     uint64_t prng = 0x9e3779b97f4a7c15ull; // get_prandom_u32 state (splitmix64), seeded per runtime
-    uint32_t hash_seed = 0x5eed1234;    // get_hash_recalc flow-hash seed (the kernel's hashrnd)
-    FILE* trace_out = stderr;           // trace_printk / trace_vprintk destination (nullptr: not printed)
-    std::string trace_log;              // everything trace_printk produced (lines end in '\n')
+    uint32_t hash_seed = 0x5eed1234;       // get_hash_recalc flow-hash seed (the kernel's hashrnd)
+    FILE* trace_out = stderr;              // trace_printk / trace_vprintk destination (nullptr: not printed)
+    std::string trace_log;                 // everything trace_printk produced (lines end in '\n')
     std::vector<PerfRecord> perf;
     std::optional<RedirectRecord> redirect;
-    std::vector<int> signals;           // send_signal(): recorded, not delivered
+    std::vector<int> signals; // send_signal(): recorded, not delivered
     std::optional<uint64_t> override_return;
     std::unordered_map<const uint8_t*, Map*> ringbuf_samples; // reserved, not yet submitted/discarded
     TaskInfo task;
     TunnelState tunnel;
-    void* user = nullptr;               // free for host-registered helpers
+    void* user = nullptr; // free for host-registered helpers
 
     // Clears the per-run records (redirect, perf, signals, override, tunnel); keeps prng, task, user, log.
     void begin_run(Context* c, ProgType type);
 };
 
-inline HostState* host_of(ExecEnv* env) { return static_cast<HostState*>(env->host); }
+inline HostState* host_of(ExecEnv* env) {
+    return static_cast<HostState*>(env->host);
+}
 
 // Put every built-in helper that has an implementation into `table` (all ids of builtin_helpers() except
 // tail_call, which the engines perform inline, and those listed by helpers_without_impl()).
@@ -92,7 +94,8 @@ HelperFn builtin_helper_fn(int32_t id);
 // trace_printk, 12 for trace_vprintk) conversions. %s reads a NUL-terminated string (through a fault-safe
 // read). Fails (nullopt) where the kernel returns -EINVAL: an unknown conversion, too many conversions, a
 // format without a NUL inside fmt_size.
-std::optional<std::string> format_trace(const char* fmt, uint32_t fmt_size, const std::vector<uint64_t>& args);
+std::optional<std::string> format_trace(const char* fmt, uint32_t fmt_size,
+                                        const std::vector<uint64_t>& args);
 
 // Fault-safe reads/writes of this process's memory (process_vm_readv/writev): the probe_read family.
 bool safe_read(void* dst, uint64_t src_addr, size_t n);

@@ -14,8 +14,12 @@ namespace tailgate::rt {
 namespace {
 
 using u64 = uint64_t;
-template <class T> T* P(u64 v) { return reinterpret_cast<T*>(v); }
-u64 ret_int(int64_t v) { return uint64_t(v); }
+template <class T> T* P(u64 v) {
+    return reinterpret_cast<T*>(v);
+}
+u64 ret_int(int64_t v) {
+    return uint64_t(v);
+}
 
 constexpr uint32_t kLoIfindex = 1, kLoMtu = 65536, kLoHardHeaderLen = 14;
 constexpr uint16_t kEthPIp = 0x0800, kEthPIpv6 = 0x86DD, kEthP8021Q = 0x8100, kEthP8021AD = 0x88A8;
@@ -24,7 +28,9 @@ constexpr int kEPROTO = 71;
 // Newer than the installed uapi header (include/uapi/linux/bpf.h, 6.x).
 constexpr uint64_t kDecapL3Ipv4 = 1u << 7, kDecapL3Ipv6 = 1u << 8;
 
-uint16_t be16(uint16_t host) { return uint16_t((host >> 8) | (host << 8)); }
+uint16_t be16(uint16_t host) {
+    return uint16_t((host >> 8) | (host << 8));
+}
 
 Context* skb_ctx(ExecEnv* env) {
     Context* c = host_of(env)->ctx;
@@ -34,22 +40,34 @@ Context* xdp_ctx(ExecEnv* env) {
     Context* c = host_of(env)->ctx;
     return c && c->kind() == CtxKind::Xdp ? c : nullptr;
 }
-uint32_t skb_len(Context* c) { return uint32_t(c->data_end() - c->data()); }
-uint16_t skb_protocol_host(Context* c) { return be16(uint16_t(c->skb_field(offsetof(struct __sk_buff, protocol)))); }
-void set_skb_protocol_host(Context* c, uint16_t p) { c->set_skb_field(offsetof(struct __sk_buff, protocol), be16(p)); }
-void clear_hash(Context* c) { c->set_skb_field(offsetof(struct __sk_buff, hash), 0); }
+uint32_t skb_len(Context* c) {
+    return uint32_t(c->data_end() - c->data());
+}
+uint16_t skb_protocol_host(Context* c) {
+    return be16(uint16_t(c->skb_field(offsetof(struct __sk_buff, protocol))));
+}
+void set_skb_protocol_host(Context* c, uint16_t p) {
+    c->set_skb_field(offsetof(struct __sk_buff, protocol), be16(p));
+}
+void clear_hash(Context* c) {
+    c->set_skb_field(offsetof(struct __sk_buff, hash), 0);
+}
 
 // ---- checksum arithmetic (include/net/checksum.h) --------------------------------------------------------
 uint32_t csum_add(uint32_t a, uint32_t b) {
     uint32_t r = a + b;
     return r + (r < b);
 }
-uint32_t csum_sub(uint32_t a, uint32_t b) { return csum_add(a, ~b); }
+uint32_t csum_sub(uint32_t a, uint32_t b) {
+    return csum_add(a, ~b);
+}
 void csum_replace4(uint16_t* sum, uint32_t from, uint32_t to) {
     uint32_t tmp = csum_sub(~uint32_t(*sum), from);
     *sum = csum_fold(csum_add(tmp, to));
 }
-void csum_replace_by_diff(uint16_t* sum, uint32_t diff) { *sum = csum_fold(csum_add(diff, ~uint32_t(*sum))); }
+void csum_replace_by_diff(uint16_t* sum, uint32_t diff) {
+    *sum = csum_fold(csum_add(diff, ~uint32_t(*sum)));
+}
 
 // ---- data access ---------------------------------------------------------------------------------------
 
@@ -97,12 +115,18 @@ u64 xdp_bytes(ExecEnv* env, u64 offset, u64 buf, u64 len, bool store) {
     uint32_t off = uint32_t(offset), n = uint32_t(len);
     if (off > 0xffff || n > 0xffff) return ret_int(-kEFAULT);
     if (uint64_t(off) + n > uint64_t(c->data_end() - c->data())) return ret_int(-kEINVAL);
-    if (store) std::memcpy(c->data() + off, P<void>(buf), n);
-    else std::memcpy(P<void>(buf), c->data() + off, n);
+    if (store)
+        std::memcpy(c->data() + off, P<void>(buf), n);
+    else
+        std::memcpy(P<void>(buf), c->data() + off, n);
     return 0;
 }
-u64 h_xdp_load_bytes(u64, u64 off, u64 buf, u64 len, u64, ExecEnv* env) { return xdp_bytes(env, off, buf, len, false); }
-u64 h_xdp_store_bytes(u64, u64 off, u64 buf, u64 len, u64, ExecEnv* env) { return xdp_bytes(env, off, buf, len, true); }
+u64 h_xdp_load_bytes(u64, u64 off, u64 buf, u64 len, u64, ExecEnv* env) {
+    return xdp_bytes(env, off, buf, len, false);
+}
+u64 h_xdp_store_bytes(u64, u64 off, u64 buf, u64 len, u64, ExecEnv* env) {
+    return xdp_bytes(env, off, buf, len, true);
+}
 u64 h_xdp_get_buff_len(u64, u64, u64, u64, u64, ExecEnv* env) {
     Context* c = xdp_ctx(env);
     return c ? uint64_t(c->data_end() - c->data()) : 0;
@@ -137,7 +161,8 @@ u64 h_l4_csum_replace(u64, u64 offset, u64 from, u64 to, u64 flags, ExecEnv* env
     Context* c = skb_ctx(env);
     if (!c) return ret_int(-kEINVAL);
     constexpr u64 kIpv6 = 1u << 7; // BPF_F_IPV6 (upstream)
-    if (flags & ~u64(BPF_F_MARK_MANGLED_0 | BPF_F_MARK_ENFORCE | BPF_F_PSEUDO_HDR | BPF_F_HDR_FIELD_MASK | kIpv6))
+    if (flags &
+        ~u64(BPF_F_MARK_MANGLED_0 | BPF_F_MARK_ENFORCE | BPF_F_PSEUDO_HDR | BPF_F_HDR_FIELD_MASK | kIpv6))
         return ret_int(-kEINVAL);
     uint32_t off = uint32_t(offset);
     if (off > 0xffff || off + 2 > skb_len(c)) return ret_int(-kEFAULT);
@@ -192,8 +217,10 @@ u64 h_csum_level(u64, u64 level, u64, u64, u64, ExecEnv* env) {
         return 0;
     case BPF_CSUM_LEVEL_DEC:
         if (c->ip_summed == kUnnecessary) {
-            if (c->csum_level == 0) c->ip_summed = kNone;
-            else --c->csum_level;
+            if (c->csum_level == 0)
+                c->ip_summed = kNone;
+            else
+                --c->csum_level;
         }
         return 0;
     case BPF_CSUM_LEVEL_RESET:
@@ -229,7 +256,8 @@ u64 h_clone_redirect(u64, u64 ifindex, u64 flags, u64, u64, ExecEnv* env) {
 }
 // kernel: bpf_redirect_neigh() / bpf_redirect_peer().
 u64 h_redirect_neigh(u64 ifindex, u64 params, u64 plen, u64 flags, u64, ExecEnv* env) {
-    if ((plen && plen < 20 /* sizeof(struct bpf_redir_neigh) */) || flags || (!params && plen)) return kTcActShot;
+    if ((plen && plen < 20 /* sizeof(struct bpf_redir_neigh) */) || flags || (!params && plen))
+        return kTcActShot;
     record(env, 152, uint32_t(ifindex), flags);
     return kTcActRedirect;
 }
@@ -255,16 +283,25 @@ u64 h_redirect_map(u64 map, u64 key, u64 flags, u64, u64, ExecEnv* env) {
 
 // ---- skb metadata --------------------------------------------------------------------------------------
 
-u64 h_zero(u64, u64, u64, u64, u64, ExecEnv*) { return 0; } // classid, route realm, cookie, cgroup id
-u64 h_null(u64, u64, u64, u64, u64, ExecEnv*) { return 0; } // sk_lookup_*, sk_fullsock: no sockets
-u64 h_get_socket_uid(u64, u64, u64, u64, u64, ExecEnv*) { return 65534; } // no socket: overflowuid
+u64 h_zero(u64, u64, u64, u64, u64, ExecEnv*) {
+    return 0;
+} // classid, route realm, cookie, cgroup id
+u64 h_null(u64, u64, u64, u64, u64, ExecEnv*) {
+    return 0;
+} // sk_lookup_*, sk_fullsock: no sockets
+u64 h_get_socket_uid(u64, u64, u64, u64, u64, ExecEnv*) {
+    return 65534;
+} // no socket: overflowuid
 // kernel: bpf_skb_under_cgroup(): the skb has no full socket -> -ENOENT.
-u64 h_skb_under_cgroup(u64, u64, u64, u64, u64, ExecEnv*) { return ret_int(-kENOENT); }
+u64 h_skb_under_cgroup(u64, u64, u64, u64, u64, ExecEnv*) {
+    return ret_int(-kENOENT);
+}
 // kernel: bpf_skb_change_type(): both types must be <= PACKET_OTHERHOST.
 u64 h_skb_change_type(u64, u64 type, u64, u64, u64, ExecEnv* env) {
     Context* c = skb_ctx(env);
     if (!c) return ret_int(-kEINVAL);
-    if (c->skb_field(offsetof(struct __sk_buff, pkt_type)) > 3 || uint32_t(type) > 3) return ret_int(-kEINVAL);
+    if (c->skb_field(offsetof(struct __sk_buff, pkt_type)) > 3 || uint32_t(type) > 3)
+        return ret_int(-kEINVAL);
     c->set_skb_field(offsetof(struct __sk_buff, pkt_type), uint32_t(type));
     return 0;
 }
@@ -324,7 +361,9 @@ int payload_vlan_pop(Context* c, uint16_t* tci) {
     set_skb_protocol_host(c, inner);
     return 0;
 }
-bool eth_type_vlan(uint16_t p) { return p == kEthP8021Q || p == kEthP8021AD; }
+bool eth_type_vlan(uint16_t p) {
+    return p == kEthP8021Q || p == kEthP8021AD;
+}
 // kernel: bpf_skb_vlan_push() -> skb_vlan_push().
 u64 h_skb_vlan_push(u64, u64 vlan_proto, u64 vlan_tci, u64, u64, ExecEnv* env) {
     Context* c = skb_ctx(env);
@@ -369,9 +408,10 @@ constexpr u64 kTunInfoIpv6 = 1, kTunFlagsAll = 0x1f;
 // kernel: bpf_skb_set_tunnel_key(): flags, accepted sizes (current and the deprecated layouts).
 u64 h_skb_set_tunnel_key(u64, u64 from, u64 size, u64 flags, u64, ExecEnv* env) {
     if (flags & ~kTunFlagsAll) return ret_int(-kEINVAL);
-    struct bpf_tunnel_key key{};
+    struct bpf_tunnel_key key {};
     if (size != sizeof key && size != offsetof(struct bpf_tunnel_key, local_ipv4) &&
-        size != offsetof(struct bpf_tunnel_key, tunnel_label) && size != offsetof(struct bpf_tunnel_key, tunnel_ext) &&
+        size != offsetof(struct bpf_tunnel_key, tunnel_label) &&
+        size != offsetof(struct bpf_tunnel_key, tunnel_ext) &&
         size != offsetof(struct bpf_tunnel_key, remote_ipv6[1]))
         return ret_int(-kEINVAL);
     std::memcpy(&key, P<void>(from), size);
@@ -442,8 +482,12 @@ u64 h_skb_pull_data(u64, u64 len, u64, u64, u64, ExecEnv* env) {
     if (!c) return ret_int(-kEINVAL);
     return uint32_t(len) > skb_len(c) ? ret_int(-kENOMEM) : 0;
 }
-uint32_t net_base_len(uint16_t proto) { return proto == kEthPIp ? 20 : proto == kEthPIpv6 ? 40 : 0; }
-uint32_t mac_header_len(Context* c) { return uint32_t(c->network_header() - c->mac_header()); }
+uint32_t net_base_len(uint16_t proto) {
+    return proto == kEthPIp ? 20 : proto == kEthPIpv6 ? 40 : 0;
+}
+uint32_t mac_header_len(Context* c) {
+    return uint32_t(c->network_header() - c->mac_header());
+}
 // kernel: bpf_skb_change_proto() -> bpf_skb_proto_xlat(): IPv4 <-> IPv6 header room (+/- 20 bytes after
 // the MAC header); skb->protocol follows, the packet bytes are the program's to rewrite.
 u64 h_skb_change_proto(u64, u64 proto, u64 flags, u64, u64, ExecEnv* env) {
@@ -479,8 +523,10 @@ u64 h_skb_adjust_room(u64, u64 len_diff_u, u64 mode, u64 flags, u64, ExecEnv* en
     if (proto != kEthPIp && proto != kEthPIpv6) return ret_int(-kENOTSUPP);
     uint32_t len_min = net_base_len(proto);
     uint32_t off = mac_header_len(c);
-    if (mode == BPF_ADJ_ROOM_NET) off += net_base_len(proto);
-    else if (mode != BPF_ADJ_ROOM_MAC) return ret_int(-kENOTSUPP);
+    if (mode == BPF_ADJ_ROOM_NET)
+        off += net_base_len(proto);
+    else if (mode != BPF_ADJ_ROOM_MAC)
+        return ret_int(-kENOTSUPP);
     if (flags & kDecapL3Mask) {
         if (!shrink) return ret_int(-kEINVAL);
         switch (flags & kDecapL3Mask) {
@@ -505,8 +551,10 @@ u64 h_skb_adjust_room(u64, u64 len_diff_u, u64 mode, u64 flags, u64, ExecEnv* en
     }
     uint32_t at = uint32_t(c->mac_header() - c->data()) + off; // room offset relative to data
     if (int r = c->skb_room(at, shrink ? -int32_t(abs_diff) : int32_t(abs_diff))) return ret_int(r);
-    if (!shrink && proto == kEthPIp && (flags & BPF_F_ADJ_ROOM_ENCAP_L3_IPV6)) set_skb_protocol_host(c, kEthPIpv6);
-    if (!shrink && proto == kEthPIpv6 && (flags & BPF_F_ADJ_ROOM_ENCAP_L3_IPV4)) set_skb_protocol_host(c, kEthPIp);
+    if (!shrink && proto == kEthPIp && (flags & BPF_F_ADJ_ROOM_ENCAP_L3_IPV6))
+        set_skb_protocol_host(c, kEthPIpv6);
+    if (!shrink && proto == kEthPIpv6 && (flags & BPF_F_ADJ_ROOM_ENCAP_L3_IPV4))
+        set_skb_protocol_host(c, kEthPIp);
     if (shrink && (flags & kDecapL3Ipv4)) set_skb_protocol_host(c, kEthPIp);
     if (shrink && (flags & kDecapL3Ipv6)) set_skb_protocol_host(c, kEthPIpv6);
     return 0;
@@ -558,21 +606,51 @@ template <HelperFn F> u64 syncing(u64 a, u64 b, u64 c, u64 d, u64 e, ExecEnv* en
 
 std::vector<HelperEntry> net_helper_entries() {
     return {
-        {9, h_skb_store_bytes},      {10, h_l3_csum_replace},    {11, h_l4_csum_replace},
-        {13, h_clone_redirect},      {17, h_zero},               {18, syncing<h_skb_vlan_push>},
-        {19, syncing<h_skb_vlan_pop>},        {20, h_skb_get_tunnel_key}, {21, h_skb_set_tunnel_key},
-        {23, h_redirect},            {24, h_zero},               {26, h_skb_load_bytes},
-        {28, h_csum_diff},           {29, h_skb_get_tunnel_opt}, {30, h_skb_set_tunnel_opt},
-        {31, syncing<h_skb_change_proto>},    {32, h_skb_change_type},    {33, h_skb_under_cgroup},
-        {34, h_get_hash_recalc},     {38, syncing<h_skb_change_tail>},    {39, h_skb_pull_data},
-        {40, h_csum_update},         {41, h_set_hash_invalid},   {43, syncing<h_skb_change_head>},
-        {44, h_xdp_adjust_head},     {46, h_zero},               {47, h_get_socket_uid},
-        {48, h_set_hash},            {50, syncing<h_skb_adjust_room>},    {51, h_redirect_map},
-        {54, h_xdp_adjust_meta},     {65, h_xdp_adjust_tail},    {68, h_skb_load_bytes_relative},
-        {69, h_fib_lookup},          {79, h_zero},               {84, h_null},
-        {85, h_null},                {86, h_zero},               {95, h_null},
-        {135, h_csum_level},         {152, h_redirect_neigh},    {155, h_redirect_peer},
-        {163, h_check_mtu},          {188, h_xdp_get_buff_len},  {189, h_xdp_load_bytes},
+        {9, h_skb_store_bytes},
+        {10, h_l3_csum_replace},
+        {11, h_l4_csum_replace},
+        {13, h_clone_redirect},
+        {17, h_zero},
+        {18, syncing<h_skb_vlan_push>},
+        {19, syncing<h_skb_vlan_pop>},
+        {20, h_skb_get_tunnel_key},
+        {21, h_skb_set_tunnel_key},
+        {23, h_redirect},
+        {24, h_zero},
+        {26, h_skb_load_bytes},
+        {28, h_csum_diff},
+        {29, h_skb_get_tunnel_opt},
+        {30, h_skb_set_tunnel_opt},
+        {31, syncing<h_skb_change_proto>},
+        {32, h_skb_change_type},
+        {33, h_skb_under_cgroup},
+        {34, h_get_hash_recalc},
+        {38, syncing<h_skb_change_tail>},
+        {39, h_skb_pull_data},
+        {40, h_csum_update},
+        {41, h_set_hash_invalid},
+        {43, syncing<h_skb_change_head>},
+        {44, h_xdp_adjust_head},
+        {46, h_zero},
+        {47, h_get_socket_uid},
+        {48, h_set_hash},
+        {50, syncing<h_skb_adjust_room>},
+        {51, h_redirect_map},
+        {54, h_xdp_adjust_meta},
+        {65, h_xdp_adjust_tail},
+        {68, h_skb_load_bytes_relative},
+        {69, h_fib_lookup},
+        {79, h_zero},
+        {84, h_null},
+        {85, h_null},
+        {86, h_zero},
+        {95, h_null},
+        {135, h_csum_level},
+        {152, h_redirect_neigh},
+        {155, h_redirect_peer},
+        {163, h_check_mtu},
+        {188, h_xdp_get_buff_len},
+        {189, h_xdp_load_bytes},
         {190, h_xdp_store_bytes},
     };
 }

@@ -351,6 +351,11 @@ Result<uint64_t> Interpreter::run(const LoadedProgram& prog) {
             if (env_.tail_call_cnt >= static_cast<uint32_t>(kMaxTailCallCnt)) break;
             const LoadedProgram* target = pa->slots[index].load(std::memory_order_acquire);
             if (target == nullptr) break;
+            if (target->type != cur->type) { // a declared cross-type tail call converts the ctx
+                const uint64_t ctx = convert_ctx_for_tail_call(&env_, cur->type, target, r[kR1]);
+                if (ctx == 0) break;
+                r[kR1] = ctx;
+            }
             ++env_.tail_call_cnt;
             cur = target; // the current frame now runs the target; its return info is unchanged
             code = cur->insns.data();
@@ -492,6 +497,7 @@ Result<uint64_t> interpret(const LoadedProgram& prog, ExecEnv& env, const Interp
     // The Interpreter holds the 8 x 512-byte frame stacks (zeroed per run).
     env.tail_call_cnt = 0; // a run starts a new chain (as the JIT's entry does)
     env.stop = 0;
+    env.converted_from = 0;
     Interpreter interp(env, options);
     return interp.run(prog);
 }

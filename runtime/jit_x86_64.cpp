@@ -14,12 +14,14 @@
 #include <xbyak/xbyak.h>
 
 #include "runtime/exec_memory.hpp"
+#include "runtime/x86_emit.hpp"
 
 namespace tailgate::rt {
 
 namespace {
 
 using namespace Xbyak::util;
+using namespace x86;
 using Xbyak::Reg32;
 using Xbyak::Reg64;
 
@@ -38,12 +40,7 @@ const Reg64 kRegMap[kNumRegs] = {
     r15, // r9
     rbp, // r10: frame pointer, top of the current 512-byte BPF stack
 };
-const Reg64 kEnv = r12;  // ExecEnv* for the whole run
-const Reg64 kTmp0 = r9;  // scratch (also the 6th argument register: env for helpers)
-const Reg64 kTmp1 = r10; // scratch
-const Reg64 kTmp2 = r11; // scratch
-// Native frame below the 6 pushed registers: the BPF stack plus 8 bytes that keep rsp 16-byte aligned.
-constexpr int kFrameBytes = kMaxBpfStack + 8;
+const Reg64 kEnv = r12; // ExecEnv* for the whole run (scratch registers and frame layout: x86_emit.hpp)
 
 // Field offsets of the runtime structs the emitted code reads (measured on real objects: ProgArray and
 // LoadedProgram are not standard layout, so offsetof is not available for them).
@@ -65,7 +62,8 @@ Layout measure_layout() {
     l.ok = raw == static_cast<void*>(pa.slots.get());
     return l;
 }
-static_assert(sizeof(std::atomic<const LoadedProgram*>) == 8 && std::atomic<const LoadedProgram*>::is_always_lock_free,
+static_assert(sizeof(std::atomic<const LoadedProgram*>) == 8 &&
+                  std::atomic<const LoadedProgram*>::is_always_lock_free,
               "prog-array slots are read with one plain 8-byte load (acquire on x86-64)");
 static_assert(std::is_standard_layout_v<ExecEnv> && std::is_standard_layout_v<MapEntry>);
 
@@ -87,14 +85,14 @@ uint64_t jit_ld_packet(ExecEnv* env, uint64_t offset64, uint64_t width) {
 }
 
 // A helper call whose id was not in the HelperTable at compile time, or a callx (id from a register).
-// An id with no helper ends the program with r0 = 0 (the interpreter's unknown-helper abort).
+// An id with no helper ends the run with the unknown-helper mark (the interpreter's "unknown-helper").
 uint64_t jit_call_dynamic(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5, ExecEnv* env,
                           uint64_t id) {
     HelperFn fn = nullptr;
     if (env->helpers != nullptr && id < static_cast<uint64_t>(HelperTable::kMaxHelperId))
         fn = env->helpers->get(static_cast<int32_t>(id));
     if (fn == nullptr) {
-        env->stop = 1;
+        env->stop = kJitStopUnknownHelper;
         env->stop_value = 0;
         return 0;
     }
@@ -106,15 +104,14 @@ struct JitImage {
     size_t code_size = 0;
 };
 
-// --- the emitter --------------------------------------------------------------------------------------------
+// --- the emitter
+// --------------------------------------------------------------------------------------------
 
-class Emitter : public Xbyak::CodeGenerator {
+class Emitter : public X86Emit {
   public:
     Emitter(const LoadedProgram& prog, const HelperTable& helpers, const Layout& layout, size_t max_size,
             uint8_t* buf)
-        : Xbyak::CodeGenerator(max_size, buf), prog_(prog), helpers_(helpers), layout_(layout) {
-        setDefaultJmpNEAR(true);
-    }
+        : X86Emit(max_size, buf), prog_(prog), helpers_(helpers), layout_(layout) {}
 
     // Emits the whole program. Returns an error (code, message) or an empty code on success.
     Error emit_program();
@@ -126,32 +123,25 @@ class Emitter : public Xbyak::CodeGenerator {
     const LoadedProgram& prog_;
     const HelperTable& helpers_;
     const Layout& layout_;
-    std::vector<Xbyak::Label> insn_labels_;       // body of each slot
-    std::vector<Xbyak::Label> func_entry_;        // per slot: subprogram entry stub (used if a call target)
-    std::set<uint32_t> functions_;                // slots that start a function (callable)
+    std::vector<Xbyak::Label> insn_labels_; // body of each slot
+    std::vector<Xbyak::Label> func_entry_;  // per slot: subprogram entry stub (used if a call target)
+    std::set<uint32_t> functions_;          // slots that start a function (callable)
     Xbyak::Label epilogue_, stop_exit_;
     const uint8_t* tail_entry_ = nullptr;
 
     static const Reg64& R(Reg r) { return kRegMap[r]; }
 
-    void emit_frame_prologue();
-    void emit_epilogue();
     Error emit_insn(uint32_t pc, const Insn& insn);
     void emit_alu(const Alu& a);
-    void emit_divmod(const Alu& a);
-    void emit_shift(const Alu& a);
-    void emit_endian(const Endian& e);
     void emit_jump(const Jump& j);
     void emit_load(const Load& l);
     void emit_store(const Store& s);
-    void emit_atomic(const Atomic& a);
     void emit_helper_call(int32_t id);
     void emit_callx(Reg reg);
     void emit_tail_call();
     void emit_ld_packet(const LoadPacket& lp);
     Error emit_lddw(const LoadImm64& l);
     void emit_stop_check();
-    void emit_abs_call(const void* fn);
 
     Xbyak::Address mem_at(int width, Reg base, int16_t off) {
         const Reg64& b = R(base);
@@ -163,34 +153,6 @@ class Emitter : public Xbyak::CodeGenerator {
         }
     }
 };
-
-void Emitter::emit_frame_prologue() {
-    push(rbp);
-    push(rbx);
-    push(r12);
-    push(r13);
-    push(r14);
-    push(r15);
-    sub(rsp, kFrameBytes);
-    lea(rbp, ptr[rsp + kMaxBpfStack]);
-}
-
-void Emitter::emit_epilogue() {
-    add(rsp, kFrameBytes);
-    pop(r15);
-    pop(r14);
-    pop(r13);
-    pop(r12);
-    pop(rbx);
-    pop(rbp);
-    ret();
-}
-
-// Absolute call (the code buffer may be far from the binary's text): mov r11, imm64; call r11.
-void Emitter::emit_abs_call(const void* fn) {
-    mov(kTmp2, reinterpret_cast<uint64_t>(fn));
-    call(kTmp2);
-}
 
 // After a helper: env->stop set -> end the program with env->stop_value (kernel analogue: none; this is
 // the runtime's "unwind"/abort channel, vm.hpp).
@@ -214,7 +176,9 @@ Error Emitter::emit_program() {
     mov(kEnv, rdi);
     mov(dword[kEnv + offsetof(ExecEnv, tail_call_cnt)], 0);
     mov(dword[kEnv + offsetof(ExecEnv, stop)], 0);
-    for (int i = 0; i < 5; ++i) mov(R(static_cast<Reg>(kR1 + i)), qword[kEnv + offsetof(ExecEnv, args) + 8 * i]);
+    for (int i = 0; i < 5; ++i)
+        mov(R(static_cast<Reg>(kR1 + i)), qword[kEnv + offsetof(ExecEnv, args) + 8 * i]);
+    mov(qword[rsp + kDepthSlot], 1); // frame 1; a tail call keeps the frame and so the depth
     tail_entry_ = getCurr();
 
     for (uint32_t pc = 0; pc < n; ++pc) {
@@ -222,20 +186,33 @@ Error Emitter::emit_program() {
         Error e = emit_insn(pc, insns[pc]);
         if (!e.code.empty()) return e;
     }
-    // Falling off the end (never in verified code): end with r0 = 0, like an abort.
+    // Falling off the end (never in verified code): end the run with r0 = 0 and the pc-out-of-range mark.
     L(insn_labels_[n]);
-    xor_(eax, eax);
+    mov(dword[kEnv + offsetof(ExecEnv, stop)], kJitStopFellOff);
+    mov(qword[kEnv + offsetof(ExecEnv, stop_value)], 0);
+    jmp(stop_exit_);
     L(epilogue_);
     emit_epilogue();
     L(stop_exit_);
     mov(rax, qword[kEnv + offsetof(ExecEnv, stop_value)]);
     emit_epilogue();
-    // Subprogram entry stubs: own frame, then the function's first instruction.
+    // Subprogram entry stubs: own frame, depth = caller's + 1 (the caller's depth slot is one whole frame
+    // plus the return address above), at most kMaxCallFrames (interpreter: call-depth-exceeded).
+    Xbyak::Label too_deep;
     for (uint32_t s : functions_) {
         L(func_entry_[s]);
         emit_frame_prologue();
+        mov(kTmp2, qword[rsp + kCallerDepthSlot]);
+        add(kTmp2, 1);
+        mov(qword[rsp + kDepthSlot], kTmp2);
+        cmp(kTmp2, kMaxCallFrames);
+        ja(too_deep);
         jmp(insn_labels_[s]);
     }
+    L(too_deep);
+    mov(dword[kEnv + offsetof(ExecEnv, stop)], kJitStopCallDepth);
+    mov(qword[kEnv + offsetof(ExecEnv, stop_value)], 0);
+    jmp(stop_exit_);
     return Error{};
 }
 
@@ -243,7 +220,7 @@ Error Emitter::emit_insn(uint32_t pc, const Insn& insn) {
     if (const auto* a = std::get_if<Alu>(&insn)) {
         emit_alu(*a);
     } else if (const auto* e = std::get_if<Endian>(&insn)) {
-        emit_endian(*e);
+        emit_byte_order(R(e->dst), e->bits, e->order != ByteOrder::ToLe);
     } else if (const auto* j = std::get_if<Jump>(&insn)) {
         emit_jump(*j);
     } else if (const auto* g = std::get_if<Goto>(&insn)) {
@@ -254,7 +231,8 @@ Error Emitter::emit_insn(uint32_t pc, const Insn& insn) {
         else
             emit_helper_call(c->helper);
     } else if (const auto* cl = std::get_if<CallLocal>(&insn)) {
-        if (cl->target >= prog_.insns.size()) return make_error("jit-unsupported", "call target out of range");
+        if (cl->target >= prog_.insns.size())
+            return make_error("jit-unsupported", "call target out of range");
         // bpf2bpf: native call into the target's frame-building stub; r6-r9 and r10 come back restored.
         call(func_entry_[cl->target]);
         cmp(dword[kEnv + offsetof(ExecEnv, stop)], 0);
@@ -272,7 +250,7 @@ Error Emitter::emit_insn(uint32_t pc, const Insn& insn) {
     } else if (const auto* st = std::get_if<Store>(&insn)) {
         emit_store(*st);
     } else if (const auto* at = std::get_if<Atomic>(&insn)) {
-        emit_atomic(*at);
+        emit_atomic(at->op, at->fetch, at->width, R(at->base), at->off, R(at->src));
     } else if (const auto* lp = std::get_if<LoadPacket>(&insn)) {
         emit_ld_packet(*lp);
     }
@@ -295,7 +273,9 @@ void Emitter::emit_alu(const Alu& a) {
     case AluOp::Or: imm ? or_(d, imm32) : or_(d, s); break;
     case AluOp::And: imm ? and_(d, imm32) : and_(d, s); break;
     case AluOp::Xor: imm ? xor_(d, imm32) : xor_(d, s); break;
-    case AluOp::Mul: imm ? imul(static_cast<const Xbyak::Reg&>(d), d, static_cast<int>(imm32)) : imul(d, s); break;
+    case AluOp::Mul:
+        imm ? imul(static_cast<const Xbyak::Reg&>(d), d, static_cast<int>(imm32)) : imul(d, s);
+        break;
     case AluOp::Neg: a.is64 ? neg(d64) : neg(d32); break;
     case AluOp::Mov:
         if (imm)
@@ -321,116 +301,17 @@ void Emitter::emit_alu(const Alu& a) {
     case AluOp::Div:
     case AluOp::SDiv:
     case AluOp::Mod:
-    case AluOp::SMod: emit_divmod(a); break;
+    case AluOp::SMod:
+        emit_divmod(a.op == AluOp::Mod || a.op == AluOp::SMod, a.op == AluOp::SDiv || a.op == AluOp::SMod,
+                    a.is64, R(a.dst), a.src.is_reg ? &R(a.src.reg) : nullptr, a.src.imm);
+        break;
     case AluOp::Lsh:
     case AluOp::Rsh:
-    case AluOp::Arsh: emit_shift(a); break;
-    }
-}
-
-// Division and modulo, unsigned and signed (RFC 9669 4.1; kernel core.c ALU_DIV/ALU_MOD/SDIV/SMOD with the
-// verifier's do_misc_fixups() zero checks):
-//   x / 0 = 0;  x % 0 = x (32-bit: zero-extended);  signed: LLONG_MIN / -1 = LLONG_MIN, x % -1 = 0.
-// x86 div/idiv use rdx:rax (= r3:r0), so both are saved in r10/r11 and restored around the operation.
-// A 32-bit divisor is tested as 32 bits (kernel commit 68fda450a7df "bpf: fix 32-bit divide by zero").
-void Emitter::emit_divmod(const Alu& a) {
-    const bool is_mod = a.op == AluOp::Mod || a.op == AluOp::SMod;
-    const bool is_signed = a.op == AluOp::SDiv || a.op == AluOp::SMod;
-    const Reg64& d = R(a.dst);
-    const Xbyak::Reg& dvs = a.is64 ? static_cast<const Xbyak::Reg&>(kTmp0) : kTmp0.cvt32();
-    Xbyak::Label zero, done, normal;
-
-    if (a.src.is_reg)
-        mov(kTmp0, R(a.src.reg));
-    else
-        mov(kTmp0, static_cast<uint64_t>(a.src.imm));
-    mov(kTmp1, rax);
-    mov(kTmp2, rdx);
-    if (a.dst != kR0) mov(rax, d); // dst r3 (rdx) still holds r3 here
-    test(dvs, dvs);
-    jz(zero);
-    if (is_signed) {
-        cmp(dvs, -1);
-        jne(normal);
-        if (is_mod)
-            xor_(eax, eax);
-        else
-            a.is64 ? neg(rax) : neg(eax);
-        jmp(done);
-        L(normal);
-        a.is64 ? cqo() : cdq();
-        idiv(dvs);
-    } else {
-        xor_(edx, edx);
-        div(dvs);
-    }
-    if (is_mod) mov(rax, rdx); // 32-bit div wrote edx zero-extended
-    jmp(done);
-    L(zero);
-    if (is_mod) {
-        if (!a.is64) mov(eax, eax); // dst stays, zero-extended
-    } else {
-        xor_(eax, eax);
-    }
-    L(done);
-    mov(kTmp0, rax);
-    mov(rax, kTmp1);
-    mov(rdx, kTmp2);
-    mov(d, kTmp0);
-}
-
-// Shifts: the count is masked to 63 (64-bit) or 31 (32-bit) (RFC 9669; x86 masks cl the same way).
-// A register count must be in cl, and cl is r4: r4 is parked in r11 meanwhile; if dst is r4 itself the
-// shift is done on the parked copy. 32-bit shifts end with an explicit zero-extension (a count of 0
-// leaves the register unwritten on x86).
-void Emitter::emit_shift(const Alu& a) {
-    auto op = [&](const Xbyak::Operand& target, int imm_count) { // imm_count < 0: by cl
-        const bool by_cl = imm_count < 0;
-        switch (a.op) {
-        case AluOp::Lsh: by_cl ? shl(target, cl) : shl(target, imm_count); break;
-        case AluOp::Rsh: by_cl ? shr(target, cl) : shr(target, imm_count); break;
-        default: by_cl ? sar(target, cl) : sar(target, imm_count); break;
-        }
-    };
-    auto shift = [&](const Reg64& target, int imm_count) {
-        if (a.is64) {
-            if (imm_count != 0) op(target, imm_count);
-        } else {
-            if (imm_count != 0) op(target.cvt32(), imm_count);
-            mov(target.cvt32(), target.cvt32());
-        }
-    };
-    const Reg64& d64 = R(a.dst);
-    if (!a.src.is_reg) {
-        shift(d64, static_cast<int>(a.src.imm & (a.is64 ? 63 : 31)));
-    } else if (a.src.reg == kR4) {
-        shift(d64, -1);
-    } else {
-        mov(kTmp2, rcx);
-        mov(rcx, R(a.src.reg));
-        shift(a.dst == kR4 ? kTmp2 : d64, -1);
-        mov(rcx, kTmp2);
-    }
-}
-
-// Byte order (RFC 9669 4.2): to-LE on x86 is a truncation; to-BE and ALU64 bswap swap; 16/32-bit results
-// are zero-extended to 64 bits.
-void Emitter::emit_endian(const Endian& e) {
-    const Reg64& d = R(e.dst);
-    const bool swap = e.order != ByteOrder::ToLe;
-    switch (e.bits) {
-    case 16:
-        if (swap) rol(d.cvt16(), 8);
-        movzx(d.cvt32(), d.cvt16());
-        break;
-    case 32:
-        if (swap)
-            bswap(d.cvt32());
-        else
-            mov(d.cvt32(), d.cvt32());
-        break;
-    default:
-        if (swap) bswap(d);
+    case AluOp::Arsh:
+        emit_shift(a.op == AluOp::Lsh   ? Shift::Left
+                   : a.op == AluOp::Rsh ? Shift::Right
+                                        : Shift::Arith,
+                   a.is64, R(a.dst), a.src.is_reg ? &R(a.src.reg) : nullptr, a.src.imm);
         break;
     }
 }
@@ -497,67 +378,6 @@ void Emitter::emit_store(const Store& s) {
     case 4: mov(m, v.cvt32()); break;
     default: mov(m, v); break;
     }
-}
-
-// Atomics (RFC 9669 5.3; kernel bpf_jit_comp.c emit_atomic / emit_atomic_rmw): lock-prefixed add/or/and/
-// xor; fetch-add is lock xadd; xchg; cmpxchg compares with r0 (= rax) and leaves the old value in r0;
-// fetch-or/and/xor are a cmpxchg loop (kernel: BPF_FETCH of and/or/xor). 32-bit results zero-extend.
-void Emitter::emit_atomic(const Atomic& a) {
-    const bool w64 = a.width == 8;
-    const Reg64& s64 = R(a.src);
-    const Reg32 s32 = s64.cvt32();
-    const Xbyak::Reg& sv = w64 ? static_cast<const Xbyak::Reg&>(s64) : s32;
-    lea(kTmp0, ptr[R(a.base) + a.off]);
-    const Xbyak::Address m = w64 ? qword[kTmp0] : dword[kTmp0];
-    if (!a.fetch) {
-        lock();
-        switch (a.op) {
-        case AtomicOp::Add: add(m, sv); break;
-        case AtomicOp::Or: or_(m, sv); break;
-        case AtomicOp::And: and_(m, sv); break;
-        case AtomicOp::Xor: xor_(m, sv); break;
-        case AtomicOp::Xchg: xchg(m, sv); break; // never without fetch (decoder), kept total
-        case AtomicOp::CmpXchg: cmpxchg(m, sv); break;
-        }
-        return;
-    }
-    switch (a.op) {
-    case AtomicOp::Add:
-        lock();
-        xadd(m, sv);
-        return;
-    case AtomicOp::Xchg: xchg(m, sv); return; // implicitly locked
-    case AtomicOp::CmpXchg:
-        lock();
-        cmpxchg(m, sv);
-        if (!w64) mov(eax, eax); // r0 = (u32)old also when the compare succeeded
-        return;
-    default: break;
-    }
-    // fetch or/and/xor: loop on cmpxchg with r0 parked in r10.
-    const Reg64 val = a.src == kR0 ? kTmp1 : R(a.src);
-    const Reg32 val32 = val.cvt32();
-    const Xbyak::Reg& vr = w64 ? static_cast<const Xbyak::Reg&>(val) : val32;
-    const Reg32 t32 = kTmp2.cvt32();
-    const Xbyak::Reg& t = w64 ? static_cast<const Xbyak::Reg&>(kTmp2) : t32;
-    const Xbyak::Reg& acc = w64 ? static_cast<const Xbyak::Reg&>(rax) : eax;
-    Xbyak::Label loop;
-    mov(kTmp1, rax);
-    mov(acc, m);
-    L(loop);
-    mov(t, acc);
-    switch (a.op) {
-    case AtomicOp::Or: or_(t, vr); break;
-    case AtomicOp::And: and_(t, vr); break;
-    default: xor_(t, vr); break;
-    }
-    lock();
-    cmpxchg(m, t);
-    jne(loop);
-    // rax = old value (zero-extended for 32-bit). src receives it; r0 is restored unless src is r0.
-    if (a.src == kR0) return;
-    mov(R(a.src), rax);
-    mov(rax, kTmp1);
 }
 
 void Emitter::emit_helper_call(int32_t id) {
@@ -648,7 +468,8 @@ Error Emitter::emit_lddw(const LoadImm64& l) {
     case 6: {
         const auto idx = static_cast<uint32_t>(l.imm_lo);
         if (prog_.maps == nullptr || idx >= prog_.maps->size())
-            return make_error("jit-bad-map", "lddw map index " + std::to_string(idx) + " outside the map table");
+            return make_error("jit-bad-map",
+                              "lddw map index " + std::to_string(idx) + " outside the map table");
         const MapEntry& me = (*prog_.maps)[idx];
         uint64_t v = (l.pseudo == 1 || l.pseudo == 5)
                          ? reinterpret_cast<uint64_t>(&me)
@@ -657,7 +478,8 @@ Error Emitter::emit_lddw(const LoadImm64& l) {
         return Error{};
     }
     default:
-        return make_error("jit-unsupported", "lddw with src_reg " + std::to_string(l.pseudo) + " (BTF/callback)");
+        return make_error("jit-unsupported",
+                          "lddw with src_reg " + std::to_string(l.pseudo) + " (BTF/callback)");
     }
 }
 
@@ -696,13 +518,28 @@ Status jit_compile(LoadedProgram& prog, const HelperTable& helpers) {
         prog.jit.owner = std::shared_ptr<const void>(image, image.get());
         return Ok{};
     }
-    return make_error("jit-emit", "native code of " + prog.name + " does not fit in " + std::to_string(budget) + " bytes");
+    return make_error("jit-emit", "native code of " + prog.name + " does not fit in " +
+                                      std::to_string(budget) + " bytes");
 }
 
 uint64_t jit_run(const LoadedProgram& prog, ExecEnv& env) {
     using Fn = uint64_t (*)(ExecEnv*);
     auto fn = reinterpret_cast<Fn>(const_cast<void*>(prog.jit.entry));
     return fn(&env);
+}
+
+Result<uint64_t> jit_execute(const LoadedProgram& prog, ExecEnv& env) {
+    const uint64_t r0 = jit_run(prog, env);
+    switch (env.stop) {
+    case kJitStopUnknownHelper:
+        return make_error("unknown-helper", prog.name + ": a helper call names an id with no helper");
+    case kJitStopCallDepth:
+        return make_error("call-depth-exceeded", prog.name + ": a bpf2bpf call would need frame " +
+                                                     std::to_string(kMaxCallFrames + 1));
+    case kJitStopFellOff:
+        return make_error("pc-out-of-range", prog.name + ": execution fell off the end of the program");
+    default: return r0;
+    }
 }
 
 size_t jit_code_size(const LoadedProgram& prog) {

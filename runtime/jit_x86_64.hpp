@@ -37,8 +37,18 @@ namespace tailgate::rt {
 //   mmap-failed / mprotect-failed (ExecMemory)
 Status jit_compile(LoadedProgram& prog, const HelperTable& helpers);
 
+// Values of env.stop with which the JIT ends a run that unverified code got wrong (stop_value = 0):
+inline constexpr uint32_t kJitStopUnknownHelper = 0x7a170001; // helper id with no helper (call or callx)
+inline constexpr uint32_t kJitStopCallDepth = 0x7a170002;     // a bpf2bpf call needing a 9th frame
+inline constexpr uint32_t kJitStopFellOff = 0x7a170003;       // execution ran past the last instruction
+
 // Run a compiled program: r0. Requires prog.jit.entry (jit_compile succeeded). env.args are r1..r5.
+// After an abnormal end (env.stop is one of the kJitStop* values) r0 is 0.
 uint64_t jit_run(const LoadedProgram& prog, ExecEnv& env);
+
+// jit_run, with the abnormal ends turned into the interpreter's error codes: unknown-helper,
+// call-depth-exceeded, pc-out-of-range.
+Result<uint64_t> jit_execute(const LoadedProgram& prog, ExecEnv& env);
 
 // Bytes of native code emitted for prog (0 when not compiled).
 size_t jit_code_size(const LoadedProgram& prog);

@@ -82,7 +82,9 @@ bool is_hash_like(MapType t) {
 
 namespace {
 
-constexpr uint32_t round8(uint32_t v) { return (v + 7u) & ~7u; }
+constexpr uint32_t round8(uint32_t v) {
+    return (v + 7u) & ~7u;
+}
 
 // kernel: include/linux/bpf.h KMALLOC_MAX_SIZE-based caps; we use the kernel's effective 4 MiB-ish bound
 // for a single value and 1 GiB total, enough for any test program and small enough to fail cleanly.
@@ -105,7 +107,8 @@ struct MapFactory {
         if (d.max_entries == 0) return bad_def(d, "max_entries is 0");
         if (d.key_size != 4) return bad_def(d, "key_size must be 4, is " + std::to_string(d.key_size));
         if (d.value_size == 0) return bad_def(d, "value_size is 0");
-        if (is_fd_array(d.type) && d.type != MapType::Devmap && d.type != MapType::Cpumap && d.value_size != 4)
+        if (is_fd_array(d.type) && d.type != MapType::Devmap && d.type != MapType::Cpumap &&
+            d.value_size != 4)
             return bad_def(d, "value_size must be 4 (only file descriptors can be stored)");
         if (d.value_size > kMaxValueSize) return bad_def(d, "value_size too large");
         uint64_t total = uint64_t(round8(d.value_size)) * d.max_entries;
@@ -207,7 +210,8 @@ struct MapFactory {
     static Result<std::unique_ptr<Map>> prog_array(const MapDef& d) {
         if (d.max_entries == 0) return bad_def(d, "max_entries is 0");
         if (d.key_size != 4) return bad_def(d, "key_size must be 4");
-        if (d.value_size != 4) return bad_def(d, "value_size must be 4 (only file descriptors can be stored)");
+        if (d.value_size != 4)
+            return bad_def(d, "value_size must be 4 (only file descriptors can be stored)");
         if (d.flags & (kBpfFRdonlyProg | kBpfFWronlyProg))
             return bad_def(d, "BPF_F_RDONLY_PROG/BPF_F_WRONLY_PROG not allowed on a prog array");
         if (d.max_entries > (1u << 24)) return bad_def(d, "max_entries too large");
@@ -238,11 +242,12 @@ Result<std::unique_ptr<Map>> Map::create(const MapDef& def) {
     }
     if (is_array_like(def.type)) return MapFactory::array(def);
     if (is_hash_like(def.type)) return MapFactory::hash(def);
-    return make_error("unsupported-map-type",
-                      "map '" + def.name + "': type " + map_type_name(def.type) + " has no run-time implementation");
+    return make_error("unsupported-map-type", "map '" + def.name + "': type " + map_type_name(def.type) +
+                                                  " has no run-time implementation");
 }
 
-// ---- element access ----------------------------------------------------------------------------------------
+// ---- element access
+// ----------------------------------------------------------------------------------------
 
 namespace {
 
@@ -253,7 +258,8 @@ void lru_touch(HashStore& h, uint32_t slot) {
 } // namespace
 
 void* Map::lookup(const void* key) {
-    if (def_.type == MapType::CgroupStorage || def_.type == MapType::PercpuCgroupStorage) return local_storage();
+    if (def_.type == MapType::CgroupStorage || def_.type == MapType::PercpuCgroupStorage)
+        return local_storage();
     if (auto* a = std::get_if<ArrayStore>(&store_)) {
         // kernel: arraymap.c array_map_lookup_elem(): index >= max_entries -> NULL.
         uint32_t index;
@@ -290,7 +296,7 @@ int Map::update(const void* key, const void* value, uint64_t flags) {
         if (index >= def_.max_entries) return -kE2BIG;
         if (flags & kBpfNoExist) return -kEEXIST; // all array elements always exist
         if (flags & kBpfFLock) return -kEINVAL;   // no bpf_spin_lock in the value (no BTF record)
-        if (def_.readonly) return -kEPERM;         // frozen map (kernel: map_update_elem, map->frozen)
+        if (def_.readonly) return -kEPERM;        // frozen map (kernel: map_update_elem, map->frozen)
         std::memcpy(a->mem.data() + size_t(index) * a->stride, value, def_.value_size);
         if (a->fd_like) a->present[index] = 1;
         return 0;
@@ -386,8 +392,10 @@ int Map::get_next_key(const void* key, void* next_key) {
         // kernel: htab_map_get_next_key(): an unknown key restarts at the first element.
         std::lock_guard<std::mutex> g(*h->mu);
         auto it = key ? h->index.find(key_string(key, def_.key_size)) : h->index.end();
-        if (it == h->index.end()) it = h->index.begin();
-        else ++it;
+        if (it == h->index.end())
+            it = h->index.begin();
+        else
+            ++it;
         if (it == h->index.end()) return -kENOENT;
         std::memcpy(next_key, it->first.data(), def_.key_size);
         return 0;
@@ -395,7 +403,8 @@ int Map::get_next_key(const void* key, void* next_key) {
     return -kEINVAL;
 }
 
-// ---- queue / stack -----------------------------------------------------------------------------------------
+// ---- queue / stack
+// -----------------------------------------------------------------------------------------
 
 void* Map::local_storage() {
     if (def_.type != MapType::CgroupStorage && def_.type != MapType::PercpuCgroupStorage) return nullptr;
@@ -458,11 +467,14 @@ int Map::peek(void* value_out) {
     return q ? take(*q, def_, value_out, false) : -kEINVAL;
 }
 
-// ---- ring buffer -------------------------------------------------------------------------------------------
+// ---- ring buffer
+// -------------------------------------------------------------------------------------------
 
 namespace {
 constexpr uint64_t kRingbufHdr = 8; // kernel: BPF_RINGBUF_HDR_SZ
-uint64_t ring_cost(uint64_t size) { return kRingbufHdr + ((size + 7) & ~uint64_t(7)); }
+uint64_t ring_cost(uint64_t size) {
+    return kRingbufHdr + ((size + 7) & ~uint64_t(7));
+}
 } // namespace
 
 uint8_t* Map::ringbuf_reserve(uint64_t size) {
@@ -521,7 +533,8 @@ uint64_t Map::ringbuf_pending_bytes() {
     return r->in_use;
 }
 
-// ---- fd arrays / prog arrays -------------------------------------------------------------------------------
+// ---- fd arrays / prog arrays
+// -------------------------------------------------------------------------------
 
 bool Map::slot_present(uint32_t index) const {
     auto* a = std::get_if<ArrayStore>(&store_);

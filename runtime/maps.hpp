@@ -21,15 +21,16 @@
 #include <variant>
 #include <vector>
 
+#include "runtime/vm.hpp"
 #include "verifier/object.hpp"
 #include "verifier/result.hpp"
-#include "runtime/vm.hpp"
 
 namespace tailgate::rt {
 
 // Negated errno values, as the kernel returns them (include/uapi/asm-generic/errno-base.h).
-inline constexpr int kEPERM = 1, kENOENT = 2, kE2BIG = 7, kEAGAIN = 11, kEFAULT = 14, kEACCES = 13, kENODEV = 19, kENOMEM = 12, kEBUSY = 16, kEEXIST = 17, kEINVAL = 22,
-                     kENOSPC = 28, kEOPNOTSUPP = 95, kEAFNOSUPPORT = 97,
+inline constexpr int kEPERM = 1, kENOENT = 2, kE2BIG = 7, kEAGAIN = 11, kEFAULT = 14, kEACCES = 13,
+                     kENODEV = 19, kENOMEM = 12, kEBUSY = 16, kEEXIST = 17, kEINVAL = 22, kENOSPC = 28,
+                     kEOPNOTSUPP = 95, kEAFNOSUPPORT = 97,
                      kENOTSUPP = 524; // kernel-internal ENOTSUPP
 
 // Update flags (uapi bpf.h).
@@ -62,20 +63,20 @@ class Region {
 // perf_event_array, cgroup_array) whose slots are either present or empty.
 struct ArrayStore {
     Region mem;
-    uint32_t stride = 0;       // value_size rounded up to 8 (kernel: array->elem_size)
-    bool fd_like = false;      // slot presence matters (lookup of an empty slot yields nullptr)
+    uint32_t stride = 0;          // value_size rounded up to 8 (kernel: array->elem_size)
+    bool fd_like = false;         // slot presence matters (lookup of an empty slot yields nullptr)
     std::vector<uint8_t> present; // fd_like only
 };
 
 // Hash, percpu hash (one CPU), LRU hash, LRU percpu hash, devmap_hash.
 struct HashStore {
-    Region mem;                // capacity * stride value bytes
+    Region mem; // capacity * stride value bytes
     uint32_t stride = 0;
     bool lru = false;
-    std::vector<std::string> keys;                  // per element slot
+    std::vector<std::string> keys;                   // per element slot
     std::unordered_map<std::string, uint32_t> index; // key bytes -> element slot
     std::vector<uint32_t> free_slots;
-    std::list<uint32_t> recency;                    // LRU: front = most recently used
+    std::list<uint32_t> recency; // LRU: front = most recently used
     std::vector<std::list<uint32_t>::iterator> recency_pos;
     std::unique_ptr<std::mutex> mu = std::make_unique<std::mutex>();
 };
@@ -139,7 +140,8 @@ class Map {
     // Cgroup storage (cgroup_storage / percpu_cgroup_storage): the one storage of the attached cgroup.
     void* local_storage();
 
-    // Queue/stack (kernel: queue_stack_maps.c); bloom filter: push adds, peek tests. push flags: BPF_ANY, or BPF_EXIST to overwrite when full.
+    // Queue/stack (kernel: queue_stack_maps.c); bloom filter: push adds, peek tests. push flags: BPF_ANY, or
+    // BPF_EXIST to overwrite when full.
     int push(const void* value, uint64_t flags);
     int pop(void* value_out);
     int peek(void* value_out);
@@ -179,6 +181,6 @@ class Map {
 // Kind predicates (uapi map types).
 bool is_array_like(MapType t); // index by u32 key into preallocated values
 bool is_hash_like(MapType t);
-bool is_fd_array(MapType t);    // slots hold references (present / empty)
+bool is_fd_array(MapType t); // slots hold references (present / empty)
 
 } // namespace tailgate::rt

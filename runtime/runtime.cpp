@@ -54,14 +54,16 @@ namespace {
 std::vector<int32_t> referenced_maps(const Program& prog) {
     std::vector<int32_t> out;
     for (const Insn& insn : prog.insns)
-        if (auto* l = std::get_if<LoadImm64>(&insn); l && (l->pseudo == 1 || l->pseudo == 2)) out.push_back(l->imm_lo);
+        if (auto* l = std::get_if<LoadImm64>(&insn); l && (l->pseudo == 1 || l->pseudo == 2))
+            out.push_back(l->imm_lo);
     return out;
 }
 
 std::string first_error(const std::vector<Diagnostic>& diags, bool strict) {
     for (const auto& d : diags)
         if (is_rejecting(d, strict))
-            return (d.insn ? "insn " + std::to_string(*d.insn) + ": " : std::string()) + d.code + ": " + d.message;
+            return (d.insn ? "insn " + std::to_string(*d.insn) + ": " : std::string()) + d.code + ": " +
+                   d.message;
     return "rejected";
 }
 
@@ -115,8 +117,9 @@ Status Runtime::load(const Object& obj, const std::vector<ProgArrayAssignment>& 
     loaded_ = true;
     obj_ = obj;
     if (!options_.verify)
-        std::fprintf(stderr, "tailgate: WARNING: --no-verify: the verifier is NOT run; %s programs run "
-                             "UNVERIFIED and may crash this process\n",
+        std::fprintf(stderr,
+                     "tailgate: WARNING: --no-verify: the verifier is NOT run; %s programs run "
+                     "UNVERIFIED and may crash this process\n",
                      obj_.path.c_str());
     maps_.clear();
     table_.clear();
@@ -152,8 +155,9 @@ Status Runtime::load(const Object& obj, const std::vector<ProgArrayAssignment>& 
     for (const auto& a : assignments) {
         const MapDef* d = obj_.find_map(a.map);
         if (!d || d->type != MapType::ProgArray)
-            return make_error("bad-prog-array", "--prog-array " + a.map + ":" + std::to_string(a.index) + "=" +
-                                                    a.program + ": no prog-array map named '" + a.map + "'");
+            return make_error("bad-prog-array", "--prog-array " + a.map + ":" + std::to_string(a.index) +
+                                                    "=" + a.program + ": no prog-array map named '" + a.map +
+                                                    "'");
         if (auto s = fill_slot(size_t(d - obj_.maps.data()), a.index, a.program, false); !s) return s;
     }
     return Ok{};
@@ -167,8 +171,8 @@ Status Runtime::fill_slot(size_t map_index, uint32_t slot, const std::string& pr
     if (!st) return make_error("bad-prog-array", what + ": no program named '" + prog + "'");
     if (!st->loaded) {
         // libbpf would fail the whole object; here the slot stays empty and says so.
-        std::fprintf(stderr, "tailgate: note: prog-array slot %s left empty: %s is not loaded (%s)\n", what.c_str(),
-                     prog.c_str(), st->refusal.c_str());
+        std::fprintf(stderr, "tailgate: note: prog-array slot %s left empty: %s is not loaded (%s)\n",
+                     what.c_str(), prog.c_str(), st->refusal.c_str());
         return Ok{};
     }
     auto& owner = owner_[map_index];
@@ -199,7 +203,8 @@ Status Runtime::set_prog_slot(std::string_view map, uint32_t index, std::string_
     size_t mi = size_t(d - obj_.maps.data());
     if (prog.empty()) {
         int r = maps_[mi]->clear_prog_slot(index);
-        if (r && r != -kENOENT) return make_error("bad-prog-array", "clear failed (" + std::to_string(r) + ")");
+        if (r && r != -kENOENT)
+            return make_error("bad-prog-array", "clear failed (" + std::to_string(r) + ")");
         return Ok{};
     }
     return fill_slot(mi, index, std::string(prog), false);
@@ -247,6 +252,7 @@ Result<RunResult> Runtime::run(const RunRequest& req) {
         env.tail_call_cnt = 0;
         env.stop = 0;
         env.stop_value = 0;
+        env.converted_from = 0;
         if (req.engine == Engine::Jit) {
             out.ret = jit_run(cst->prog, env);
         } else {
@@ -257,7 +263,8 @@ Result<RunResult> Runtime::run(const RunRequest& req) {
     }
     auto t1 = std::chrono::steady_clock::now();
     out.runs = n;
-    out.ns_per_run = double(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count()) / double(n);
+    out.ns_per_run =
+        double(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count()) / double(n);
     out.tail_calls = env.tail_call_cnt;
     if (c.has_packet()) out.packet.assign(c.packet().begin(), c.packet().end());
     out.redirect = host_.redirect;

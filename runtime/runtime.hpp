@@ -37,9 +37,9 @@ struct RuntimeOptions {
     // false: --no-verify. Programs run without the verifier's approval (ctx accesses are then found by
     // infer_ctx_accesses()); load() prints a loud warning on stderr.
     bool verify = true;
-    bool strict = false;        // verifier warnings reject too
+    bool strict = false;                   // verifier warnings reject too
     uint64_t seed = 0x7461696c67617465ull; // get_prandom_u32 and flow-hash seed
-    FILE* trace_out = stderr;   // trace_printk output (nullptr: kept in HostState::trace_log only)
+    FILE* trace_out = stderr;              // trace_printk output (nullptr: kept in HostState::trace_log only)
     uint32_t tracepoint_size = 0;
 };
 
@@ -47,10 +47,10 @@ struct RuntimeOptions {
 struct ProgramState {
     std::string name;
     ProgType type = ProgType::Unspec;
-    bool loaded = false;       // verified (or --no-verify) and ready to run
-    bool verified = false;     // the verifier accepted it
+    bool loaded = false;                 // verified (or --no-verify) and ready to run
+    bool verified = false;               // the verifier accepted it
     std::vector<Diagnostic> diagnostics; // the verifier's (empty with --no-verify)
-    std::string refusal;       // why it is not loaded ("" when loaded)
+    std::string refusal;                 // why it is not loaded ("" when loaded)
     LoadedProgram prog;
     bool jit_ready = false;
     std::string jit_error;
@@ -64,11 +64,11 @@ struct RunRequest {
 };
 
 struct RunResult {
-    uint64_t ret = 0;               // r0 of the last run, as an unsigned 64-bit number
+    uint64_t ret = 0; // r0 of the last run, as an unsigned 64-bit number
     uint64_t runs = 0;
     double ns_per_run = 0;
-    uint32_t tail_calls = 0;        // tail calls taken in the last run
-    std::vector<uint8_t> packet;    // packet after the last run (packet types)
+    uint32_t tail_calls = 0;     // tail calls taken in the last run
+    std::vector<uint8_t> packet; // packet after the last run (packet types)
     std::optional<RedirectRecord> redirect;
     std::vector<PerfRecord> perf;
 };
@@ -117,10 +117,10 @@ class Runtime {
     Object obj_;
     bool loaded_ = false;
     bool jit_done_ = false;
-    std::vector<std::unique_ptr<Map>> maps_;  // per Object::maps index (nullptr never after load)
-    MapTable table_;                           // what lddw resolves against
+    std::vector<std::unique_ptr<Map>> maps_;     // per Object::maps index (nullptr never after load)
+    MapTable table_;                             // what lddw resolves against
     std::vector<std::optional<ProgType>> owner_; // prog-array owner type per map index
-    std::deque<ProgramState> programs_;       // stable addresses: slots point at programs_[i].prog
+    std::deque<ProgramState> programs_;          // stable addresses: slots point at programs_[i].prog
 };
 
 } // namespace tailgate::rt

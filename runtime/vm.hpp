@@ -48,6 +48,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "verifier/ctx_conversion.hpp"
 #include "verifier/isa.hpp"
 #include "verifier/object.hpp"
 #include "verifier/prog_type.hpp"
@@ -163,7 +164,19 @@ struct ExecEnv {
     // accessed; a violation ends the run with an error instead of touching memory. Ignored by unchecked runs.
     const MemRegion* regions = nullptr;
     uint32_t num_regions = 0;
+    // Cross-type tail calls (verifier/ctx_conversion.hpp): the ctx a conversion built (two buffers, so a
+    // conversion never writes the ctx it reads) and the program type it was converted from (0: native ctx;
+    // what bpf_tg_finalize_context returns).
+    alignas(8) uint8_t converted_ctx[2][kMaxConvertedCtxSize] = {};
+    uint32_t converted_next = 0;
+    uint32_t converted_from = 0;
 };
+
+// A tail call into a program of another type (both engines call this when target->type differs from the
+// running program's type): applies the declared conversion (verifier/ctx_conversion.hpp convert_ctx) to the
+// running ctx and returns the target's ctx, or 0 when no conversion from `from` to the target's type is
+// declared (the tail call then falls through, uncounted, as for an empty slot).
+uint64_t convert_ctx_for_tail_call(ExecEnv* env, ProgType from, const LoadedProgram* target, uint64_t ctx);
 static_assert(std::is_standard_layout_v<ExecEnv>);
 
 } // namespace tailgate::rt

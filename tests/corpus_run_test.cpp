@@ -28,7 +28,8 @@ std::optional<ProgArrayAssignment> parse_slot(const std::string& s) {
     auto colon = s.rfind(':');
     auto eq = s.find('=', colon == std::string::npos ? 0 : colon);
     if (colon == std::string::npos || eq == std::string::npos) return std::nullopt;
-    return ProgArrayAssignment{s.substr(0, colon), uint32_t(std::stoul(s.substr(colon + 1, eq - colon - 1), nullptr, 0)),
+    return ProgArrayAssignment{s.substr(0, colon),
+                               uint32_t(std::stoul(s.substr(colon + 1, eq - colon - 1), nullptr, 0)),
                                s.substr(eq + 1)};
 }
 

@@ -52,7 +52,8 @@ std::string hex(uint64_t v) {
 
 } // namespace
 
-// ---- 1. conformance programs -------------------------------------------------------------------------------
+// ---- 1. conformance programs
+// -------------------------------------------------------------------------------
 
 TEST_CASE("differential: conformance programs, r0 and memory") {
     const std::filesystem::path dir = env_or("TAILGATE_CONFORMANCE_DIR", "../shared/conformance");
@@ -82,7 +83,8 @@ TEST_CASE("differential: conformance programs, r0 and memory") {
     CHECK(compared >= 300);
 }
 
-// ---- 2. corpus programs ------------------------------------------------------------------------------------
+// ---- 2. corpus programs
+// ------------------------------------------------------------------------------------
 
 namespace {
 
@@ -111,8 +113,12 @@ std::string bytes_hex(const uint8_t* p, size_t n) {
 std::string dump_map(Map& m) {
     const MapDef& def = m.def();
     switch (def.type) {
-    case MapType::Array: case MapType::PercpuArray: case MapType::Hash: case MapType::PercpuHash:
-    case MapType::LruHash: case MapType::LruPercpuHash: break;
+    case MapType::Array:
+    case MapType::PercpuArray:
+    case MapType::Hash:
+    case MapType::PercpuHash:
+    case MapType::LruHash:
+    case MapType::LruPercpuHash: break;
     default: return def.name + ": (not compared)";
     }
     std::string out = def.name + ":";
@@ -127,8 +133,8 @@ std::string dump_map(Map& m) {
     return out;
 }
 
-Snapshot run_corpus(const Object& obj, const std::vector<ProgArrayAssignment>& slots, const std::string& program,
-                    const ContextInput& input, Engine engine) {
+Snapshot run_corpus(const Object& obj, const std::vector<ProgArrayAssignment>& slots,
+                    const std::string& program, const ContextInput& input, Engine engine) {
     Snapshot s;
     RuntimeOptions ro;
     ro.trace_out = nullptr;
@@ -150,8 +156,12 @@ Snapshot run_corpus(const Object& obj, const std::vector<ProgArrayAssignment>& s
     s.ret = r->ret;
     s.tail_calls = r->tail_calls;
     s.packet = r->packet;
-    if (r->redirect) s.redirect = std::to_string(r->redirect->helper) + "/" + std::to_string(r->redirect->target) + "/" + r->redirect->map;
-    for (const auto& p : r->perf) s.perf.push_back(p.map + "/" + std::to_string(p.index) + "/" + bytes_hex(p.data.data(), p.data.size()));
+    if (r->redirect)
+        s.redirect = std::to_string(r->redirect->helper) + "/" + std::to_string(r->redirect->target) + "/" +
+                     r->redirect->map;
+    for (const auto& p : r->perf)
+        s.perf.push_back(p.map + "/" + std::to_string(p.index) + "/" +
+                         bytes_hex(p.data.data(), p.data.size()));
     s.trace = rt.host().trace_log;
     for (const MapDef& def : obj.maps)
         if (Map* m = rt.map(def.name)) s.maps.push_back(dump_map(*m));
@@ -162,8 +172,9 @@ std::optional<ProgArrayAssignment> parse_slot(const std::string& s) {
     auto colon = s.rfind(':');
     auto eq = s.find('=', colon == std::string::npos ? 0 : colon);
     if (colon == std::string::npos || eq == std::string::npos) return std::nullopt;
-    return ProgArrayAssignment{s.substr(0, colon), static_cast<uint32_t>(std::stoul(s.substr(colon + 1, eq - colon - 1), nullptr, 0)),
-                               s.substr(eq + 1)};
+    return ProgArrayAssignment{
+        s.substr(0, colon),
+        static_cast<uint32_t>(std::stoul(s.substr(colon + 1, eq - colon - 1), nullptr, 0)), s.substr(eq + 1)};
 }
 
 } // namespace
@@ -177,8 +188,8 @@ TEST_CASE("differential: corpus programs on every packet / argument vector, r0, 
     for (const char* name : {"arp", "icmp4", "tcp4", "udp4", "short"})
         if (auto p = corpus::load_packet(source_dir, name)) packets.push_back(*p);
     REQUIRE(packets.size() >= 4);
-    const std::vector<std::vector<uint64_t>> arg_sets = {{}, {0, 1, 2, 3, 4, 5}, {59, 0xffffffffffffffffull, 7},
-                                                         {1, 0x100000000ull, 256}};
+    const std::vector<std::vector<uint64_t>> arg_sets = {
+        {}, {0, 1, 2, 3, 4, 5}, {59, 0xffffffffffffffffull, 7}, {1, 0x100000000ull, 256}};
     size_t compared = 0;
     for (const auto& f : files) {
         auto obj = load_object(object_dir + "/" + f.object);
@@ -224,14 +235,15 @@ TEST_CASE("differential: corpus programs on every packet / argument vector, r0, 
     CHECK(compared > 0);
 }
 
-// ---- 3. random programs ------------------------------------------------------------------------------------
+// ---- 3. random programs
+// ------------------------------------------------------------------------------------
 
 namespace {
 
 // Registers the generator may write: all but r6, which holds the memory pointer.
 const Reg kWritable[] = {kR0, kR1, kR2, kR3, kR4, kR5, kR7, kR8, kR9};
-constexpr int kMemBytes = 64;       // data area at r6
-constexpr int kDumpAt = kMemBytes;  // r0..r9 dumped after it
+constexpr int kMemBytes = 64;              // data area at r6
+constexpr int kDumpAt = kMemBytes;         // r0..r9 dumped after it
 constexpr int kStackDumpAt = kDumpAt + 80; // 64 bytes of the stack copied after the registers
 constexpr int kTotalMem = kStackDumpAt + 64;
 
@@ -243,7 +255,8 @@ class Gen {
         std::vector<Insn> p;
         p.push_back(Alu{AluOp::Mov, true, kR6, Operand::of_reg(kR1)});
         for (Reg r : kWritable) lddw(p, r, value());
-        for (int i = 0; i < 8; ++i) p.push_back(Store{kR10, static_cast<int16_t>(-8 - 8 * i), 8, Operand::of_reg(kWritable[i])});
+        for (int i = 0; i < 8; ++i)
+            p.push_back(Store{kR10, static_cast<int16_t>(-8 - 8 * i), 8, Operand::of_reg(kWritable[i])});
         // body: slots reserved first so forward jumps can target any later body slot or the epilogue
         const size_t body_start = p.size();
         std::vector<std::vector<Insn>> body(static_cast<size_t>(body_len));
@@ -261,7 +274,8 @@ class Gen {
                 if (auto* g = std::get_if<Goto>(&insn)) g->target = pick_target(starts, k, epilogue);
                 p.push_back(insn);
             }
-        for (Reg r = 0; r <= 9; ++r) p.push_back(Store{kR6, static_cast<int16_t>(kDumpAt + 8 * r), 8, Operand::of_reg(r)});
+        for (Reg r = 0; r <= 9; ++r)
+            p.push_back(Store{kR6, static_cast<int16_t>(kDumpAt + 8 * r), 8, Operand::of_reg(r)});
         for (int i = 0; i < 8; ++i) {
             p.push_back(Load{kR2, kR10, static_cast<int16_t>(-8 - 8 * i), 8, false});
             p.push_back(Store{kR6, static_cast<int16_t>(kStackDumpAt + 8 * i), 8, Operand::of_reg(kR2)});
@@ -278,8 +292,21 @@ class Gen {
     Reg rreg() { return wreg(); } // r6 (the buffer address) never feeds a value: results stay comparable
 
     uint64_t value() {
-        static const uint64_t edges[] = {0, 1, 2, 31, 32, 63, 64, 0x7fffffff, 0x80000000, 0xffffffff, 0x100000000,
-                                         0x7fffffffffffffff, 0x8000000000000000, 0xffffffffffffffff, 0xffffffff80000000};
+        static const uint64_t edges[] = {0,
+                                         1,
+                                         2,
+                                         31,
+                                         32,
+                                         63,
+                                         64,
+                                         0x7fffffff,
+                                         0x80000000,
+                                         0xffffffff,
+                                         0x100000000,
+                                         0x7fffffffffffffff,
+                                         0x8000000000000000,
+                                         0xffffffffffffffff,
+                                         0xffffffff80000000};
         switch (below(3)) {
         case 0: return edges[below(std::size(edges))];
         case 1: return below(200) - 100;
@@ -302,10 +329,10 @@ class Gen {
     std::vector<Insn> insn() {
         const uint64_t kind = below(100);
         if (kind < 55) { // ALU
-            static const AluOp ops[] = {AluOp::Add, AluOp::Sub, AluOp::Mul, AluOp::Div, AluOp::SDiv, AluOp::Or,
-                                        AluOp::And, AluOp::Lsh, AluOp::Rsh, AluOp::Neg, AluOp::Mod, AluOp::SMod,
-                                        AluOp::Xor, AluOp::Mov, AluOp::MovSx8, AluOp::MovSx16, AluOp::MovSx32,
-                                        AluOp::Arsh};
+            static const AluOp ops[] = {AluOp::Add,     AluOp::Sub,     AluOp::Mul, AluOp::Div, AluOp::SDiv,
+                                        AluOp::Or,      AluOp::And,     AluOp::Lsh, AluOp::Rsh, AluOp::Neg,
+                                        AluOp::Mod,     AluOp::SMod,    AluOp::Xor, AluOp::Mov, AluOp::MovSx8,
+                                        AluOp::MovSx16, AluOp::MovSx32, AluOp::Arsh};
             AluOp op = ops[below(std::size(ops))];
             bool is64 = below(2) == 0;
             const bool movsx = op == AluOp::MovSx8 || op == AluOp::MovSx16 || op == AluOp::MovSx32;
@@ -329,17 +356,20 @@ class Gen {
         if (kind < 84) { // load from data or stack
             bool stack = below(2) == 0;
             bool sx = w != 8 && below(3) == 0;
-            if (stack) return {Load{wreg(), kR10, static_cast<int16_t>(-64 + static_cast<int>(below(65 - w))), w, sx}};
+            if (stack)
+                return {
+                    Load{wreg(), kR10, static_cast<int16_t>(-64 + static_cast<int>(below(65 - w))), w, sx}};
             return {Load{wreg(), kR6, static_cast<int16_t>(below(kMemBytes - w + 1)), w, sx}};
         }
         if (kind < 92) { // store
             Operand v = below(2) == 0 ? Operand::of_reg(rreg()) : Operand::of_imm(imm());
-            if (below(2) == 0) return {Store{kR10, static_cast<int16_t>(-64 + static_cast<int>(below(65 - w))), w, v}};
+            if (below(2) == 0)
+                return {Store{kR10, static_cast<int16_t>(-64 + static_cast<int>(below(65 - w))), w, v}};
             return {Store{kR6, static_cast<int16_t>(below(kMemBytes - w + 1)), w, v}};
         }
         if (kind < 97) { // atomic on the data area, naturally aligned
-            static const AtomicOp aops[] = {AtomicOp::Add, AtomicOp::Or, AtomicOp::And, AtomicOp::Xor, AtomicOp::Xchg,
-                                            AtomicOp::CmpXchg};
+            static const AtomicOp aops[] = {AtomicOp::Add, AtomicOp::Or,   AtomicOp::And,
+                                            AtomicOp::Xor, AtomicOp::Xchg, AtomicOp::CmpXchg};
             AtomicOp op = aops[below(6)];
             bool fetch = op == AtomicOp::Xchg || op == AtomicOp::CmpXchg || below(2) == 0;
             uint8_t aw = below(2) == 0 ? 4 : 8;
@@ -386,7 +416,8 @@ TEST_CASE("differential: random straight-line ALU/jump/memory programs (fixed se
                 std::memcpy(&b, mem_j.data() + k, 8);
                 if (a != b) MESSAGE("offset " << k << ": interp " << hex(a) << " jit " << hex(b));
             }
-            for (size_t pc = 0; pc < prog.insns.size(); ++pc) MESSAGE(pc << ": " << to_text(prog.insns[pc], static_cast<uint32_t>(pc)));
+            for (size_t pc = 0; pc < prog.insns.size(); ++pc)
+                MESSAGE(pc << ": " << to_text(prog.insns[pc], static_cast<uint32_t>(pc)));
         }
         CHECK(mem_i == mem_j);
         ++programs;

@@ -1,6 +1,6 @@
-// Numeric abstract domains (analysis/tnum.hpp, interval.hpp, zone.hpp): lattice operations, transfer
-// functions on edge values, and randomized soundness properties (fixed seed): for concrete members
-// a ∈ A, b ∈ B, op(a, b) ∈ op#(A, B).
+// Numeric abstract domains (analysis/tnum.hpp, interval.hpp; the zone domain is in zone_test.cpp): lattice
+// operations, transfer functions on edge values, and randomized soundness properties (fixed seed): for
+// concrete members a ∈ A, b ∈ B, op(a, b) ∈ op#(A, B).
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
@@ -10,7 +10,6 @@
 
 #include "analysis/interval.hpp"
 #include "analysis/tnum.hpp"
-#include "analysis/zone.hpp"
 
 using namespace tailgate;
 
@@ -18,16 +17,22 @@ namespace {
 
 using SV = ScalarValue;
 
-constexpr AluOp kAllOps[] = {AluOp::Add, AluOp::Sub,  AluOp::Mul, AluOp::Div,  AluOp::SDiv,  AluOp::Or,
-                             AluOp::And, AluOp::Lsh,  AluOp::Rsh, AluOp::Neg,  AluOp::Mod,   AluOp::SMod,
-                             AluOp::Xor, AluOp::Mov,  AluOp::MovSx8, AluOp::MovSx16, AluOp::MovSx32,
-                             AluOp::Arsh};
+constexpr AluOp kAllOps[] = {AluOp::Add,     AluOp::Sub,     AluOp::Mul, AluOp::Div, AluOp::SDiv,
+                             AluOp::Or,      AluOp::And,     AluOp::Lsh, AluOp::Rsh, AluOp::Neg,
+                             AluOp::Mod,     AluOp::SMod,    AluOp::Xor, AluOp::Mov, AluOp::MovSx8,
+                             AluOp::MovSx16, AluOp::MovSx32, AluOp::Arsh};
 constexpr Cond kAllConds[] = {Cond::Eq,  Cond::Ne,  Cond::Gt,  Cond::Ge,  Cond::Lt, Cond::Le,
                               Cond::Set, Cond::SGt, Cond::SGe, Cond::SLt, Cond::SLe};
 
-SV C(uint64_t v) { return SV::constant(v); }
-SV U(uint64_t lo, uint64_t hi) { return SV::from_urange(lo, hi); }
-SV S(int64_t lo, int64_t hi) { return SV::from_srange(lo, hi); }
+SV C(uint64_t v) {
+    return SV::constant(v);
+}
+SV U(uint64_t lo, uint64_t hi) {
+    return SV::from_urange(lo, hi);
+}
+SV S(int64_t lo, int64_t hi) {
+    return SV::from_srange(lo, hi);
+}
 
 // Interesting concrete values: edges of every width and their neighbours, plus random ones.
 struct Gen {
@@ -166,8 +171,10 @@ TEST_CASE("tnum: soundness of every operation on random members") {
         CHECK(tnum_contains(tnum_range(std::min(x, y), std::max(x, y)), y));
         CHECK(tnum_smin(a) <= int64_t(x));
         CHECK(tnum_smax(a) >= int64_t(x));
-        if (auto m = tnum_meet(a, tnum_const(x))) CHECK(tnum_contains(*m, x));
-        else FAIL("meet with a member is empty");
+        if (auto m = tnum_meet(a, tnum_const(x)))
+            CHECK(tnum_contains(*m, x));
+        else
+            FAIL("meet with a member is empty");
     }
 }
 
@@ -354,7 +361,8 @@ TEST_CASE("scalar: 32-bit operations zero-extend") {
 TEST_CASE("scalar: division and modulo by zero, INT_MIN / -1") {
     CHECK(alu(AluOp::Div, true, C(10), C(0)).const_value() == 0);
     CHECK(alu(AluOp::Mod, true, C(10), C(0)).const_value() == 10);
-    CHECK(alu(AluOp::SDiv, true, C(uint64_t(INT64_MIN)), C(uint64_t(-1))).const_value() == uint64_t(INT64_MIN));
+    CHECK(alu(AluOp::SDiv, true, C(uint64_t(INT64_MIN)), C(uint64_t(-1))).const_value() ==
+          uint64_t(INT64_MIN));
     CHECK(alu(AluOp::SMod, true, C(uint64_t(INT64_MIN)), C(uint64_t(-1))).const_value() == 0);
     CHECK(alu(AluOp::Mod, false, C(0x1234567890ULL), C(0)).const_value() == 0x34567890);
     SV d = alu(AluOp::Div, true, U(10, 100), U(0, 5));
@@ -531,8 +539,9 @@ TEST_CASE("scalar property: op(a, b) ∈ op#(A, B) for every ALU op, both widths
                     for (uint64_t b : mb) {
                         uint64_t c = alu_concrete(op, is64, a, b);
                         if (!R.contains(c)) {
-                            INFO("op " << int(op) << " is64 " << is64 << " a=" << a << " b=" << b << " c=" << c
-                                       << " A=" << to_string(A) << " B=" << to_string(B) << " R=" << to_string(R));
+                            INFO("op " << int(op) << " is64 " << is64 << " a=" << a << " b=" << b
+                                       << " c=" << c << " A=" << to_string(A) << " B=" << to_string(B)
+                                       << " R=" << to_string(R));
                             CHECK(R.contains(c));
                         }
                     }
@@ -579,137 +588,5 @@ TEST_CASE("scalar property: lattice and branch refinement keep members") {
                         BranchOutcome o = branch_outcome(c, is32, A, B);
                         CHECK(o != (taken ? BranchOutcome::NeverTaken : BranchOutcome::AlwaysTaken));
                     }
-    }
-}
-
-// --------------------------------------------------------------------------------------------------
-TEST_CASE("zone: packet bounds check") {
-    // vars: 0 = r1 (data offset), 1 = r2, 2 = pkt_end (packet length)
-    Zone z(3);
-    z.assign_const(0, 0);
-    z.set_lower(2, 0);
-    z.assign(1, 0, 14);        // r2 = r1 + 14
-    REQUIRE(z.add_constraint(1, 2, 0)); // fall-through of if (r2 > data_end): r2 <= end
-    CHECK(z.entails(0, 2, -14)); // r1 + 14 <= end: *(u32*)(r1 + 10) is in bounds
-    CHECK_FALSE(z.entails(0, 2, -15));
-    CHECK(z.bound(0, 2) == -14);
-    CHECK(z.lower(2) == 14);
-    // the other edge: r2 > end  -> end - r2 <= -1
-    Zone t(3);
-    t.assign_const(0, 0);
-    t.assign(1, 0, 14);
-    REQUIRE(t.add_constraint(2, 1, -1));
-    CHECK(t.upper(2) == 13);
-    // contradiction
-    Zone c = z;
-    CHECK_FALSE(c.add_constraint(2, 1, -1));
-    CHECK(c.is_bottom());
-    CHECK(c.entails(0, 1, -1000));
-}
-
-TEST_CASE("zone: loop counter, join, widen, narrow") {
-    // i = 0; while (i < n) i++;   vars 0 = i, 1 = n
-    Zone head(2);
-    head.assign_const(0, 0);
-    head.set_range(1, 0, 100);
-    for (int it = 0; it < 10; ++it) {
-        Zone body = head;
-        body.add_constraint(0, 1, -1); // i < n: i - n <= -1
-        body.assign(0, 0, 1);          // i++
-        Zone next = head.join(body);
-        Zone w = head.widen(next);
-        if (w.leq(head) && head.leq(w)) break;
-        head = w;
-    }
-    CHECK(head.entails(0, 1, 0)); // i <= n holds at the head
-    CHECK(head.lower(0) == 0);
-    CHECK(head.upper(0) == 100); // from i <= n <= 100, although i itself was widened
-    Zone body = head;
-    body.add_constraint(0, 1, -1);
-    body.assign(0, 0, 1);
-    Zone narrowed = head.narrow(head.join(body));
-    CHECK(narrowed.upper(0) == 100);
-    Zone exit = narrowed;
-    exit.add_constraint(1, 0, 0); // !(i < n): n <= i
-    CHECK(exit.bound(0, 1) == 0);
-    CHECK(exit.bound(1, 0) == 0); // i == n at exit
-
-    Zone a(2), b(2);
-    a.assign_const(0, 1);
-    b.assign_const(0, 5);
-    Zone j = a.join(b);
-    CHECK(j.lower(0) == 1);
-    CHECK(j.upper(0) == 5);
-    CHECK(a.leq(j));
-    CHECK_FALSE(j.leq(a));
-    Zone m = j.meet(a);
-    CHECK(m.upper(0) == 1);
-    Zone none = a.meet(b);
-    CHECK(none.is_bottom());
-    Zone f = j;
-    f.forget(0);
-    CHECK(f.is_top());
-    CHECK(Zone(2).is_top());
-}
-
-TEST_CASE("zone: saturation at int64 extremes") {
-    Zone z(2);
-    z.set_upper(0, INT64_MAX - 1);
-    z.add_constraint(1, 0, INT64_MAX - 1);
-    CHECK_FALSE(z.upper(1).has_value()); // the sum overflows: dropped, not wrapped
-    Zone y(2);
-    y.set_lower(0, INT64_MIN + 1);
-    y.assign(1, 0, INT64_MIN);
-    CHECK_FALSE(y.lower(1).has_value());
-}
-
-TEST_CASE("zone property: random constraints satisfied by a point keep the point") {
-    std::mt19937_64 rng(42);
-    const size_t n = 5;
-    for (int iter = 0; iter < 2000; ++iter) {
-        std::vector<int64_t> p(n), q(n);
-        for (auto& v : p) v = int64_t(rng() % 200) - 100;
-        for (auto& v : q) v = int64_t(rng() % 200) - 100;
-        Zone a(n), b(n);
-        auto constrain = [&](Zone& z, const std::vector<int64_t>& pt) {
-            for (int k = 0; k < 6; ++k) {
-                Zone::Var x = Zone::Var(rng() % n), y = Zone::Var(rng() % n);
-                int64_t c = pt[x] - pt[y] + int64_t(rng() % 5);
-                REQUIRE(z.add_constraint(x, y, c));
-                Zone::Var u = Zone::Var(rng() % n);
-                REQUIRE(z.set_range(u, pt[u] - int64_t(rng() % 3), pt[u] + int64_t(rng() % 3)));
-            }
-        };
-        auto holds = [&](const Zone& z, const std::vector<int64_t>& pt) {
-            for (Zone::Var x = 0; x < n; ++x) {
-                if (auto u = z.upper(x); u && pt[x] > *u) return false;
-                if (auto l = z.lower(x); l && pt[x] < *l) return false;
-                for (Zone::Var y = 0; y < n; ++y)
-                    if (!z.is_bottom() && z.bound(x, y) && pt[x] - pt[y] > *z.bound(x, y)) return false;
-            }
-            return !z.is_bottom();
-        };
-        constrain(a, p);
-        constrain(b, q);
-        CHECK(holds(a, p));
-        Zone j = a.join(b);
-        CHECK(holds(j, p));
-        CHECK(holds(j, q));
-        Zone w = a.widen(b);
-        CHECK(holds(w, p));
-        CHECK(holds(w, q));
-        // x := y + c on the zone and on the point
-        Zone::Var x = Zone::Var(rng() % n), y = Zone::Var(rng() % n);
-        int64_t c = int64_t(rng() % 21) - 10;
-        Zone t = a;
-        t.assign(x, y, c);
-        std::vector<int64_t> pt = p;
-        pt[x] = p[y] + c;
-        CHECK(holds(t, pt));
-        Zone f = a;
-        f.forget(x);
-        pt = p;
-        pt[x] = int64_t(rng() % 1000);
-        CHECK(holds(f, pt));
     }
 }

@@ -62,6 +62,8 @@ std::vector<RawInsn> every_form() {
     v.push_back(raw(0x8d, 3, 0, 0, 0));  // callx
     v.push_back(raw(0x18, 1, 0, 0, 0x55667788));
     v.push_back(raw(0x00, 0, 0, 0, 0x11223344));
+    v.push_back(raw(0x18, 3, 0, 0, -1)); // negative 64-bit immediate: objdump prints it signed
+    v.push_back(raw(0x00, 0, 0, 0, -1));
     for (uint8_t size : {0x00, 0x08, 0x10, 0x18}) {
         v.push_back(raw(uint8_t(0x61 | size), 1, 10, -8, 0)); // ldx
         v.push_back(raw(uint8_t(0x62 | size), 10, 0, -16, 7)); // st imm

@@ -23,14 +23,30 @@ using namespace tailgate::rt;
 namespace {
 
 // --- tiny program builders ---------------------------------------------------------------------------------
-Insn alu(AluOp op, bool is64, Reg d, Operand s) { return Alu{op, is64, d, s}; }
-Insn mov(Reg d, int64_t imm) { return Alu{AluOp::Mov, true, d, Operand::of_imm(imm)}; }
-Insn movr(Reg d, Reg s) { return Alu{AluOp::Mov, true, d, Operand::of_reg(s)}; }
-Insn addi(Reg d, int64_t imm) { return Alu{AluOp::Add, true, d, Operand::of_imm(imm)}; }
-Insn exit_() { return Exit{}; }
-Insn ldx(Reg d, Reg b, int16_t off, uint8_t w, bool sx = false) { return Load{d, b, off, w, sx}; }
-Insn stx(Reg b, int16_t off, uint8_t w, Reg v) { return Store{b, off, w, Operand::of_reg(v)}; }
-Insn call(int32_t id) { return Call{id}; }
+Insn alu(AluOp op, bool is64, Reg d, Operand s) {
+    return Alu{op, is64, d, s};
+}
+Insn mov(Reg d, int64_t imm) {
+    return Alu{AluOp::Mov, true, d, Operand::of_imm(imm)};
+}
+Insn movr(Reg d, Reg s) {
+    return Alu{AluOp::Mov, true, d, Operand::of_reg(s)};
+}
+Insn addi(Reg d, int64_t imm) {
+    return Alu{AluOp::Add, true, d, Operand::of_imm(imm)};
+}
+Insn exit_() {
+    return Exit{};
+}
+Insn ldx(Reg d, Reg b, int16_t off, uint8_t w, bool sx = false) {
+    return Load{d, b, off, w, sx};
+}
+Insn stx(Reg b, int16_t off, uint8_t w, Reg v) {
+    return Store{b, off, w, Operand::of_reg(v)};
+}
+Insn call(int32_t id) {
+    return Call{id};
+}
 void lddw(std::vector<Insn>& p, Reg d, uint64_t v, uint8_t pseudo = 0) {
     p.push_back(LoadImm64{d, pseudo, static_cast<int32_t>(v), static_cast<int32_t>(v >> 32)});
     p.push_back(LddwHigh{});
@@ -67,7 +83,8 @@ struct Outcome {
     uint32_t tail_calls = 0;
 };
 
-Outcome run_jit(const LoadedProgram& p, std::vector<uint8_t> mem, const HelperTable& h, void* host = nullptr) {
+Outcome run_jit(const LoadedProgram& p, std::vector<uint8_t> mem, const HelperTable& h,
+                void* host = nullptr) {
     ExecEnv env;
     env.args[0] = reinterpret_cast<uint64_t>(mem.data());
     env.args[1] = mem.size();
@@ -80,7 +97,8 @@ Outcome run_jit(const LoadedProgram& p, std::vector<uint8_t> mem, const HelperTa
     return o;
 }
 
-Outcome run_interp(const LoadedProgram& p, std::vector<uint8_t> mem, const HelperTable& h, void* host = nullptr) {
+Outcome run_interp(const LoadedProgram& p, std::vector<uint8_t> mem, const HelperTable& h,
+                   void* host = nullptr) {
     ExecEnv env;
     env.args[0] = reinterpret_cast<uint64_t>(mem.data());
     env.args[1] = mem.size();
@@ -140,8 +158,18 @@ const uint64_t kEdges[] = {0,
 // The subset of kEdges used for the register-pair sweep (the full set runs for one pair).
 bool small_edge(uint64_t v) {
     switch (v) {
-    case 0: case 1: case 31: case 32: case 63: case 64: case 0x80000000: case 0xffffffff: case 0x100000000:
-    case 0x8000000000000000: case 0xffffffffffffffff: case 0x0123456789abcdef: return true;
+    case 0:
+    case 1:
+    case 31:
+    case 32:
+    case 63:
+    case 64:
+    case 0x80000000:
+    case 0xffffffff:
+    case 0x100000000:
+    case 0x8000000000000000:
+    case 0xffffffffffffffff:
+    case 0x0123456789abcdef: return true;
     default: return false;
     }
 }
@@ -176,9 +204,9 @@ uint64_t dumped(const Outcome& o, Reg r) {
 
 TEST_CASE("register map table: every ALU op, both widths, reg and imm, edge values, tricky registers") {
     Fixture f;
-    const AluOp ops[] = {AluOp::Add, AluOp::Sub, AluOp::Mul, AluOp::Div, AluOp::SDiv, AluOp::Or, AluOp::And,
-                         AluOp::Lsh, AluOp::Rsh, AluOp::Neg, AluOp::Mod, AluOp::SMod, AluOp::Xor, AluOp::Mov,
-                         AluOp::MovSx8, AluOp::MovSx16, AluOp::MovSx32, AluOp::Arsh};
+    const AluOp ops[] = {AluOp::Add, AluOp::Sub, AluOp::Mul,    AluOp::Div,     AluOp::SDiv,    AluOp::Or,
+                         AluOp::And, AluOp::Lsh, AluOp::Rsh,    AluOp::Neg,     AluOp::Mod,     AluOp::SMod,
+                         AluOp::Xor, AluOp::Mov, AluOp::MovSx8, AluOp::MovSx16, AluOp::MovSx32, AluOp::Arsh};
     // (dst, src) pairs that stress the x86 register choices: rax/rdx for div, rcx for shifts, same reg.
     const std::pair<Reg, Reg> regs[] = {{kR1, kR2}, {kR0, kR3}, {kR3, kR0}, {kR4, kR1}, {kR1, kR4},
                                         {kR4, kR4}, {kR3, kR3}, {kR0, kR0}, {kR6, kR9}, {kR5, kR3}};
@@ -221,7 +249,8 @@ TEST_CASE("register map table: every ALU op, both widths, reg and imm, edge valu
 TEST_CASE("hand-checked ALU edges (independent of the interpreter)") {
     Fixture f;
     auto eval = [&](AluOp op, bool is64, uint64_t a, uint64_t b, Reg dst = kR1, Reg src = kR2) {
-        LoadedProgram& p = f.load(reg_dump_program({alu(op, is64, dst, Operand::of_reg(src))}, dst, a, src, b));
+        LoadedProgram& p =
+            f.load(reg_dump_program({alu(op, is64, dst, Operand::of_reg(src))}, dst, a, src, b));
         Outcome o = run_jit(p, std::vector<uint8_t>(80), f.helpers);
         return dumped(o, dst);
     };
@@ -261,10 +290,14 @@ TEST_CASE("byte swaps and conversions") {
         uint8_t bits;
         ByteOrder order;
         uint64_t want;
-    } cases[] = {{16, ByteOrder::ToLe, 0xcdef},       {32, ByteOrder::ToLe, 0x89abcdef},
-                 {64, ByteOrder::ToLe, v},            {16, ByteOrder::ToBe, 0xefcd},
-                 {32, ByteOrder::ToBe, 0xefcdab89},   {64, ByteOrder::ToBe, 0xefcdab8967452301ull},
-                 {16, ByteOrder::Swap, 0xefcd},       {32, ByteOrder::Swap, 0xefcdab89},
+    } cases[] = {{16, ByteOrder::ToLe, 0xcdef},
+                 {32, ByteOrder::ToLe, 0x89abcdef},
+                 {64, ByteOrder::ToLe, v},
+                 {16, ByteOrder::ToBe, 0xefcd},
+                 {32, ByteOrder::ToBe, 0xefcdab89},
+                 {64, ByteOrder::ToBe, 0xefcdab8967452301ull},
+                 {16, ByteOrder::Swap, 0xefcd},
+                 {32, ByteOrder::Swap, 0xefcdab89},
                  {64, ByteOrder::Swap, 0xefcdab8967452301ull}};
     for (const Case& c : cases)
         for (Reg r : {kR0, kR1, kR4, kR5, kR9}) {
@@ -330,13 +363,13 @@ TEST_CASE("loads and stores: all widths, sign-extending loads, ST imm, stack and
             if (sx && w == 8) continue;
             for (int16_t off : {0, 3, 8, 17}) {
                 std::vector<Insn> p;
-                p.push_back(ldx(kR2, kR1, off, w, sx));              // from memory
-                p.push_back(stx(kR10, -64, 8, kR2));                 // to the stack
-                p.push_back(ldx(kR3, kR10, -64, w, sx));             // reload the low bytes
-                p.push_back(stx(kR1, 32, 8, kR2));                   // results to memory
+                p.push_back(ldx(kR2, kR1, off, w, sx));  // from memory
+                p.push_back(stx(kR10, -64, 8, kR2));     // to the stack
+                p.push_back(ldx(kR3, kR10, -64, w, sx)); // reload the low bytes
+                p.push_back(stx(kR1, 32, 8, kR2));       // results to memory
                 p.push_back(stx(kR1, 40, 8, kR3));
                 p.push_back(stx(kR1, static_cast<int16_t>(48 + off % 8), w, kR2)); // narrow store
-                p.push_back(Store{kR1, 56, w, Operand::of_imm(-2)});              // ST imm
+                p.push_back(Store{kR1, 56, w, Operand::of_imm(-2)});               // ST imm
                 p.push_back(movr(kR0, kR2));
                 p.push_back(exit_());
                 std::vector<uint8_t> mem(64);
@@ -359,14 +392,16 @@ TEST_CASE("loads and stores: all widths, sign-extending loads, ST imm, stack and
 
 TEST_CASE("atomics: every op, fetch or not, 32 and 64 bit, including r0 as src or base") {
     Fixture f;
-    const AtomicOp ops[] = {AtomicOp::Add, AtomicOp::Or, AtomicOp::And, AtomicOp::Xor, AtomicOp::Xchg,
-                            AtomicOp::CmpXchg};
+    const AtomicOp ops[] = {AtomicOp::Add, AtomicOp::Or,   AtomicOp::And,
+                            AtomicOp::Xor, AtomicOp::Xchg, AtomicOp::CmpXchg};
     for (AtomicOp op : ops)
         for (bool fetch : {false, true}) {
             if ((op == AtomicOp::Xchg || op == AtomicOp::CmpXchg) && !fetch) continue;
             for (uint8_t w : {4, 8})
-                for (auto [base, src] : std::vector<std::pair<Reg, Reg>>{{kR6, kR2}, {kR0, kR2}, {kR6, kR0}, {kR3, kR4}})
-                    for (uint64_t old : {uint64_t{0}, uint64_t{0x00000000ffff0000}, uint64_t{0xf0f0f0f0f0f0f0f0}})
+                for (auto [base, src] :
+                     std::vector<std::pair<Reg, Reg>>{{kR6, kR2}, {kR0, kR2}, {kR6, kR0}, {kR3, kR4}})
+                    for (uint64_t old :
+                         {uint64_t{0}, uint64_t{0x00000000ffff0000}, uint64_t{0xf0f0f0f0f0f0f0f0}})
                         for (uint64_t r0v : {old, uint64_t{5}}) { // cmpxchg: equal and different comparand
                             std::vector<Insn> p;
                             p.push_back(movr(kR6, kR1));
@@ -406,12 +441,19 @@ TEST_CASE("bpf2bpf calls: own 512-byte frame, r6-r9 preserved, r0 returned, nest
     // main: r6..r9 = 6..9; *(r10-8) = 111; call f1; r0 += r6 + r7 + r8 + r9 + *(r10-8)
     // f1 (slot 14): *(r10-8) = 222; r6 = 1000; call f2; r0 += *(r10-8); exit
     // f2 (slot 19): *(r10-512) = 5; r0 = *(r10-512); r6 = 77; exit
-    std::vector<Insn> p = {mov(kR6, 6), mov(kR7, 7), mov(kR8, 8), mov(kR9, 9),
-                           mov(kR1, 111), stx(kR10, -8, 8, kR1), CallLocal{14},
-                           addi(kR0, 0), alu(AluOp::Add, true, kR0, Operand::of_reg(kR6)),
+    std::vector<Insn> p = {mov(kR6, 6),
+                           mov(kR7, 7),
+                           mov(kR8, 8),
+                           mov(kR9, 9),
+                           mov(kR1, 111),
+                           stx(kR10, -8, 8, kR1),
+                           CallLocal{14},
+                           addi(kR0, 0),
+                           alu(AluOp::Add, true, kR0, Operand::of_reg(kR6)),
                            alu(AluOp::Add, true, kR0, Operand::of_reg(kR7)),
                            alu(AluOp::Add, true, kR0, Operand::of_reg(kR8)),
-                           ldx(kR1, kR10, -8, 8), alu(AluOp::Add, true, kR0, Operand::of_reg(kR9)),
+                           ldx(kR1, kR10, -8, 8),
+                           alu(AluOp::Add, true, kR0, Operand::of_reg(kR9)),
                            Goto{23}};
     // slot 14: f1
     p.push_back(mov(kR1, 222));
@@ -456,12 +498,13 @@ uint64_t helper_sp(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, ExecEnv* en
 }
 } // namespace
 
-TEST_CASE("helpers: arguments in r1..r5, env passed, stop unwinds every frame, callx, unknown id at compile time") {
+TEST_CASE(
+    "helpers: arguments in r1..r5, env passed, stop unwinds every frame, callx, unknown id at compile time") {
     Fixture f;
     f.helpers.set(1, helper_sum);
     f.helpers.set(5, helper_unwind);
-    std::vector<Insn> p = {mov(kR1, 1), mov(kR2, 10), mov(kR3, 100), mov(kR4, 1000), mov(kR5, 10000), call(1),
-                           exit_()};
+    std::vector<Insn> p = {mov(kR1, 1),     mov(kR2, 10), mov(kR3, 100), mov(kR4, 1000),
+                           mov(kR5, 10000), call(1),      exit_()};
     CHECK(both(f.load(p), {}, f.helpers).r0 == 1 + 20 + 300 + 4000 + 50000);
     // unwind from a subprogram: main calls sub (slot 3) which calls helper 5 with 0 -> program ends with 0
     std::vector<Insn> q = {CallLocal{3}, mov(kR0, 99), exit_(), mov(kR1, 0), call(5), mov(kR0, 7), exit_()};
@@ -469,8 +512,8 @@ TEST_CASE("helpers: arguments in r1..r5, env passed, stop unwinds every frame, c
     std::vector<Insn> q2 = {CallLocal{3}, addi(kR0, 1), exit_(), mov(kR1, 4), call(5), exit_()};
     CHECK(both(f.load(q2, {0, 3}), {}, f.helpers).r0 == 5);
     // callx: register holds the helper id
-    std::vector<Insn> c = {mov(kR1, 3), mov(kR2, 0), mov(kR3, 0), mov(kR4, 0), mov(kR5, 0), mov(kR6, 1),
-                           CallReg{kR6}, exit_()};
+    std::vector<Insn> c = {mov(kR1, 3), mov(kR2, 0), mov(kR3, 0),  mov(kR4, 0),
+                           mov(kR5, 0), mov(kR6, 1), CallReg{kR6}, exit_()};
     CHECK(both(f.load(c), {}, f.helpers).r0 == 3);
     // a helper registered after compilation is found at run time through env->helpers
     std::vector<Insn> late = {mov(kR1, 2), call(77), exit_()};
@@ -501,13 +544,16 @@ TEST_CASE("LD_ABS / LD_IND: network order, r1-r5 kept, out of bounds ends the pr
     CHECK(run_both({mov(kR7, 3), LoadPacket{2, true, kR7, 2}, exit_()}) == 0xbcde);
     CHECK(run_both({mov(kR7, -1), LoadPacket{1, true, kR7, 0}, mov(kR0, 1), exit_()}) == 0);
     // r1..r5 survive
-    CHECK(run_both({mov(kR1, 1), mov(kR2, 2), mov(kR3, 3), mov(kR4, 4), mov(kR5, 5), LoadPacket{1, false, 0, 0},
-                    alu(AluOp::Add, true, kR0, Operand::of_reg(kR1)), alu(AluOp::Add, true, kR0, Operand::of_reg(kR2)),
-                    alu(AluOp::Add, true, kR0, Operand::of_reg(kR3)), alu(AluOp::Add, true, kR0, Operand::of_reg(kR4)),
+    CHECK(run_both({mov(kR1, 1), mov(kR2, 2), mov(kR3, 3), mov(kR4, 4), mov(kR5, 5),
+                    LoadPacket{1, false, 0, 0}, alu(AluOp::Add, true, kR0, Operand::of_reg(kR1)),
+                    alu(AluOp::Add, true, kR0, Operand::of_reg(kR2)),
+                    alu(AluOp::Add, true, kR0, Operand::of_reg(kR3)),
+                    alu(AluOp::Add, true, kR0, Operand::of_reg(kR4)),
                     alu(AluOp::Add, true, kR0, Operand::of_reg(kR5)), exit_()}) == 0x12 + 15);
 }
 
-// ---- tail calls --------------------------------------------------------------------------------------------
+// ---- tail calls
+// --------------------------------------------------------------------------------------------
 
 namespace {
 // r2 = map (lddw pseudo 1), r3 = index, call 12
@@ -519,7 +565,8 @@ void tail_call(std::vector<Insn>& p, uint32_t map, uint64_t index) {
 }
 } // namespace
 
-TEST_CASE("tail call: index taken as u32; 256 and -1 fall through; 0x100000000 jumps to slot 0; r0 = 0 after fall-through") {
+TEST_CASE("tail call: index taken as u32; 256 and -1 fall through; 0x100000000 jumps to slot 0; r0 = 0 after "
+          "fall-through") {
     Fixture f;
     uint32_t m = f.add_prog_array(4);
     LoadedProgram& target = f.load({mov(kR0, 42), exit_()});
@@ -528,7 +575,8 @@ TEST_CASE("tail call: index taken as u32; 256 and -1 fall through; 0x100000000 j
         uint64_t index;
         uint64_t want;
         uint32_t count;
-    } cases[] = {{0, 42, 1}, {0x100000000ull, 42, 1}, {256, 1000, 0}, {~0ull, 1000, 0}, {4, 1000, 0}, {1, 1000, 0}};
+    } cases[] = {{0, 42, 1},  {0x100000000ull, 42, 1}, {256, 1000, 0}, {~0ull, 1000, 0}, {4, 1000, 0},
+                 {1, 1000, 0}};
     for (const Case& c : cases) {
         std::vector<Insn> p = {mov(kR0, 5)};
         tail_call(p, m, c.index);
@@ -544,7 +592,8 @@ TEST_CASE("tail call: index taken as u32; 256 and -1 fall through; 0x100000000 j
 TEST_CASE("tail call: a self-tail-calling chain counts exactly 33; empty slots are not counted") {
     Fixture f;
     uint32_t m = f.add_prog_array(2);
-    // *(u64*)(r1+0) += 1; tail call slot 1 (empty: falls through, not counted); tail call slot 0 (self); r0 = 7
+    // *(u64*)(r1+0) += 1; tail call slot 1 (empty: falls through, not counted); tail call slot 0 (self); r0 =
+    // 7
     std::vector<Insn> p = {ldx(kR2, kR1, 0, 8), addi(kR2, 1), stx(kR1, 0, 8, kR2), movr(kR6, kR1)};
     tail_call(p, m, 1);
     p.push_back(movr(kR1, kR6));
@@ -591,7 +640,8 @@ TEST_CASE("tail call: a 33-deep chain runs in constant native stack") {
         return q;
     }());
     f.arrays[1]->set(0, &chain);
-    std::vector<Insn> main_p = {movr(kR6, kR1), call(100), movr(kR1, kR6), CallLocal{6}, addi(kR0, 100), exit_()};
+    std::vector<Insn> main_p = {movr(kR6, kR1), call(100),      movr(kR1, kR6),
+                                CallLocal{6},   addi(kR0, 100), exit_()};
     // slot 6: sub
     main_p.push_back(movr(kR6, kR1));
     main_p.push_back(call(100));
@@ -618,8 +668,10 @@ TEST_CASE("tail call from a subprogram: the target's r0 returns to the subprogra
     uint32_t m = f.add_prog_array(2);
     LoadedProgram& target = f.load({mov(kR0, 42), mov(kR6, 123456), exit_()});
     f.arrays[0]->set(0, &target);
-    // main: r6 = 5; call sub; r0 += r6 (r6 restored for main: 5); r0 += 1000*tail calls seen by a 2nd sub call
-    std::vector<Insn> p = {mov(kR6, 5), CallLocal{4}, alu(AluOp::Add, true, kR0, Operand::of_reg(kR6)), exit_()};
+    // main: r6 = 5; call sub; r0 += r6 (r6 restored for main: 5); r0 += 1000*tail calls seen by a 2nd sub
+    // call
+    std::vector<Insn> p = {mov(kR6, 5), CallLocal{4}, alu(AluOp::Add, true, kR0, Operand::of_reg(kR6)),
+                           exit_()};
     // slot 4: sub: store to its stack, tail call slot 0
     p.push_back(Store{kR10, -8, 8, Operand::of_imm(77)});
     tail_call(p, m, 0);
@@ -633,8 +685,10 @@ TEST_CASE("tail call from a subprogram: the target's r0 returns to the subprogra
     // Only 33 calls take the tail call; the rest fall through (r0 = 0) and sub returns 0 + 0.
     LoadedProgram& one = f.load({mov(kR0, 1), exit_()});
     f.arrays[0]->set(1, &one);
-    std::vector<Insn> q = {mov(kR7, 0), mov(kR8, 40), CallLocal{8}, alu(AluOp::Add, true, kR7, Operand::of_reg(kR0)), addi(kR8, -1),
-         Jump{Cond::Ne, false, kR8, Operand::of_imm(0), 2}, movr(kR0, kR7), exit_()};
+    std::vector<Insn> q = {mov(kR7, 0),    mov(kR8, 40),
+                           CallLocal{8},   alu(AluOp::Add, true, kR7, Operand::of_reg(kR0)),
+                           addi(kR8, -1),  Jump{Cond::Ne, false, kR8, Operand::of_imm(0), 2},
+                           movr(kR0, kR7), exit_()};
     tail_call(q, m, 1); // slot 8
     q.push_back(exit_());
     Outcome o2 = both(f.load(q, {0, 8}), {}, f.helpers);
@@ -660,8 +714,10 @@ TEST_CASE("tail call: slot updates from another thread are atomic (old or new pr
     bool all_valid = true;
     for (int i = 0; i < 200000; ++i) {
         uint64_t r = run_jit(caller, {}, f.helpers).r0;
-        if (r < 1 || r > 3) all_valid = false;
-        else ++seen[r];
+        if (r < 1 || r > 3)
+            all_valid = false;
+        else
+            ++seen[r];
     }
     done = true;
     writer.join();
@@ -669,7 +725,8 @@ TEST_CASE("tail call: slot updates from another thread are atomic (old or new pr
     CHECK(seen[1] + seen[2] + seen[3] == 200000);
 }
 
-// ---- W^X ----------------------------------------------------------------------------------------------------
+// ---- W^X
+// ----------------------------------------------------------------------------------------------------
 
 namespace {
 std::string perms_of(const void* addr) {
@@ -706,4 +763,45 @@ TEST_CASE("code memory is writable or executable, never both; freed with the pro
     CHECK(p.jit.tail_entry > p.jit.entry);
     f.progs.clear();
     CHECK(perms_of(entry).empty()); // unmapped when the program is unloaded
+}
+
+TEST_CASE("unverified code: frame limit, unknown helper, falling off the end give the interpreter's errors") {
+    Fixture f;
+    auto same_error = [&](LoadedProgram& p, const char* code) {
+        ExecEnv e1, e2;
+        e1.helpers = e2.helpers = &f.helpers;
+        auto j = jit_execute(p, e1);
+        auto i = interpret(p, e2);
+        REQUIRE(!j.ok());
+        REQUIRE(!i.ok());
+        CHECK(j.error().code == code);
+        CHECK(i.error().code == code);
+    };
+    // infinite recursion: f calls itself
+    LoadedProgram& rec = f.load({CallLocal{2}, exit_(), CallLocal{2}, exit_()}, {0, 2});
+    same_error(rec, "call-depth-exceeded");
+    // exactly 8 frames are allowed: main -> f(1) -> ... each level decrements r6 until 0
+    // main: r6 = 6; call f; exit.  f: if r6 == 0 goto ret; r6 -= 1; call f; r0 += 1; ret: exit
+    // f runs with r6 = 6..0: frames 2..8.
+    std::vector<Insn> deep = {
+        mov(kR6, 6),   mov(kR0, 0),  CallLocal{4}, exit_(), Jump{Cond::Eq, false, kR6, Operand::of_imm(0), 8},
+        addi(kR6, -1), CallLocal{4}, addi(kR0, 1), exit_()};
+    LoadedProgram& ok8 = f.load(deep, {0, 4});
+    ExecEnv e;
+    auto r = jit_execute(ok8, e);
+    REQUIRE(r.ok());
+    CHECK(*r == 6);
+    ExecEnv e0;
+    auto ri = interpret(ok8, e0);
+    REQUIRE(ri.ok());
+    CHECK(*ri == 6);
+    deep[0] = mov(kR6, 7); // 9 frames
+    same_error(f.load(deep, {0, 4}), "call-depth-exceeded");
+    same_error(f.load({mov(kR1, 0), call(999), exit_()}), "unknown-helper");
+    same_error(f.load({mov(kR0, 0)}), "pc-out-of-range");
+    // a normal run reports no error
+    ExecEnv e3;
+    auto fine = jit_execute(f.load({mov(kR0, 5), exit_()}), e3);
+    REQUIRE(fine.ok());
+    CHECK(*fine == 5);
 }

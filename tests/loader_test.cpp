@@ -386,3 +386,20 @@ TEST_CASE("code sections as stored in the file") {
     CHECK(xdp.relocs[0].symbol == "hits");
     CHECK(xdp.relocs[0].insn == 0);
 }
+
+TEST_CASE("raw encodings of every class decode after loading (LD_ABS/LD_IND, atomics, JMP32, byte swaps)") {
+    Object o = load_ok("encodings");
+    const Program& p = prog(o, "encodings");
+    size_t packet = 0, atomics = 0, jmp32 = 0, endian = 0;
+    for (const Insn& i : p.insns) {
+        if (std::holds_alternative<LoadPacket>(i)) ++packet;
+        if (std::holds_alternative<Atomic>(i)) ++atomics;
+        if (auto* j = std::get_if<Jump>(&i); j && j->is32) ++jmp32;
+        if (std::holds_alternative<Endian>(i)) ++endian;
+    }
+    CHECK(packet == 9);
+    CHECK(atomics == 11);
+    CHECK(jmp32 == 30);
+    CHECK(endian == 6);
+    CHECK(p.functions.size() == 1);
+}

@@ -16,8 +16,8 @@ using json = nlohmann::ordered_json;
 
 namespace {
 
-Diagnostic diag(Severity sev, std::string code, std::string msg, std::string prog, std::optional<uint32_t> insn,
-                std::optional<SourceLoc> loc) {
+Diagnostic diag(Severity sev, std::string code, std::string msg, std::string prog,
+                std::optional<uint32_t> insn, std::optional<SourceLoc> loc) {
     Diagnostic d;
     d.severity = sev;
     d.code = std::move(code);
@@ -44,10 +44,11 @@ VerifyRun sample_run() {
     site.index_max = 4294967295ULL;
     site.targets = {"parse_tcp", "parse_udp"};
     dispatch.tail_calls.push_back(site);
-    dispatch.diagnostics.push_back(diag(Severity::Warning, "tail-call-index",
-                                        "r3 ∈ [0, 4294967295] may exceed max_entries 4 of map 'jmp_table'; the "
-                                        "tail call then falls through",
-                                        "dispatch", 23, SourceLoc{"x.c", 30, 2}));
+    dispatch.diagnostics.push_back(
+        diag(Severity::Warning, "tail-call-index",
+             "r3 ∈ [0, 4294967295] may exceed max_entries 4 of map 'jmp_table'; the "
+             "tail call then falls through",
+             "dispatch", 23, SourceLoc{"x.c", 30, 2}));
 
     ProgramReport bad;
     bad.name = "bad";
@@ -78,10 +79,10 @@ std::vector<std::string> lines(const std::string& s) {
 
 TEST_CASE("diagnostic codes: the issue's list, unique, each described") {
     const std::vector<std::string> expected = {
-        "invalid-instruction", "uninitialized-register", "ctx-access",     "memory-bounds",
-        "null-dereference",    "pointer-arithmetic",     "pointer-leak",   "helper-argument",
-        "unknown-helper",      "invalid-return",         "stack-limit",    "call-depth",
-        "unbounded-loop",      "tail-call-ctx",          "tail-call-map",  "tail-call-index",
+        "invalid-instruction", "uninitialized-register", "ctx-access",    "memory-bounds",
+        "null-dereference",    "pointer-arithmetic",     "pointer-leak",  "helper-argument",
+        "unknown-helper",      "invalid-return",         "stack-limit",   "call-depth",
+        "unbounded-loop",      "tail-call-ctx",          "tail-call-map", "tail-call-index",
         "tail-call-stack",     "tail-call-target-type"};
     auto codes = diagnostic_codes();
     REQUIRE(codes.size() >= expected.size()); // the issue's list first; later issues may add codes
@@ -222,7 +223,8 @@ TEST_CASE("sarif: 2.1.0 with a rule per code and a physical location per result"
 
 TEST_CASE("summary counts object-level diagnostics and verdicts") {
     VerifyRun run = sample_run();
-    run.objects[0].diagnostics.push_back(diag(Severity::Error, "invalid-instruction", "x", "", std::nullopt, {}));
+    run.objects[0].diagnostics.push_back(
+        diag(Severity::Error, "invalid-instruction", "x", "", std::nullopt, {}));
     RunSummary s = summarize(run);
     CHECK(s.programs == 2);
     CHECK(s.errors == 2);

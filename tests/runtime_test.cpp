@@ -43,9 +43,9 @@ std::unique_ptr<Map> make(const MapDef& d) {
 // A 54-byte Ethernet + IPv4 + TCP frame (dst MAC all zero: PACKET_HOST on loopback).
 std::vector<uint8_t> tcp4() {
     std::vector<uint8_t> p(54, 0);
-    p[12] = 0x08, p[13] = 0x00;              // EtherType IPv4
-    p[14] = 0x45, p[16] = 0, p[17] = 40;     // version/IHL, total length 40
-    p[22] = 64, p[23] = 6;                   // TTL, protocol TCP
+    p[12] = 0x08, p[13] = 0x00;          // EtherType IPv4
+    p[14] = 0x45, p[16] = 0, p[17] = 40; // version/IHL, total length 40
+    p[22] = 64, p[23] = 6;               // TTL, protocol TCP
     uint8_t src[4] = {10, 0, 0, 1}, dst[4] = {10, 0, 0, 2};
     std::memcpy(&p[26], src, 4);
     std::memcpy(&p[30], dst, 4);
@@ -310,7 +310,8 @@ TEST_CASE("argument contexts: pt_regs and raw tracepoint args") {
     CHECK(!Context::build(ProgType::Kprobe, {{}, {1, 2, 3, 4, 5, 6, 7}}).ok());
 }
 
-// ---- ctx-access rewrite ------------------------------------------------------------------------------------
+// ---- ctx-access rewrite
+// ------------------------------------------------------------------------------------
 
 TEST_CASE("ctx rewrite turns u32 pointer-field loads into u64 loads of the runtime pointers") {
     std::vector<Insn> insns = {
@@ -356,9 +357,12 @@ TEST_CASE("ctx access inference follows copies and spills of r1") {
 
 TEST_CASE("trace_printk formats like the kernel's bpf_bprintf_prepare subset") {
     const char s[] = "hi";
-    auto f = [](const char* fmt, std::vector<uint64_t> a) { return format_trace(fmt, uint32_t(std::strlen(fmt) + 1), a); };
+    auto f = [](const char* fmt, std::vector<uint64_t> a) {
+        return format_trace(fmt, uint32_t(std::strlen(fmt) + 1), a);
+    };
     CHECK(f("%d %u %x", {uint64_t(-1), uint64_t(-1), 255}) == std::string("-1 4294967295 ff"));
-    CHECK(f("%llu %lld %llx", {uint64_t(-1), uint64_t(-2), 0x1234}) == std::string("18446744073709551615 -2 1234"));
+    CHECK(f("%llu %lld %llx", {uint64_t(-1), uint64_t(-2), 0x1234}) ==
+          std::string("18446744073709551615 -2 1234"));
     CHECK(f("[%s] %5d %%", {reinterpret_cast<uint64_t>(s), 42, 0}) == std::string("[hi]    42 %"));
     CHECK(!f("%q", {1, 2, 3}).has_value());
     CHECK(!f("%d %d %d %d", {1, 2, 3}).has_value());
@@ -405,7 +409,8 @@ TEST_CASE("checksum helpers keep an IPv4 header checksum valid") {
     CHECK(ipv4_checksum(ip) == 0);
     // csum_diff of a 4-byte change, folded, matches the same update.
     uint32_t from = 0x01020304, to = 0x05060708;
-    uint64_t d = builtin_helper_fn(28)(reinterpret_cast<uint64_t>(&from), 4, reinterpret_cast<uint64_t>(&to), 4, 0, &env);
+    uint64_t d = builtin_helper_fn(28)(reinterpret_cast<uint64_t>(&from), 4, reinterpret_cast<uint64_t>(&to),
+                                       4, 0, &env);
     CHECK(d == csum_partial(std::vector<uint32_t>{~from, to}.data(), 8, 0));
     CHECK(int64_t(builtin_helper_fn(28)(reinterpret_cast<uint64_t>(&from), 3, 0, 0, 0, &env)) == -kEINVAL);
     CHECK(int64_t(builtin_helper_fn(10)(0, 14 + 10, 0, 0, 8, &env)) == -kEINVAL);
@@ -462,12 +467,17 @@ TEST_CASE("get_prandom_u32 is seeded per runtime state") {
     CHECK(x1 <= 0xffffffffu);
 }
 
-// ---- the Runtime end to end --------------------------------------------------------------------------------
+// ---- the Runtime end to end
+// --------------------------------------------------------------------------------
 
 namespace {
 
-Insn mov(Reg d, int64_t imm) { return Alu{AluOp::Mov, true, d, Operand::of_imm(imm)}; }
-Insn movr(Reg d, Reg s) { return Alu{AluOp::Mov, true, d, Operand::of_reg(s)}; }
+Insn mov(Reg d, int64_t imm) {
+    return Alu{AluOp::Mov, true, d, Operand::of_imm(imm)};
+}
+Insn movr(Reg d, Reg s) {
+    return Alu{AluOp::Mov, true, d, Operand::of_reg(s)};
+}
 void lddw(std::vector<Insn>& p, Reg d, uint8_t pseudo, int32_t lo, int32_t hi = 0) {
     p.push_back(LoadImm64{d, pseudo, lo, hi});
     p.push_back(LddwHigh{});
@@ -537,7 +547,8 @@ Object tail_object() {
     fs.push_back(Call{kHelperTailCall});
     fs.push_back(mov(kR0, 9));
     fs.push_back(Exit{});
-    o.programs.push_back(program("from_sub", ProgType::SchedCls, fs, {Subprogram{"sub", 3, uint32_t(fs.size())}}));
+    o.programs.push_back(
+        program("from_sub", ProgType::SchedCls, fs, {Subprogram{"sub", 3, uint32_t(fs.size())}}));
     o.programs.back().functions[0].end = 3;
     o.maps[0].prog_slots = {{1, "target42"}};
     return o;
@@ -606,8 +617,8 @@ TEST_CASE("Runtime: a host-registered helper is checked by the verifier and call
     Object o;
     o.path = "host_helper";
     o.license = "GPL";
-    o.programs.push_back(program("uses_host", ProgType::SchedCls,
-                                 {mov(kR1, 40), mov(kR2, 2), Call{kId}, Exit{}}));
+    o.programs.push_back(
+        program("uses_host", ProgType::SchedCls, {mov(kR1, 40), mov(kR2, 2), Call{kId}, Exit{}}));
     for (Engine e : {Engine::Interp, Engine::Jit}) {
         RuntimeOptions ro;
         ro.trace_out = nullptr;
@@ -616,7 +627,8 @@ TEST_CASE("Runtime: a host-registered helper is checked by the verifier and call
         p.id = kId;
         p.name = "host_add";
         p.ret = RetKind::Integer;
-        p.args = {ArgKind::Anything, ArgKind::Anything, ArgKind::DontCare, ArgKind::DontCare, ArgKind::DontCare};
+        p.args = {ArgKind::Anything, ArgKind::Anything, ArgKind::DontCare, ArgKind::DontCare,
+                  ArgKind::DontCare};
         p.prog_types = ProgTypeSet::all();
         REQUIRE(rt.register_helper(p, host_add).ok());
         CHECK(!rt.register_helper(p, host_add).ok()); // id taken

@@ -427,16 +427,16 @@ TEST_CASE("a host registers its own helper on its registry instance") {
 }
 
 TEST_CASE("the corpus's ctx-access cases (corpus/neg_ctx.c)") {
-    CHECK_FALSE(can_write(ProgType::Xdp, offsetof(xdp_md, data), 4));           // xdp_write_data
-    CHECK_FALSE(can_read(kCls, offsetof(__sk_buff, mark), 8));                  // tc_wide_mark
-    CHECK_FALSE(can_write(kCls, offsetof(__sk_buff, len), 4));                  // tc_write_len
-    CHECK_FALSE(can_read(kSock, offsetof(__sk_buff, data), 4));                 // socket_reads_data
-    CHECK_FALSE(can_write(ProgType::Kprobe, offsetof(pt_regs, rdi), 8));        // kprobe_write_regs
-    CHECK(can_write(kCls, offsetof(__sk_buff, mark), 4));                       // tc_ctx_ok
+    CHECK_FALSE(can_write(ProgType::Xdp, offsetof(xdp_md, data), 4));    // xdp_write_data
+    CHECK_FALSE(can_read(kCls, offsetof(__sk_buff, mark), 8));           // tc_wide_mark
+    CHECK_FALSE(can_write(kCls, offsetof(__sk_buff, len), 4));           // tc_write_len
+    CHECK_FALSE(can_read(kSock, offsetof(__sk_buff, data), 4));          // socket_reads_data
+    CHECK_FALSE(can_write(ProgType::Kprobe, offsetof(pt_regs, rdi), 8)); // kprobe_write_regs
+    CHECK(can_write(kCls, offsetof(__sk_buff, mark), 4));                // tc_ctx_ok
     CHECK(can_write(kCls, offsetof(__sk_buff, cb), 4));
     CHECK(can_read(kCls, offsetof(__sk_buff, mark), 4));
     auto r = check_ctx_access(L(kSock), offsetof(__sk_buff, data), 4, false);
     REQUIRE_FALSE(r.ok());
-    CHECK(r.error().message ==
-          "invalid bpf_context access off=76 size=4 (__sk_buff: field 'data' is not readable for socket_filter)");
+    CHECK(r.error().message == "invalid bpf_context access off=76 size=4 (__sk_buff: field 'data' is not "
+                               "readable for socket_filter)");
 }

@@ -20,7 +20,8 @@ namespace {
 
 const CommandSpec kSpec{
     "run",
-    "FILE.o --program NAME [--packet FILE] [--args N,N,...] [--engine jit|interp] [--prog-array MAP:IDX=PROG]... "
+    "FILE.o --program NAME [--packet FILE] [--args N,N,...] [--engine jit|interp] [--prog-array "
+    "MAP:IDX=PROG]... "
     "[--repeat N] [--format text|json] [--no-verify] [--strict]",
     "Run one program of an eBPF object on the bundled interpreter or x86-64 JIT and print its return value\n"
     "(r0, unsigned 64-bit). Every program is verified first; a rejected program does not run (exit 1).\n"
@@ -30,7 +31,10 @@ const CommandSpec kSpec{
     {
         {"program", "NAME", "the program to run (required)", {}},
         {"packet", "FILE", "packet for xdp/tc/socket/cgroup_skb programs", {}},
-        {"args", "N,N,...", "arguments for kprobe/raw_tracepoint/tracepoint programs (decimal or 0x hex)", {}},
+        {"args",
+         "N,N,...",
+         "arguments for kprobe/raw_tracepoint/tracepoint programs (decimal or 0x hex)",
+         {}},
         {"engine", "jit|interp", "execution engine (default jit)", {"jit", "interp"}},
         {"prog-array", "MAP:IDX=PROG", "put PROG into slot IDX of prog array MAP (repeatable)", {}},
         {"repeat", "N", "run N times on the same context (default 1)", {}},
@@ -75,8 +79,10 @@ std::optional<std::vector<uint8_t>> read_packet(const std::string& path, std::st
             comment = c != '\n';
             continue;
         }
-        if (c == '#') comment = true;
-        else if (std::isxdigit(static_cast<unsigned char>(c))) digits += c;
+        if (c == '#')
+            comment = true;
+        else if (std::isxdigit(static_cast<unsigned char>(c)))
+            digits += c;
         else if (!std::isspace(static_cast<unsigned char>(c))) {
             is_hex = false;
             break;
@@ -86,14 +92,16 @@ std::optional<std::vector<uint8_t>> read_packet(const std::string& path, std::st
         }
     }
     if (is_hex && digits.size() % 2 == 0 && !digits.empty()) {
-        for (size_t i = 0; i < digits.size(); i += 2) hex.push_back(uint8_t(std::stoul(digits.substr(i, 2), nullptr, 16)));
+        for (size_t i = 0; i < digits.size(); i += 2)
+            hex.push_back(uint8_t(std::stoul(digits.substr(i, 2), nullptr, 16)));
         return hex;
     }
     return std::vector<uint8_t>(bytes.begin(), bytes.end());
 }
 
 // --prog-array may repeat; the shared parser keeps one value per option, so collect them first.
-std::vector<std::string> take_repeated(std::vector<std::string>& args, const std::string& name, bool& missing) {
+std::vector<std::string> take_repeated(std::vector<std::string>& args, const std::string& name,
+                                       bool& missing) {
     std::vector<std::string> values, rest;
     const std::string flag = "--" + name, prefix = flag + "=";
     for (size_t i = 0; i < args.size(); ++i) {
@@ -102,8 +110,10 @@ std::vector<std::string> take_repeated(std::vector<std::string>& args, const std
             break;
         }
         if (args[i] == flag) {
-            if (i + 1 >= args.size()) missing = true;
-            else values.push_back(args[++i]);
+            if (i + 1 >= args.size())
+                missing = true;
+            else
+                values.push_back(args[++i]);
         } else if (args[i].rfind(prefix, 0) == 0) {
             values.push_back(args[i].substr(prefix.size()));
         } else {
@@ -117,7 +127,8 @@ std::vector<std::string> take_repeated(std::vector<std::string>& args, const std
 std::optional<ProgArrayAssignment> parse_assignment(const std::string& s) {
     auto colon = s.rfind(':');
     auto eq = s.find('=', colon == std::string::npos ? 0 : colon);
-    if (colon == std::string::npos || eq == std::string::npos || colon == 0 || eq + 1 >= s.size()) return std::nullopt;
+    if (colon == std::string::npos || eq == std::string::npos || colon == 0 || eq + 1 >= s.size())
+        return std::nullopt;
     uint64_t idx;
     if (!parse_u64(s.substr(colon + 1, eq - colon - 1), idx) || idx > 0xffffffffull) return std::nullopt;
     return ProgArrayAssignment{s.substr(0, colon), uint32_t(idx), s.substr(eq + 1)};

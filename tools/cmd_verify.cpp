@@ -23,7 +23,8 @@ const CommandSpec kSpec{
         {"format", "text|json|sarif", "output format (default text)", {"text", "json", "sarif"}},
         {"strict", "", "warnings reject a program too", {}},
         {"program", "NAME", "verify only the program NAME", {}},
-        {"prog-array", "MAP:IDX=PROG",
+        {"prog-array",
+         "MAP:IDX=PROG",
          "slot IDX of prog-array MAP holds program PROG (repeatable; adds to the static initialisation)",
          {}},
     },
@@ -100,8 +101,9 @@ int cmd_verify(const std::vector<std::string>& args) {
                 return bad_input(o.path, "--prog-array: map '" + a.map + "' is a " + map_type_name(m->type) +
                                              " map, not a prog_array");
             if (a.index >= m->max_entries)
-                return bad_input(o.path, "--prog-array: index " + std::to_string(a.index) + " of map '" + a.map +
-                                             "' is beyond max_entries " + std::to_string(m->max_entries));
+                return bad_input(o.path, "--prog-array: index " + std::to_string(a.index) + " of map '" +
+                                             a.map + "' is beyond max_entries " +
+                                             std::to_string(m->max_entries));
             if (!o.find_program(a.program))
                 return bad_input(o.path, "--prog-array: no program '" + a.program + "'");
             found = true;

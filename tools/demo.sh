@@ -1,8 +1,37 @@
 #!/usr/bin/env bash
-# The main job on the bundled corpus: disassemble, verify (a rejected example included) and run it.
+# The main job on the bundled corpus (README): disassemble the protocol dispatcher, verify it (and a
+# rejected example, to show what a diagnostic looks like), print its tail-call graph, and run it on a few
+# packets on both engines.
 set -uo pipefail
 build="${1:-build}"
 tg="$build/tools/tailgate"
 corpus="$build/corpus"
-echo "== tailgate disasm $corpus/proto_dispatch.o"
-"$tg" disasm "$corpus/proto_dispatch.o"
+src="$(dirname "$0")/../corpus"
+section() { printf '\n== %s\n' "$*"; }
+
+section "tailgate disasm --program dispatch $corpus/proto_dispatch.o"
+"$tg" disasm --program dispatch "$corpus/proto_dispatch.o"
+
+section "tailgate verify $corpus/proto_dispatch.o"
+"$tg" verify "$corpus/proto_dispatch.o"
+echo "(exit $?)"
+
+section "tailgate verify $corpus/tail_index.o $corpus/bpf2bpf_tail.o  -- warnings and a rejected program"
+"$tg" verify "$corpus/tail_index.o" "$corpus/bpf2bpf_tail.o"
+echo "(exit $?: 1 = some program rejected)"
+
+section "tailgate graph --format json $corpus/chain_stack.o  -- chain length and worst-case chain stack"
+"$tg" graph --format json "$corpus/chain_stack.o" | grep -E '"(name|targets|max_chain_length|chain_stack_bytes|cycle)"' | tr -s ' '
+
+section "tailgate run: the dispatcher on packets, both engines"
+# dispatch tail-calls jmp_table[ip->protocol]: parse_tcp returns XDP_TX (3), parse_udp XDP_PASS after
+# counting (1); anything else falls through to dispatch's own XDP_PASS (2), a short packet XDP_ABORTED (0).
+handler() { case "$1" in 3) echo parse_tcp ;; 1) echo parse_udp ;; 2) echo "dispatch (fell through)" ;; *) echo "dispatch (dropped)" ;; esac; }
+for pkt in tcp4 udp4 icmp4 arp short; do
+    for engine in interp jit; do
+        ret=$("$tg" run "$corpus/proto_dispatch.o" --program dispatch --packet "$src/packets/$pkt.hex" --engine "$engine")
+        status=$?
+        [ $status -eq 0 ] || { echo "$pkt on $engine: tailgate run failed (exit $status)"; continue; }
+        printf '%-6s %-7s r0 = %-3s handled by %s\n' "$pkt" "$engine" "$ret" "$(handler "$ret")"
+    done
+done

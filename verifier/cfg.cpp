@@ -101,8 +101,9 @@ Result<std::vector<Subprogram>> function_ranges(const Program& p) {
 void analyse_function(Cfg& cfg, uint32_t fi) {
     CfgFunction& fn = cfg.functions[fi];
     CfgGraph& g = cfg.graph;
-    std::map<uint32_t, uint32_t> local; // global block -> local index
-    for (uint32_t b : fn.blocks) local.emplace(b, uint32_t(local.size()));
+    // A function's blocks are consecutive vertex indexes (build_cfg adds them function by function).
+    const uint32_t first_block = fn.blocks.front();
+    auto local = [first_block](uint32_t b) { return b - first_block; };
 
     // Iterative DFS from the entry: reachability, postorder, retreating (back) edges.
     enum Color : uint8_t { White, Grey, Black };
@@ -111,18 +112,18 @@ void analyse_function(Cfg& cfg, uint32_t fi) {
     using OutIt = boost::graph_traits<CfgGraph>::out_edge_iterator;
     std::vector<std::pair<uint32_t, std::pair<OutIt, OutIt>>> stack;
     stack.emplace_back(fn.entry, boost::out_edges(fn.entry, g));
-    color[local.at(fn.entry)] = Grey;
+    color[local(fn.entry)] = Grey;
     while (!stack.empty()) {
         auto& [b, range] = stack.back();
         if (range.first == range.second) {
-            color[local.at(b)] = Black;
+            color[local(b)] = Black;
             post.push_back(b);
             stack.pop_back();
             continue;
         }
         auto e = *range.first++;
         uint32_t t = uint32_t(boost::target(e, g));
-        Color& c = color[local.at(t)];
+        Color& c = color[local(t)];
         if (c == Grey) g[e].back = true;
         if (c == White) {
             c = Grey;
@@ -131,7 +132,7 @@ void analyse_function(Cfg& cfg, uint32_t fi) {
     }
     fn.rpo.assign(post.rbegin(), post.rend());
     for (uint32_t b : fn.blocks) {
-        g[b].reachable = color[local.at(b)] != White;
+        g[b].reachable = color[local(b)] != White;
         if (!g[b].reachable)
             fn.unreachable.push_back(b);
         else {
@@ -145,11 +146,11 @@ void analyse_function(Cfg& cfg, uint32_t fi) {
     Local lg(fn.blocks.size());
     for (uint32_t b : fn.blocks)
         for (auto [it, end] = boost::out_edges(b, g); it != end; ++it)
-            boost::add_edge(local.at(b), local.at(uint32_t(boost::target(*it, g))), lg);
+            boost::add_edge(local(b), local(uint32_t(boost::target(*it, g))), lg);
     const auto none = boost::graph_traits<Local>::null_vertex();
     std::vector<boost::graph_traits<Local>::vertex_descriptor> dom(fn.blocks.size(), none);
     auto dom_map = boost::make_iterator_property_map(dom.begin(), boost::get(boost::vertex_index, lg));
-    boost::lengauer_tarjan_dominator_tree(lg, boost::vertex(local.at(fn.entry), lg), dom_map);
+    boost::lengauer_tarjan_dominator_tree(lg, boost::vertex(local(fn.entry), lg), dom_map);
     for (size_t i = 0; i < fn.blocks.size(); ++i)
         cfg.idom[fn.blocks[i]] = dom[i] == none ? kNoBlock : fn.blocks[dom[i]];
 

@@ -1,6 +1,8 @@
 // The built-in helper table (Linux 6.12 prototypes) and the registry hosts extend.
 #include "verifier/helper_protos.hpp"
 
+#include "verifier/ctx_conversion.hpp"
+
 #include <algorithm>
 
 namespace tailgate {
@@ -274,6 +276,8 @@ std::vector<HelperProto> make_builtin() {
     add(B(189, "xdp_load_bytes", I, {A::PtrToCtx, A::Anything, A::PtrToUninitMem, A::ConstSize}, kXdp));
     add(B(190, "xdp_store_bytes", I, {A::PtrToCtx, A::Anything, A::PtrToMem, A::ConstSize}, kXdp));
     add(B(208, "ktime_get_tai_ns", I, {}, kBase));
+    // tailgate's own: finalize_context of a declared cross-type tail call (verifier/ctx_conversion.hpp).
+    add(B(kHelperFinalizeContext, "tg_finalize_context", I, {A::PtrToCtx}, ProgTypeSet::of({P::GenericProbe})));
     std::sort(t.begin(), t.end(), [](const HelperProto& a, const HelperProto& b) { return a.id < b.id; });
     return t;
 }

@@ -106,7 +106,8 @@ struct Printer {
     std::string operator()(const CallReg& c) const { return "callx " + reg(c.reg, false); }
     std::string operator()(const Exit&) const { return "exit"; }
     std::string operator()(const LoadImm64& l) const {
-        if (l.pseudo == 0) return reg(l.dst, false) + " = " + std::to_string(l.value()) + " ll";
+        // objdump prints the 64-bit immediate as a signed number ("r3 = -1 ll").
+        if (l.pseudo == 0) return reg(l.dst, false) + " = " + std::to_string(int64_t(l.value())) + " ll";
         return "ld_pseudo\t" + reg(l.dst, false) + ", " + std::to_string(l.pseudo) + ", " +
                std::to_string(l.pseudo == 2 || l.pseudo == 6 ? uint64_t(uint32_t(l.imm_hi)) : l.value());
     }
