@@ -80,7 +80,8 @@ static bool reg_leq(const RegValue& a, const RegValue& b) {
             return a.is_const_zero() || (a.kind == Kind::MapValue && a.map == b.map && leq(a.num, b.num));
         if (b.kind == Kind::SockOrNull && b.id == 0) return a.is_const_zero() || a.kind == Kind::Sock;
         if (b.kind == Kind::MemOrNull && b.id == 0)
-            return a.is_const_zero() || (a.kind == Kind::Mem && a.mem_size >= b.mem_size && leq(a.num, b.num));
+            return a.is_const_zero() ||
+                   (a.kind == Kind::Mem && a.mem_size >= b.mem_size && leq(a.num, b.num));
         return false;
     }
     if (a.map != b.map || a.frame != b.frame) return false;
@@ -158,8 +159,7 @@ static void join_spills(Frame& out, const Frame& a, const Frame& b) {
     for (const auto& [slot, va] : a.spills) {
         const RegValue* vb = b.spill_at(slot);
         bool whole = true;
-        for (int i = 0; i < 8; ++i)
-            whole = whole && out.bytes[slot * 8 + i] == StackByte::Spill;
+        for (int i = 0; i < 8; ++i) whole = whole && out.bytes[slot * 8 + i] == StackByte::Spill;
         if (!vb || !whole) continue;
         RegValue j = join(va, *vb);
         if (j.kind == Kind::Uninit) {
@@ -266,7 +266,9 @@ State narrow(const State& a, const State& b) {
 
 // --- zone synchronisation ----------------------------------------------------------------------------
 
-static bool tracks_number(Kind k) { return k == Kind::Scalar || has_offset(k); }
+static bool tracks_number(Kind k) {
+    return k == Kind::Scalar || has_offset(k);
+}
 
 void zone_set_bounds(Zone& z, Zone::Var x, const ScalarValue& v) {
     // stay far from the int64 extremes: the zone's arithmetic is over the integers
@@ -342,7 +344,9 @@ void clobber_caller_saved(Frame& f) {
     for (Reg r = kR1; r <= kR5; ++r) set_reg(f, r, RegValue::uninit());
 }
 
-static bool is_packet_kind(Kind k) { return k == Kind::Packet || k == Kind::PacketEnd || k == Kind::PacketMeta; }
+static bool is_packet_kind(Kind k) {
+    return k == Kind::Packet || k == Kind::PacketEnd || k == Kind::PacketMeta;
+}
 
 void invalidate_packet_pointers(State& s) {
     for (Frame& f : s.frames) {
@@ -372,7 +376,9 @@ static void refine_value(RegValue& v, bool non_null) {
 void refine_null(State& s, Reg r, bool non_null) {
     Frame& top = s.top();
     RegValue target = top.regs[r];
-    if (target.kind != Kind::MapValueOrNull && target.kind != Kind::SockOrNull && target.kind != Kind::MemOrNull) return;
+    if (target.kind != Kind::MapValueOrNull && target.kind != Kind::SockOrNull &&
+        target.kind != Kind::MemOrNull)
+        return;
     uint32_t id = target.id;
     for (Frame& f : s.frames) {
         for (int i = 0; i < kNumRegs; ++i) {
@@ -401,7 +407,9 @@ void retire_id(State& s, uint32_t id) {
 
 void release_ref(State& s, uint32_t id) {
     if (id == 0) return;
-    auto dead = [&](const RegValue& v) { return (v.kind == Kind::Mem || v.kind == Kind::MemOrNull) && v.id == id; };
+    auto dead = [&](const RegValue& v) {
+        return (v.kind == Kind::Mem || v.kind == Kind::MemOrNull) && v.id == id;
+    };
     for (Frame& f : s.frames) {
         for (int i = 0; i < kNumRegs; ++i)
             if (dead(f.regs[i])) set_reg(f, Reg(i), RegValue::scalar_top());

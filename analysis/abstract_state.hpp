@@ -49,15 +49,19 @@ enum class Kind : uint8_t {
 };
 const char* kind_name(Kind k); // "uninit", "scalar", "ctx", "stack", "packet", "pkt_end", ...
 
-inline bool is_pointer(Kind k) { return k != Kind::Uninit && k != Kind::Scalar && k != Kind::Mixed; }
+inline bool is_pointer(Kind k) {
+    return k != Kind::Uninit && k != Kind::Scalar && k != Kind::Mixed;
+}
 
 struct RegValue {
     Kind kind = Kind::Uninit;
-    ScalarValue num;       // value (scalar) or offset (pointers); top for kinds without an offset
-    int32_t map = -1;      // map index (MapPtr, ProgArray, MapValue, MapValueOrNull)
-    uint32_t id = 0;       // MapValueOrNull / SockOrNull: copies with the same non-zero id are null-checked together
-    uint8_t frame = 0;     // Stack: the frame whose stack this points into
-    int32_t pkt_avail = 0; // spilled Packet/PacketMeta only: offset + pkt_avail <= pkt_size (meta_size) was proved
+    ScalarValue num;  // value (scalar) or offset (pointers); top for kinds without an offset
+    int32_t map = -1; // map index (MapPtr, ProgArray, MapValue, MapValueOrNull)
+    uint32_t id =
+        0; // MapValueOrNull / SockOrNull: copies with the same non-zero id are null-checked together
+    uint8_t frame = 0; // Stack: the frame whose stack this points into
+    int32_t pkt_avail =
+        0; // spilled Packet/PacketMeta only: offset + pkt_avail <= pkt_size (meta_size) was proved
     uint32_t mem_size = 0; // Mem / MemOrNull: bytes of the allocation
 
     static RegValue uninit() { return RegValue{}; }
@@ -89,7 +93,7 @@ inline constexpr int kNumSlots = kStackSize / 8;
 
 struct Frame {
     std::array<RegValue, kNumRegs> regs{};
-    std::array<StackByte, kStackSize> bytes{}; // index = 512 + r10-relative offset
+    std::array<StackByte, kStackSize> bytes{};    // index = 512 + r10-relative offset
     std::vector<std::pair<int, RegValue>> spills; // slot index (byte index / 8) -> spilled reg, sorted
     Zone zone;
     uint32_t function = 0;  // index into Program::functions
@@ -104,9 +108,15 @@ struct Frame {
     // back edge is seen to be strictly monotone (a ranking function).
     static constexpr int kLoopVars = 2 + 10;
     static constexpr Zone::Var var_loop(int level) { return Zone::Var(2 + kNumRegs + kLoopVars * level); }
-    static constexpr Zone::Var var_loop_neg(int level) { return Zone::Var(2 + kNumRegs + kLoopVars * level + 1); }
-    static constexpr Zone::Var var_snap(int level, Reg r) { return Zone::Var(2 + kNumRegs + kLoopVars * level + 2 + r); }
-    static constexpr size_t zone_size(int loop_levels) { return 2 + kNumRegs + kLoopVars * size_t(loop_levels); }
+    static constexpr Zone::Var var_loop_neg(int level) {
+        return Zone::Var(2 + kNumRegs + kLoopVars * level + 1);
+    }
+    static constexpr Zone::Var var_snap(int level, Reg r) {
+        return Zone::Var(2 + kNumRegs + kLoopVars * level + 2 + r);
+    }
+    static constexpr size_t zone_size(int loop_levels) {
+        return 2 + kNumRegs + kLoopVars * size_t(loop_levels);
+    }
 
     const RegValue* spill_at(int slot) const;
     void set_spill(int slot, RegValue v);
@@ -171,6 +181,8 @@ void retire_id(State& s, uint32_t id);
 void release_ref(State& s, uint32_t id);
 
 // A helper that consumed constants: the stack byte index of an r10-relative offset.
-inline int stack_index(int64_t off) { return int(off + kStackSize); }
+inline int stack_index(int64_t off) {
+    return int(off + kStackSize);
+}
 
 } // namespace tailgate

@@ -19,12 +19,15 @@ void CheckSink::note_stack(uint32_t function, int64_t depth) {
     stack_depth[function] = std::max(stack_depth[function], depth);
 }
 
-std::string reg_name(Reg r) { return "r" + std::to_string(int(r)); }
+std::string reg_name(Reg r) {
+    return "r" + std::to_string(int(r));
+}
 
 bool need_init(const Frame& f, Reg r, uint32_t pc, const AnalysisEnv& env, CheckSink& sink) {
     if (f.regs[r].kind != Kind::Uninit) return true;
     sink.report(env, Severity::Error, "uninitialized-register", pc,
-                reg_name(r) + " is read before it is written (kernel: \"R" + std::to_string(int(r)) + " !read_ok\")");
+                reg_name(r) + " is read before it is written (kernel: \"R" + std::to_string(int(r)) +
+                    " !read_ok\")");
     return false;
 }
 
@@ -35,8 +38,8 @@ static std::string map_label(const AnalysisEnv& env, int32_t map) {
 
 std::string describe(const RegValue& v, const AnalysisEnv& env) {
     std::string s = to_string(v);
-    if (v.map >= 0 &&
-        (v.kind == Kind::MapValue || v.kind == Kind::MapValueOrNull || v.kind == Kind::MapPtr || v.kind == Kind::ProgArray))
+    if (v.map >= 0 && (v.kind == Kind::MapValue || v.kind == Kind::MapValueOrNull || v.kind == Kind::MapPtr ||
+                       v.kind == Kind::ProgArray))
         s += " of map " + map_label(env, v.map);
     return s;
 }
@@ -48,55 +51,65 @@ static std::string range_text(int64_t lo, int64_t hi) {
 // --- memory ------------------------------------------------------------------------------------------
 
 std::optional<MemIssue> check_region(const State& s, Reg r, const RegValue& v, int64_t off, int64_t size,
-                                     bool write, bool need_init_bytes, const AnalysisEnv& env, CheckSink& sink) {
+                                     bool write, bool need_init_bytes, const AnalysisEnv& env,
+                                     CheckSink& sink) {
     const std::string who = r <= kR10 ? reg_name(r) : "pointer";
     auto err = [](std::string code, std::string msg) { return MemIssue{std::move(code), std::move(msg)}; };
     switch (v.kind) {
     case Kind::Uninit: return err("uninitialized-register", who + " is read before it is written");
     case Kind::Scalar:
-        if (v.num.is_const() && v.num.const_value() == 0) return err("null-dereference", who + " is NULL (scalar 0)");
+        if (v.num.is_const() && v.num.const_value() == 0)
+            return err("null-dereference", who + " is NULL (scalar 0)");
         return err("memory-bounds", who + " is a scalar (" + to_string(v.num) + "), not a pointer");
     case Kind::Mixed: return err("memory-bounds", who + " is a scalar on some paths and a pointer on others");
     case Kind::MapValueOrNull:
     case Kind::SockOrNull:
     case Kind::MemOrNull:
-        return err("null-dereference", who + " (" + describe(v, env) + ") may be NULL; compare it with 0 first");
+        return err("null-dereference",
+                   who + " (" + describe(v, env) + ") may be NULL; compare it with 0 first");
     case Kind::Mem: {
         ByteRange br = access_range(v.num, off, size);
         if (br.lo < 0 || br.hi > int64_t(v.mem_size))
-            return err("memory-bounds", "invalid access to memory of " + std::to_string(v.mem_size) + " bytes: off=" +
-                                            range_text(br.lo, br.hi - size) + " size=" + std::to_string(size));
+            return err("memory-bounds", "invalid access to memory of " + std::to_string(v.mem_size) +
+                                            " bytes: off=" + range_text(br.lo, br.hi - size) +
+                                            " size=" + std::to_string(size));
         return std::nullopt;
     }
-    case Kind::PacketEnd: return err("memory-bounds", who + " is pkt_end: it may be compared, not dereferenced");
+    case Kind::PacketEnd:
+        return err("memory-bounds", who + " is pkt_end: it may be compared, not dereferenced");
     case Kind::MapPtr:
-    case Kind::ProgArray: return err("memory-bounds", who + " is a map pointer (" + describe(v, env) + "), not memory");
+    case Kind::ProgArray:
+        return err("memory-bounds", who + " is a map pointer (" + describe(v, env) + "), not memory");
     case Kind::Sock: return err("memory-bounds", who + " is a socket pointer: its fields are not modelled");
     case Kind::Ctx: return std::nullopt; // ctx accesses are checked against the ctx table by the caller
     case Kind::Stack: {
+        if (v.frame >= s.frames.size()) return err("memory-bounds", who + " points into the stack of a returned call");
         ByteRange br = access_range(v.num, off, size);
         if (br.lo < -kStackSize || br.hi > 0)
-            return err("memory-bounds", "stack access " + who + "+" + std::to_string(off) + " size " + std::to_string(size) +
-                                            " covers r10" + (br.lo < 0 ? "" : "+") + std::to_string(br.lo) + ".." +
-                                            std::to_string(br.hi) + ", outside the frame [-512, 0)");
+            return err("memory-bounds", "stack access " + who + "+" + std::to_string(off) + " size " +
+                                            std::to_string(size) + " covers r10" + (br.lo < 0 ? "" : "+") +
+                                            std::to_string(br.lo) + ".." + std::to_string(br.hi) +
+                                            ", outside the frame [-512, 0)");
         if (v.frame < s.frames.size()) sink.note_stack(s.frames[v.frame].function, -br.lo);
         if (!write && need_init_bytes && v.frame < s.frames.size()) {
             const Frame& f = s.frames[v.frame];
             for (int64_t b = br.lo; b < br.hi; ++b)
                 if (f.bytes[size_t(stack_index(b))] == StackByte::Uninit)
-                    return err("uninitialized-register", "reads uninitialized stack byte r10" + std::to_string(b) +
-                                                             " (access " + who + "+" + std::to_string(off) + " size " +
-                                                             std::to_string(size) + ")");
+                    return err("uninitialized-register",
+                               "reads uninitialized stack byte r10" + std::to_string(b) + " (access " + who +
+                                   "+" + std::to_string(off) + " size " + std::to_string(size) + ")");
         }
         return std::nullopt;
     }
     case Kind::MapValue: {
-        if (v.map < 0 || size_t(v.map) >= env.obj->maps.size()) return err("memory-bounds", who + " points into an unknown map");
+        if (v.map < 0 || size_t(v.map) >= env.obj->maps.size())
+            return err("memory-bounds", who + " points into an unknown map");
         const MapDef& m = env.obj->maps[size_t(v.map)];
         ByteRange br = access_range(v.num, off, size);
         if (br.lo < 0 || br.hi > int64_t(m.value_size))
-            return err("memory-bounds", "invalid access to map value of '" + m.name + "': value_size=" +
-                                            std::to_string(m.value_size) + " off=" + range_text(br.lo, br.hi - size) +
+            return err("memory-bounds", "invalid access to map value of '" + m.name +
+                                            "': value_size=" + std::to_string(m.value_size) +
+                                            " off=" + range_text(br.lo, br.hi - size) +
                                             " size=" + std::to_string(size));
         if (write && m.readonly) return err("memory-bounds", "write into read-only map '" + m.name + "'");
         return std::nullopt;
@@ -110,16 +123,19 @@ std::optional<MemIssue> check_region(const State& s, Reg r, const RegValue& v, i
             return err("memory-bounds", "this program type may not write packet data");
         ByteRange br = access_range(v.num, off, size);
         if (br.lo < 0)
-            return err("memory-bounds", "packet access " + who + "+" + std::to_string(off) + " may start before the packet (offset " +
-                                            to_string(v.num) + ")");
+            return err("memory-bounds", "packet access " + who + "+" + std::to_string(off) +
+                                            " may start before the packet (offset " + to_string(v.num) + ")");
         std::optional<int64_t> avail;
-        if (r <= kR10) avail = packet_avail(s.top(), r);
-        else if (v.pkt_avail != INT32_MIN) avail = v.pkt_avail;
+        if (r <= kR10)
+            avail = packet_avail(s.top(), r);
+        else if (v.pkt_avail != INT32_MIN)
+            avail = v.pkt_avail;
         int64_t need = off + size; // relative to the pointer's own offset
         if (!avail || *avail < need)
-            return err("memory-bounds", "invalid access to packet: " + who + "+" + std::to_string(off) + " size " +
-                                            std::to_string(size) + " is not proved inside the " + (meta ? "metadata" : "packet") +
-                                            " (proved: " + (avail ? std::to_string(*avail) : std::string("0")) +
+            return err("memory-bounds", "invalid access to packet: " + who + "+" + std::to_string(off) +
+                                            " size " + std::to_string(size) + " is not proved inside the " +
+                                            (meta ? "metadata" : "packet") + " (proved: " +
+                                            (avail ? std::to_string(*avail) : std::string("0")) +
                                             " bytes after " + who + "); compare with data_end first");
         return std::nullopt;
     }
@@ -147,12 +163,14 @@ static void check_access(uint32_t pc, const State& s, Reg base, int16_t off, uin
         sink.ctx_accesses[pc] = CtxAccessRecord{pc, coff, width, write};
         if (roff != 0) { // kernel: __check_ptr_off_reg() "dereference of modified ctx ptr"
             sink.report(env, Severity::Error, "ctx-access", pc,
-                        "dereference of modified ctx ptr " + reg_name(base) + " off=" + std::to_string(roff) + " disallowed");
+                        "dereference of modified ctx ptr " + reg_name(base) + " off=" + std::to_string(roff) +
+                            " disallowed");
             return;
         }
         if (!env.ctx) {
             sink.report(env, Severity::Error, "ctx-access", pc,
-                        std::string("tailgate has no ctx layout for program type ") + prog_type_name(env.prog->type));
+                        std::string("tailgate has no ctx layout for program type ") +
+                            prog_type_name(env.prog->type));
             return;
         }
         auto acc = check_ctx_access(*env.ctx, coff, width, write, env.ctx_opts);
@@ -160,7 +178,8 @@ static void check_access(uint32_t pc, const State& s, Reg base, int16_t off, uin
         return;
     }
     if (atomic && (b.kind == Kind::Packet || b.kind == Kind::PacketMeta)) {
-        sink.report(env, Severity::Error, "memory-bounds", pc, "atomic operation on packet memory is not allowed");
+        sink.report(env, Severity::Error, "memory-bounds", pc,
+                    "atomic operation on packet memory is not allowed");
         return;
     }
     bool need = !write || atomic;
@@ -173,23 +192,29 @@ static void check_store_value(uint32_t pc, const Frame& f, Reg base, const RegVa
                               const AnalysisEnv& env, CheckSink& sink) {
     const RegValue& b = f.regs[base];
     if (b.kind == Kind::Stack || !(is_pointer(v.kind) || v.kind == Kind::Mixed)) return;
-    std::string where = b.kind == Kind::MapValue ? "map " + map_label(env, b.map) : std::string(kind_name(b.kind));
+    std::string where =
+        b.kind == Kind::MapValue ? "map " + map_label(env, b.map) : std::string(kind_name(b.kind));
     sink.report(env, Severity::Error, "pointer-leak", pc,
-                reg_name(vreg) + " (" + describe(v, env) + ") is stored into " + where + ": leaks a kernel address");
+                reg_name(vreg) + " (" + describe(v, env) + ") is stored into " + where +
+                    ": leaks a kernel address");
 }
 
 static void check_alu(const Alu& a, uint32_t pc, const State& s, const AnalysisEnv& env, CheckSink& sink) {
     const Frame& f = s.top();
-    bool mov = a.op == AluOp::Mov || a.op == AluOp::MovSx8 || a.op == AluOp::MovSx16 || a.op == AluOp::MovSx32;
+    bool mov =
+        a.op == AluOp::Mov || a.op == AluOp::MovSx8 || a.op == AluOp::MovSx16 || a.op == AluOp::MovSx32;
     bool ok = true;
     if (a.src.is_reg && a.op != AluOp::Neg) ok = need_init(f, a.src.reg, pc, env, sink) && ok;
     if (!mov) ok = need_init(f, a.dst, pc, env, sink) && ok;
     if (!ok) return;
     const RegValue& d = f.regs[a.dst];
     RegValue src = operand_value(f, a.src, a.is64);
-    auto bad = [&](const std::string& msg) { sink.report(env, Severity::Error, "pointer-arithmetic", pc, msg); };
+    auto bad = [&](const std::string& msg) {
+        sink.report(env, Severity::Error, "pointer-arithmetic", pc, msg);
+    };
     if (mov) {
-        if (a.op != AluOp::Mov && is_pointer(src.kind)) bad("sign-extending move of pointer " + reg_name(a.src.reg) + " prohibited");
+        if (a.op != AluOp::Mov && is_pointer(src.kind))
+            bad("sign-extending move of pointer " + reg_name(a.src.reg) + " prohibited");
         return;
     }
     bool dptr = is_pointer(d.kind) || d.kind == Kind::Mixed;
@@ -205,8 +230,8 @@ static void check_alu(const Alu& a, uint32_t pc, const State& s, const AnalysisE
         return;
     }
     if (a.op != AluOp::Add && a.op != AluOp::Sub) {
-        bad(dn + " pointer arithmetic with " + std::string(a.op == AluOp::Mul ? "*=" : "this") + " operator prohibited (" +
-            describe(dptr ? d : src, env) + ")");
+        bad(dn + " pointer arithmetic with " + std::string(a.op == AluOp::Mul ? "*=" : "this") +
+            " operator prohibited (" + describe(dptr ? d : src, env) + ")");
         return;
     }
     if (dptr && sptr) {
@@ -214,10 +239,10 @@ static void check_alu(const Alu& a, uint32_t pc, const State& s, const AnalysisE
             bad(dn + " pointer += pointer prohibited");
             return;
         }
-        // pointer - pointer: allowed (kernel: with allow_ptr_leaks, the result is an unknown scalar), except on
-        // pointers that may be NULL
-        if (d.kind == Kind::MapValueOrNull || src.kind == Kind::MapValueOrNull || d.kind == Kind::SockOrNull ||
-            src.kind == Kind::SockOrNull)
+        // pointer - pointer: allowed (kernel: with allow_ptr_leaks, the result is an unknown scalar), except
+        // on pointers that may be NULL
+        if (d.kind == Kind::MapValueOrNull || src.kind == Kind::MapValueOrNull ||
+            d.kind == Kind::SockOrNull || src.kind == Kind::SockOrNull)
             bad(dn + " pointer -= pointer on a pointer that may be NULL prohibited, null-check it first");
         return;
     }
@@ -230,11 +255,14 @@ static void check_alu(const Alu& a, uint32_t pc, const State& s, const AnalysisE
     case Kind::MapValueOrNull:
     case Kind::SockOrNull:
     case Kind::MemOrNull:
-        bad(dn + " pointer arithmetic on " + std::string(kind_name(p.kind)) + " prohibited, null-check it first");
+        bad(dn + " pointer arithmetic on " + std::string(kind_name(p.kind)) +
+            " prohibited, null-check it first");
         break;
     case Kind::PacketEnd: bad(dn + " pointer arithmetic on pkt_end prohibited"); break;
     case Kind::MapPtr:
-    case Kind::ProgArray: bad(dn + " pointer arithmetic on map_ptr prohibited (" + describe(p, env) + ")"); break;
+    case Kind::ProgArray:
+        bad(dn + " pointer arithmetic on map_ptr prohibited (" + describe(p, env) + ")");
+        break;
     case Kind::Sock: bad(dn + " pointer arithmetic on sock prohibited"); break;
     default: break;
     }
@@ -251,7 +279,8 @@ static std::optional<Reg> written_reg(const Insn& insn) {
 
 void check_insn(const Insn& insn, uint32_t pc, const State& s, const AnalysisEnv& env, CheckSink& sink) {
     const Frame& f = s.top();
-    if (written_reg(insn) == std::optional<Reg>(kR10)) { // kernel: check_reg_arg() "frame pointer is read only"
+    if (written_reg(insn) ==
+        std::optional<Reg>(kR10)) { // kernel: check_reg_arg() "frame pointer is read only"
         sink.report(env, Severity::Error, "invalid-instruction", pc, "frame pointer r10 is read only");
         return;
     }
@@ -262,38 +291,47 @@ void check_insn(const Insn& insn, uint32_t pc, const State& s, const AnalysisEnv
                 check_alu(i, pc, s, env, sink);
             } else if constexpr (std::is_same_v<T, Endian>) {
                 if (need_init(f, i.dst, pc, env, sink) && is_pointer(f.regs[i.dst].kind))
-                    sink.report(env, Severity::Error, "pointer-arithmetic", pc, "byte swap of pointer " + reg_name(i.dst) + " prohibited");
+                    sink.report(env, Severity::Error, "pointer-arithmetic", pc,
+                                "byte swap of pointer " + reg_name(i.dst) + " prohibited");
             } else if constexpr (std::is_same_v<T, LoadImm64>) {
                 if (i.pseudo == 1 || i.pseudo == 2 || i.pseudo == 5 || i.pseudo == 6) {
                     if (i.imm_lo < 0 || size_t(i.imm_lo) >= env.obj->maps.size())
-                        sink.report(env, Severity::Error, "invalid-instruction", pc, "lddw refers to map index " + std::to_string(i.imm_lo) + " which does not exist");
+                        sink.report(env, Severity::Error, "invalid-instruction", pc,
+                                    "lddw refers to map index " + std::to_string(i.imm_lo) +
+                                        " which does not exist");
                 } else if (i.pseudo != 0) {
                     sink.report(env, Severity::Error, "invalid-instruction", pc,
-                                "lddw with src_reg " + std::to_string(i.pseudo) + " (BTF variable / function pointer) is not supported");
+                                "lddw with src_reg " + std::to_string(i.pseudo) +
+                                    " (BTF variable / function pointer) is not supported");
                 }
             } else if constexpr (std::is_same_v<T, Load>) {
-                if (need_init(f, i.base, pc, env, sink)) check_access(pc, s, i.base, i.off, i.width, false, false, env, sink);
+                if (need_init(f, i.base, pc, env, sink))
+                    check_access(pc, s, i.base, i.off, i.width, false, false, env, sink);
             } else if constexpr (std::is_same_v<T, Store>) {
                 bool ok = need_init(f, i.base, pc, env, sink);
                 if (i.value.is_reg) ok = need_init(f, i.value.reg, pc, env, sink) && ok;
                 if (!ok) return;
                 check_access(pc, s, i.base, i.off, i.width, true, false, env, sink);
-                if (i.value.is_reg) check_store_value(pc, f, i.base, f.regs[i.value.reg], i.value.reg, env, sink);
+                if (i.value.is_reg)
+                    check_store_value(pc, f, i.base, f.regs[i.value.reg], i.value.reg, env, sink);
             } else if constexpr (std::is_same_v<T, Atomic>) {
                 bool ok = need_init(f, i.base, pc, env, sink) && need_init(f, i.src, pc, env, sink);
                 if (i.op == AtomicOp::CmpXchg) ok = need_init(f, kR0, pc, env, sink) && ok;
                 if (!ok) return;
                 check_access(pc, s, i.base, i.off, i.width, true, true, env, sink);
                 if (is_pointer(f.regs[i.src].kind) || f.regs[i.src].kind == Kind::Mixed)
-                    sink.report(env, Severity::Error, "pointer-leak", pc, "atomic operation with pointer " + reg_name(i.src) + " as operand");
+                    sink.report(env, Severity::Error, "pointer-leak", pc,
+                                "atomic operation with pointer " + reg_name(i.src) + " as operand");
             } else if constexpr (std::is_same_v<T, LoadPacket>) {
                 check_load_packet(i, pc, s, env, sink);
             } else if constexpr (std::is_same_v<T, Call>) {
                 check_call(i, pc, s, env, sink);
             } else if constexpr (std::is_same_v<T, CallReg>) {
-                sink.report(env, Severity::Error, "invalid-instruction", pc, "callx (call through a register) is not supported");
+                sink.report(env, Severity::Error, "invalid-instruction", pc,
+                            "callx (call through a register) is not supported");
             } else if constexpr (std::is_same_v<T, LddwHigh>) {
-                sink.report(env, Severity::Error, "invalid-instruction", pc, "execution reaches the second half of an lddw");
+                sink.report(env, Severity::Error, "invalid-instruction", pc,
+                            "execution reaches the second half of an lddw");
             }
         },
         insn);
@@ -320,8 +358,9 @@ void check_exit(uint32_t pc, const State& s, const AnalysisEnv& env, CheckSink& 
     // the return value is an int: judge the low 32 bits (kernel: retval_range_within(..., return_32bit))
     if (r0.num.s32_min < rule.min || r0.num.s32_max > rule.max)
         sink.report(env, Severity::Error, "invalid-return", pc,
-                    "r0 = " + to_string(r0.num) + " at exit; " + prog_type_name(env.prog->type) + " programs must return a value in [" +
-                        std::to_string(rule.min) + ", " + std::to_string(rule.max) + "] (" + std::string(rule.kernel_rule) + ")");
+                    "r0 = " + to_string(r0.num) + " at exit; " + prog_type_name(env.prog->type) +
+                        " programs must return a value in [" + std::to_string(rule.min) + ", " +
+                        std::to_string(rule.max) + "] (" + std::string(rule.kernel_rule) + ")");
 }
 
 } // namespace tailgate

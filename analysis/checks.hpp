@@ -26,7 +26,7 @@ struct TailCallSite {
     int32_t map = -1;      // index into Object::maps; -1 when r2 is not a prog array
     std::string map_name;
     uint64_t index_min = 0, index_max = 0xffffffffULL; // proved range of the u32 index (r3)
-    std::vector<std::string> targets;                    // filled by verify_program()
+    std::vector<std::string> targets;                  // filled by verify_program()
 };
 
 struct CtxAccessRecord {
@@ -43,7 +43,8 @@ struct CheckSink {
     std::map<uint32_t, CtxAccessRecord> ctx_accesses;
     std::vector<int64_t> stack_depth; // per function: deepest byte below r10 touched (bytes)
 
-    void report(const AnalysisEnv& env, Severity sev, const std::string& code, uint32_t insn, std::string message);
+    void report(const AnalysisEnv& env, Severity sev, const std::string& code, uint32_t insn,
+                std::string message);
     void note_stack(uint32_t function, int64_t depth);
 };
 

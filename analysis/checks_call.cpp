@@ -24,7 +24,8 @@ static const MapDef* call_map(const Frame& f, const HelperProto& p, const Analys
     for (int i = 0; i < 5; ++i) {
         if (p.args[size_t(i)] != ArgKind::ConstMapPtr) continue;
         const RegValue& m = f.regs[kR1 + i];
-        if ((m.kind == Kind::MapPtr || m.kind == Kind::ProgArray) && m.map >= 0 && size_t(m.map) < env.obj->maps.size())
+        if ((m.kind == Kind::MapPtr || m.kind == Kind::ProgArray) && m.map >= 0 &&
+            size_t(m.map) < env.obj->maps.size())
             return &env.obj->maps[size_t(m.map)];
     }
     return nullptr;
@@ -56,12 +57,14 @@ static void check_mem_arg(uint32_t pc, const State& s, const HelperProto& p, int
         if (i + 1 >= 5) return;
         const RegValue& sz = f.regs[kR1 + i + 1];
         if (sz.kind != Kind::Scalar) {
-            arg_error(env, sink, pc, p, i + 1, reg_name(Reg(kR1 + i + 1)) + " (" + describe(sz, env) + ") is not a size");
+            arg_error(env, sink, pc, p, i + 1,
+                      reg_name(Reg(kR1 + i + 1)) + " (" + describe(sz, env) + ") is not a size");
             return;
         }
         bool zero_ok = p.args[size_t(i + 1)] == ArgKind::ConstSizeOrZero;
         if (sz.num.smin < 0 && sz.num.umax > (uint64_t(1) << 29)) {
-            arg_error(env, sink, pc, p, i + 1, "size " + reg_name(Reg(kR1 + i + 1)) + " = " + to_string(sz.num) + " may be negative");
+            arg_error(env, sink, pc, p, i + 1,
+                      "size " + reg_name(Reg(kR1 + i + 1)) + " = " + to_string(sz.num) + " may be negative");
             return;
         }
         if (sz.num.umax > (uint64_t(1) << 29)) {
@@ -69,7 +72,8 @@ static void check_mem_arg(uint32_t pc, const State& s, const HelperProto& p, int
             return;
         }
         if (!zero_ok && sz.num.umin == 0) {
-            arg_error(env, sink, pc, p, i + 1, "size " + to_string(sz.num) + " may be zero (invalid zero-sized read)");
+            arg_error(env, sink, pc, p, i + 1,
+                      "size " + to_string(sz.num) + " may be zero (invalid zero-sized read)");
             return;
         }
         if (k == ArgKind::PtrToMemOrNull && v.is_const_zero()) return;
@@ -86,13 +90,15 @@ static void check_mem_arg(uint32_t pc, const State& s, const HelperProto& p, int
     case Kind::Packet:
     case Kind::PacketMeta:
         if (!p.pkt_access) {
-            arg_error(env, sink, pc, p, i, reg_name(r) + " is a packet pointer; this helper does not take packet memory");
+            arg_error(env, sink, pc, p, i,
+                      reg_name(r) + " is a packet pointer; this helper does not take packet memory");
             return;
         }
         break;
     default:
         arg_error(env, sink, pc, p, i,
-                  reg_name(r) + " type=" + describe(v, env) + " expected=fp, pkt, pkt_meta, map_key, map_value");
+                  reg_name(r) + " type=" + describe(v, env) +
+                      " expected=fp, pkt, pkt_meta, map_key, map_value");
         return;
     }
     if (auto issue = check_region(s, r, v, 0, size, write, read, env, sink)) {
@@ -108,8 +114,9 @@ static void check_mem_arg(uint32_t pc, const State& s, const HelperProto& p, int
             int64_t off = int64_t(slot) * 8 - kStackSize;
             if (off + 8 > lo && off < hi && (is_pointer(sv.kind) || sv.kind == Kind::Mixed)) {
                 sink.report(env, Severity::Error, "pointer-leak", pc,
-                            "bpf_" + p.name + " arg" + std::to_string(i + 1) + " reads r10" + std::to_string(off) +
-                                " which holds a spilled pointer (" + describe(sv, env) + "): leaks a kernel address");
+                            "bpf_" + p.name + " arg" + std::to_string(i + 1) + " reads r10" +
+                                std::to_string(off) + " which holds a spilled pointer (" + describe(sv, env) +
+                                "): leaks a kernel address");
                 return;
             }
         }
@@ -135,15 +142,16 @@ static void check_tail_call(uint32_t pc, const State& s, const AnalysisEnv& env,
         const MapDef& m = env.obj->maps[size_t(r2.map)];
         sink.report(env, Severity::Error, "tail-call-map", pc,
                     "r2 points to map '" + m.name + "' of type " + map_type_name(m.type) +
-                        ", not a PROG_ARRAY map (kernel: \"cannot pass map_type " + std::to_string(uint32_t(m.type)) +
-                        " into func bpf_tail_call#12\")");
+                        ", not a PROG_ARRAY map (kernel: \"cannot pass map_type " +
+                        std::to_string(uint32_t(m.type)) + " into func bpf_tail_call#12\")");
     } else {
         sink.report(env, Severity::Error, "tail-call-map", pc,
                     "r2 is " + describe(r2, env) + ", not a constant pointer to a PROG_ARRAY map");
     }
     if (!need_init(f, kR3, pc, env, sink)) return;
     if (r3.kind != Kind::Scalar) {
-        sink.report(env, Severity::Error, "helper-argument", pc, "r3 (" + describe(r3, env) + ") is not a scalar index");
+        sink.report(env, Severity::Error, "helper-argument", pc,
+                    "r3 (" + describe(r3, env) + ") is not a scalar index");
         return;
     }
     // the kernel takes the index as u32 (core.c JMP_TAIL_CALL: u32 index = BPF_R3)
@@ -162,7 +170,8 @@ void check_call(const Call& c, uint32_t pc, const State& s, const AnalysisEnv& e
     const Frame& f = s.top();
     const HelperProto* p = env.helpers ? env.helpers->find(c.helper) : nullptr;
     if (!p) {
-        sink.report(env, Severity::Error, "unknown-helper", pc, "invalid func unknown#" + std::to_string(c.helper));
+        sink.report(env, Severity::Error, "unknown-helper", pc,
+                    "invalid func unknown#" + std::to_string(c.helper));
         return;
     }
     if (auto st = check_helper_prog_type(*p, env.prog->type); !st.ok()) {
@@ -183,11 +192,13 @@ void check_call(const Call& c, uint32_t pc, const State& s, const AnalysisEnv& e
         switch (k) {
         case ArgKind::PtrToCtx:
             if (v.kind != Kind::Ctx || !v.num.is_const() || v.num.const_value() != 0)
-                arg_error(env, sink, pc, *p, i, reg_name(r) + " type=" + describe(v, env) + " expected=ctx (unmodified)");
+                arg_error(env, sink, pc, *p, i,
+                          reg_name(r) + " type=" + describe(v, env) + " expected=ctx (unmodified)");
             break;
         case ArgKind::ConstMapPtr:
             if (v.kind != Kind::MapPtr && v.kind != Kind::ProgArray) {
-                arg_error(env, sink, pc, *p, i, reg_name(r) + " type=" + describe(v, env) + " expected=map_ptr");
+                arg_error(env, sink, pc, *p, i,
+                          reg_name(r) + " type=" + describe(v, env) + " expected=map_ptr");
             } else if (map) {
                 if (auto st = check_map_func_compatibility(*p, map->type); !st.ok())
                     arg_error(env, sink, pc, *p, i, st.error().message + " (map '" + map->name + "')");
@@ -196,23 +207,30 @@ void check_call(const Call& c, uint32_t pc, const State& s, const AnalysisEnv& e
         case ArgKind::ConstSize:
         case ArgKind::ConstSizeOrZero:
         case ArgKind::ConstAllocSizeOrZero:
-            if (v.kind != Kind::Scalar) arg_error(env, sink, pc, *p, i, reg_name(r) + " (" + describe(v, env) + ") is not a size");
+            if (v.kind != Kind::Scalar)
+                arg_error(env, sink, pc, *p, i, reg_name(r) + " (" + describe(v, env) + ") is not a size");
             break;
         case ArgKind::PtrToSockCommon:
         case ArgKind::PtrToBtfIdSockCommon:
             if (v.kind != Kind::Sock)
-                arg_error(env, sink, pc, *p, i, reg_name(r) + " type=" + describe(v, env) + " expected=sock (null-checked)");
+                arg_error(env, sink, pc, *p, i,
+                          reg_name(r) + " type=" + describe(v, env) + " expected=sock (null-checked)");
             break;
-        case ArgKind::PtrToRingbufMem: // kernel: the unmodified pointer ringbuf_reserve returned, null-checked
+        case ArgKind::PtrToRingbufMem: // kernel: the unmodified pointer ringbuf_reserve returned,
+                                       // null-checked
             if (v.kind != Kind::Mem || !v.num.is_const() || v.num.const_value() != 0)
-                arg_error(env, sink, pc, *p, i, reg_name(r) + " type=" + describe(v, env) + " expected=ringbuf_mem (null-checked, unmodified)");
+                arg_error(env, sink, pc, *p, i,
+                          reg_name(r) + " type=" + describe(v, env) +
+                              " expected=ringbuf_mem (null-checked, unmodified)");
             break;
         case ArgKind::PtrToFunc:
-            arg_error(env, sink, pc, *p, i, std::string("argument kind ") + arg_kind_name(k) + " is not supported by tailgate");
+            arg_error(env, sink, pc, *p, i,
+                      std::string("argument kind ") + arg_kind_name(k) + " is not supported by tailgate");
             break;
         case ArgKind::PtrToStackOrNull:
             if (v.kind != Kind::Stack && !v.is_const_zero())
-                arg_error(env, sink, pc, *p, i, reg_name(r) + " type=" + describe(v, env) + " expected=fp or NULL");
+                arg_error(env, sink, pc, *p, i,
+                          reg_name(r) + " type=" + describe(v, env) + " expected=fp or NULL");
             break;
         default:
             if (is_mem_arg(k)) check_mem_arg(pc, s, *p, i, map, env, sink);
@@ -221,12 +239,14 @@ void check_call(const Call& c, uint32_t pc, const State& s, const AnalysisEnv& e
     }
 }
 
-void check_load_packet(const LoadPacket& l, uint32_t pc, const State& s, const AnalysisEnv& env, CheckSink& sink) {
+void check_load_packet(const LoadPacket& l, uint32_t pc, const State& s, const AnalysisEnv& env,
+                       CheckSink& sink) {
     const Frame& f = s.top();
     // kernel: verifier.c check_ld_abs() / may_access_skb()
     if (!env.ctx || !env.ctx->ld_abs) {
         sink.report(env, Severity::Error, "invalid-instruction", pc,
-                    std::string("BPF_LD_[ABS|IND] instructions not allowed for ") + prog_type_name(env.prog->type) + " programs");
+                    std::string("BPF_LD_[ABS|IND] instructions not allowed for ") +
+                        prog_type_name(env.prog->type) + " programs");
         return;
     }
     const RegValue& r6 = f.regs[kR6];
@@ -235,7 +255,8 @@ void check_load_packet(const LoadPacket& l, uint32_t pc, const State& s, const A
                     "at the time of BPF_LD_ABS|IND r6 must hold the ctx; it is " + describe(r6, env));
     if (l.indirect && need_init(f, l.src, pc, env, sink) && f.regs[l.src].kind != Kind::Scalar)
         sink.report(env, Severity::Error, "pointer-arithmetic", pc,
-                    "BPF_LD_IND offset " + reg_name(l.src) + " is " + describe(f.regs[l.src], env) + ", not a scalar");
+                    "BPF_LD_IND offset " + reg_name(l.src) + " is " + describe(f.regs[l.src], env) +
+                        ", not a scalar");
 }
 
 } // namespace tailgate

@@ -21,10 +21,12 @@ bool need_init(const Frame& f, Reg r, uint32_t pc, const AnalysisEnv& env, Check
 // Can [v + off, v + off + size) be accessed (read, or written when `write`)? For stack reads with
 // need_init_bytes, every byte must be initialised. `r` is the register holding v in the current frame
 // (for the zone's packet facts), or > kR10 when v does not sit in a register. Notes stack depth.
-std::optional<MemIssue> check_region(const State& s, Reg r, const RegValue& v, int64_t off, int64_t size, bool write,
-                                     bool need_init_bytes, const AnalysisEnv& env, CheckSink& sink);
+std::optional<MemIssue> check_region(const State& s, Reg r, const RegValue& v, int64_t off, int64_t size,
+                                     bool write, bool need_init_bytes, const AnalysisEnv& env,
+                                     CheckSink& sink);
 
 void check_call(const Call& c, uint32_t pc, const State& s, const AnalysisEnv& env, CheckSink& sink);
-void check_load_packet(const LoadPacket& l, uint32_t pc, const State& s, const AnalysisEnv& env, CheckSink& sink);
+void check_load_packet(const LoadPacket& l, uint32_t pc, const State& s, const AnalysisEnv& env,
+                       CheckSink& sink);
 
 } // namespace tailgate

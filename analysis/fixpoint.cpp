@@ -35,7 +35,8 @@ Analyzer::Analyzer(const AnalysisEnv& env, CheckSink& sink) : env_(env), sink_(s
             if ((d < 0 && k == INT64_MIN) || (d > 0 && k == INT64_MAX)) continue;
             thr_signed_.push_back(k + d);
             thr_unsigned_.push_back(uint64_t(k + d));
-            if (k + d >= INT32_MIN && k + d <= INT32_MAX) thr_unsigned_.push_back(uint64_t(uint32_t(int32_t(k + d))));
+            if (k + d >= INT32_MIN && k + d <= INT32_MAX)
+                thr_unsigned_.push_back(uint64_t(uint32_t(int32_t(k + d))));
         }
     std::sort(thr_signed_.begin(), thr_signed_.end());
     thr_signed_.erase(std::unique(thr_signed_.begin(), thr_signed_.end()), thr_signed_.end());
@@ -76,7 +77,8 @@ State Analyzer::edge_state(Run& run, uint32_t p, uint32_t b) {
     const State& post = run.post[p];
     if (post.bottom) return post;
     uint32_t last = c.block_start[p];
-    for (uint32_t pc = c.block_start[p]; pc < c.block_end[p]; pc += uint32_t(slots(env_.prog->insns[pc]))) last = pc;
+    for (uint32_t pc = c.block_start[p]; pc < c.block_end[p]; pc += uint32_t(slots(env_.prog->insns[pc])))
+        last = pc;
     State e = post;
     if (const auto* j = std::get_if<Jump>(&env_.prog->insns[last])) {
         bool to_target = c.block_of(j->target) == int(b);
@@ -137,12 +139,13 @@ bool Analyzer::loop_terminates(Run& run, uint32_t h, const State& pre) {
     constexpr int64_t kBig = int64_t(1) << 62;
     for (Reg r = kR0; r <= kR9; ++r) {
         const RegValue& v = pre.top().regs[r];
-        if (v.kind == Kind::Uninit || v.kind == Kind::Mixed || v.num.smin <= -kBig || v.num.smax >= kBig) continue;
+        if (v.kind == Kind::Uninit || v.kind == Kind::Mixed || v.num.smin <= -kBig || v.num.smax >= kBig)
+            continue;
         Zone::Var x = Frame::var_reg(r), sn = Frame::var_snap(level, r);
         bool up = true, down = true;
         for (const State& e : back) {
             const Zone& ez = e.top().zone;
-            up = up && ez.entails(sn, x, -1);   // snap - x <= -1: x grew by at least 1
+            up = up && ez.entails(sn, x, -1);     // snap - x <= -1: x grew by at least 1
             down = down && ez.entails(x, sn, -1); // x - snap <= -1: x shrank by at least 1
         }
         if (up || down) return true;
@@ -169,7 +172,9 @@ uint32_t Analyzer::exec_zext_idiom(Run& run, uint32_t pc, uint32_t end, State& s
         n = 2;
     } else if (pc + 2 < end && is_shift32(insns[pc + 2], AluOp::Rsh, &z)) {
         const auto* m = std::get_if<Alu>(&insns[pc + 1]);
-        if (!m || m->op != AluOp::Mov || !m->is64 || !m->src.is_reg || m->src.reg != x || m->dst != z || z == x) return 0;
+        if (!m || m->op != AluOp::Mov || !m->is64 || !m->src.is_reg || m->src.reg != x || m->dst != z ||
+            z == x)
+            return 0;
         y = z;
         n = 3;
     } else {
@@ -199,7 +204,8 @@ void Analyzer::exec_block(Run& run, uint32_t b, State st) {
     const FunctionCfg& c = *run.cfg;
     const Program& prog = *env_.prog;
     run.exits[b] = State::make_bottom();
-    for (uint32_t pc = c.block_start[b]; pc < c.block_end[b] && !st.bottom; pc += uint32_t(slots(prog.insns[pc]))) {
+    for (uint32_t pc = c.block_start[b]; pc < c.block_end[b] && !st.bottom;
+         pc += uint32_t(slots(prog.insns[pc]))) {
         const Insn& in = prog.insns[pc];
         if (const auto* j = std::get_if<Jump>(&in)) {
             if (run.checking) check_jump(*j, pc, st, env_, sink_);
@@ -250,7 +256,8 @@ void Analyzer::run_component(Run& run, const WtoElem& comp) {
                     if (c.in_loop(p, h)) at = std::max(at, c.block_end[p] - 1);
                 sink_.report(env_, Severity::Error, "unbounded-loop", at,
                              "cannot prove that the loop at insn " + std::to_string(c.block_start[h]) +
-                                 " terminates: no bound on its iteration count (the exit condition never bounds the loop variable)");
+                                 " terminates: no bound on its iteration count (the exit condition never "
+                                 "bounds the loop variable)");
             }
         }
         exec_block(run, h, pre);
@@ -324,7 +331,8 @@ State Analyzer::exec_call_local(const CallLocal& cl, uint32_t pc, const State& s
     }
     CallSite site{caller.function, pc, uint32_t(callee)};
     bool known = false;
-    for (const CallSite& cs : call_sites_) known = known || (cs.insn == pc && cs.callee == site.callee && cs.caller == site.caller);
+    for (const CallSite& cs : call_sites_)
+        known = known || (cs.insn == pc && cs.callee == site.callee && cs.caller == site.caller);
     if (!known) call_sites_.push_back(site);
     for (const Frame& f : s.frames)
         if (f.function == uint32_t(callee)) {
@@ -333,11 +341,12 @@ State Analyzer::exec_call_local(const CallLocal& cl, uint32_t pc, const State& s
                              "recursive call to '" + env_.prog->functions[size_t(callee)].name + "'");
             return unknown_return();
         }
-    if (s.frames.size() >= size_t(kMaxCallFrames)) { // kernel: setup_func_entry() curframe + 1 >= MAX_CALL_FRAMES
+    if (s.frames.size() >=
+        size_t(kMaxCallFrames)) { // kernel: setup_func_entry() curframe + 1 >= MAX_CALL_FRAMES
         if (checking)
             sink_.report(env_, Severity::Error, "call-depth", pc,
-                         "the call stack of " + std::to_string(s.frames.size() + 1) + " frames is too deep (at most " +
-                             std::to_string(kMaxCallFrames) + ")");
+                         "the call stack of " + std::to_string(s.frames.size() + 1) +
+                             " frames is too deep (at most " + std::to_string(kMaxCallFrames) + ")");
         return unknown_return();
     }
     // a new frame: r1..r5 are the arguments, r10 the new frame pointer; packet facts carry over
@@ -373,8 +382,19 @@ State Analyzer::exec_call_local(const CallLocal& cl, uint32_t pc, const State& s
     }
     if (exit.bottom) return exit;
     RegValue ret = exit.top().regs[kR0];
-    if (ret.kind == Kind::Stack && ret.frame >= s.frames.size()) ret = RegValue::scalar_top(); // dangling
     exit.frames.pop_back();
+    // pointers into the returning frame's stack dangle from now on: unusable (kernel: "cannot return stack
+    // pointer to the caller")
+    auto dangling = [&](const RegValue& v) { return v.kind == Kind::Stack && v.frame >= exit.frames.size(); };
+    RegValue mixed;
+    mixed.kind = Kind::Mixed;
+    if (dangling(ret)) ret = mixed;
+    for (Frame& f : exit.frames) {
+        for (int i = 0; i < kNumRegs; ++i)
+            if (dangling(f.regs[i])) set_reg(f, Reg(i), mixed);
+        for (auto& [slot, v] : f.spills)
+            if (dangling(v)) v = mixed;
+    }
     Frame& top = exit.top();
     clobber_caller_saved(top);
     set_reg(top, kR0, ret);

@@ -150,6 +150,9 @@ json to_json(const VerifyRun& run) {
                                 {"tail_calls", tail_calls},
                                 {"diagnostics", diags},
                                 {"functions", functions}});
+            // Whole-object results (issue 5), when the program was analysed with its objects.
+            if (p.max_chain_length) programs.back()["max_chain_length"] = *p.max_chain_length;
+            if (p.chain_stack_bytes) programs.back()["chain_stack_bytes"] = *p.chain_stack_bytes;
         }
         json diags = json::array();
         for (const Diagnostic& d : o.diagnostics) diags.push_back(diagnostic_json(d));

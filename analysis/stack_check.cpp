@@ -15,7 +15,8 @@ struct Walker {
     std::vector<std::vector<std::pair<uint32_t, uint32_t>>> calls; // per function: (insn, callee)
     std::vector<uint32_t> path;
 
-    // kernel: check_max_stack_depth_subprog(): depth = sum of the rounded frames on the path, this frame included
+    // kernel: check_max_stack_depth_subprog(): depth = sum of the rounded frames on the path, this frame
+    // included
     void walk(uint32_t fn, int64_t callers, int frames) {
         FunctionStack& me = fs[fn];
         me.reachable = true;
@@ -23,20 +24,23 @@ struct Walker {
         int64_t depth = callers + me.rounded;
         path.push_back(fn);
         for (auto [insn, callee] : calls[fn]) {
-            if (std::find(path.begin(), path.end(), callee) != path.end()) continue; // recursion: reported by the analysis
-            if (frames + 1 > kMaxCallFrames) continue;                                 // call-depth: reported by the analysis
+            if (std::find(path.begin(), path.end(), callee) != path.end())
+                continue;                              // recursion: reported by the analysis
+            if (frames + 1 > kMaxCallFrames) continue; // call-depth: reported by the analysis
             const FunctionStack& c = fs[callee];
             if (c.has_tail_call && depth >= kTailCallStackCap)
                 sink.report(env, Severity::Error, "tail-call-stack", insn,
-                            "tail_calls are not allowed when call stack of previous frames is " + std::to_string(depth) +
-                                " bytes. Too large: '" + env.prog->functions[callee].name +
+                            "tail_calls are not allowed when call stack of previous frames is " +
+                                std::to_string(depth) + " bytes. Too large: '" +
+                                env.prog->functions[callee].name +
                                 "' makes a tail call and its callers' frames hold " + std::to_string(depth) +
                                 " >= 256 bytes (the JIT keeps them below each tail call)");
             if (depth + c.rounded > kMaxBpfStack)
-                sink.report(env, Severity::Error, "stack-limit", insn,
-                            "combined stack size of " + std::to_string(frames + 1) + " calls is " +
-                                std::to_string(depth + c.rounded) + " bytes. Too large (at most 512; entering '" +
-                                env.prog->functions[callee].name + "' with " + std::to_string(c.rounded) + " bytes)");
+                sink.report(
+                    env, Severity::Error, "stack-limit", insn,
+                    "combined stack size of " + std::to_string(frames + 1) + " calls is " +
+                        std::to_string(depth + c.rounded) + " bytes. Too large (at most 512; entering '" +
+                        env.prog->functions[callee].name + "' with " + std::to_string(c.rounded) + " bytes)");
             walk(callee, depth, frames + 1);
         }
         path.pop_back();
@@ -45,7 +49,8 @@ struct Walker {
 
 } // namespace
 
-std::vector<FunctionStack> check_stack(const AnalysisEnv& env, const std::vector<int64_t>& depth, CheckSink& sink) {
+std::vector<FunctionStack> check_stack(const AnalysisEnv& env, const std::vector<int64_t>& depth,
+                                       CheckSink& sink) {
     const Program& prog = *env.prog;
     size_t n = prog.functions.size();
     std::vector<FunctionStack> fs(n);
@@ -55,9 +60,11 @@ std::vector<FunctionStack> check_stack(const AnalysisEnv& env, const std::vector
         fs[i].depth = i < depth.size() ? depth[i] : 0;
         fs[i].rounded = jit_frame_size(fs[i].depth);
         const Subprogram& f = prog.functions[i];
-        for (uint32_t pc = f.start; pc < f.end && pc < prog.insns.size(); pc += uint32_t(slots(prog.insns[pc]))) {
+        for (uint32_t pc = f.start; pc < f.end && pc < prog.insns.size();
+             pc += uint32_t(slots(prog.insns[pc]))) {
             const Insn& in = prog.insns[pc];
-            if (const auto* c = std::get_if<Call>(&in); c && c->helper == kHelperTailCall) fs[i].has_tail_call = true;
+            if (const auto* c = std::get_if<Call>(&in); c && c->helper == kHelperTailCall)
+                fs[i].has_tail_call = true;
             if (const auto* cl = std::get_if<CallLocal>(&in)) {
                 int callee = function_starting_at(prog, cl->target);
                 if (callee >= 0) w.calls[i].push_back({pc, uint32_t(callee)});
@@ -65,7 +72,8 @@ std::vector<FunctionStack> check_stack(const AnalysisEnv& env, const std::vector
         }
         if (fs[i].depth > kMaxBpfStack)
             sink.report(env, Severity::Error, "stack-limit", f.start,
-                        "stack size of '" + f.name + "' is " + std::to_string(fs[i].depth) + " bytes. Too large (at most 512)");
+                        "stack size of '" + f.name + "' is " + std::to_string(fs[i].depth) +
+                            " bytes. Too large (at most 512)");
     }
     if (n > 0) w.walk(0, 0, 1);
     return fs;

@@ -39,8 +39,8 @@ static void shift_var(Zone& z, Zone::Var x, int64_t lo, int64_t hi) {
     auto xl = z.lower(x), xu = z.upper(x);
     z.forget(x);
     for (const Rel& r : rels) {
-        if (r.xy && *r.xy < kRelLimit && *r.xy > -kRelLimit) z.add_constraint(x, r.y, *r.xy + hi);
-        if (r.yx && *r.yx < kRelLimit && *r.yx > -kRelLimit) z.add_constraint(r.y, x, *r.yx - lo);
+        if (r.xy && *r.xy<kRelLimit&& * r.xy> - kRelLimit) z.add_constraint(x, r.y, *r.xy + hi);
+        if (r.yx && *r.yx<kRelLimit&& * r.yx> - kRelLimit) z.add_constraint(r.y, x, *r.yx - lo);
     }
     if (xl && *xl > -kRelLimit) z.set_lower(x, *xl + lo);
     if (xu && *xu < kRelLimit) z.set_upper(x, *xu + hi);
@@ -50,7 +50,6 @@ static bool fits_add(const ScalarValue& v, int64_t c) {
     __int128 lo = __int128(v.smin) + c, hi = __int128(v.smax) + c;
     return lo >= INT64_MIN && hi <= INT64_MAX;
 }
-
 
 // --- ALU --------------------------------------------------------------------------------------------
 
@@ -85,7 +84,8 @@ static void exec_ptr_arith(const Alu& a, Frame& f, Reg ptr_reg, const RegValue& 
     bool add = a.op == AluOp::Add;
     r.num = alu(add ? AluOp::Add : AluOp::Sub, true, ptr.num, sc.num);
     if (ptr.kind == Kind::MapValueOrNull || ptr.kind == Kind::PacketEnd || ptr.kind == Kind::MapPtr ||
-        ptr.kind == Kind::ProgArray || ptr.kind == Kind::Sock || ptr.kind == Kind::SockOrNull || ptr.kind == Kind::MemOrNull) {
+        ptr.kind == Kind::ProgArray || ptr.kind == Kind::Sock || ptr.kind == Kind::SockOrNull ||
+        ptr.kind == Kind::MemOrNull) {
         // prohibited (checks report pointer-arithmetic); keep the kind, lose the offset
         r.num = ScalarValue::top();
         set_reg(f, a.dst, r);
@@ -157,8 +157,10 @@ void exec_alu(const Alu& a, State& s) {
     if (a.is64 && dptr && sptr && a.op == AluOp::Sub) {
         // pointer difference: a scalar (kernel adjust_reg_min_max_vals(): allowed with allow_ptr_leaks);
         // inside one region it is the difference of the offsets
-        bool same = dst.kind == src.kind && dst.map == src.map && dst.frame == src.frame && dst.kind != Kind::PacketEnd;
-        set_reg(f, a.dst, same ? RegValue::scalar(alu(AluOp::Sub, true, dst.num, src.num)) : RegValue::scalar_top());
+        bool same = dst.kind == src.kind && dst.map == src.map && dst.frame == src.frame &&
+                    dst.kind != Kind::PacketEnd;
+        set_reg(f, a.dst,
+                same ? RegValue::scalar(alu(AluOp::Sub, true, dst.num, src.num)) : RegValue::scalar_top());
         return;
     }
     // any other use of a pointer operand is prohibited (checks report it)
@@ -276,7 +278,8 @@ std::optional<uint64_t> read_rodata(const MapDef& m, int64_t off, int size) {
 static RegValue ctx_load_value(const Load& l, uint32_t pc, const RegValue& base, const AnalysisEnv& env) {
     RegValue unknown = RegValue::scalar(ScalarValue::unknown_of_size(l.width, l.sign_extend));
     if (!env.ctx || !base.num.is_const()) return unknown;
-    auto acc = check_ctx_access(*env.ctx, int64_t(base.num.const_value()) + l.off, l.width, false, env.ctx_opts);
+    auto acc =
+        check_ctx_access(*env.ctx, int64_t(base.num.const_value()) + l.off, l.width, false, env.ctx_opts);
     if (!acc.ok()) return unknown;
     switch (acc->yields) {
     case CtxValue::Scalar: return unknown;
@@ -305,12 +308,14 @@ void exec_load(const Load& l, uint32_t pc, State& s, const AnalysisEnv& env) {
     switch (base.kind) {
     case Kind::Stack:
         if (base.num.is_const() && base.frame < s.frames.size())
-            out = read_stack(s.frames[base.frame], int64_t(base.num.const_value()) + l.off, l.width, l.sign_extend);
+            out = read_stack(s.frames[base.frame], int64_t(base.num.const_value()) + l.off, l.width,
+                             l.sign_extend);
         break;
     case Kind::Ctx: out = ctx_load_value(l, pc, base, env); break;
     case Kind::MapValue:
         if (base.map >= 0 && size_t(base.map) < env.obj->maps.size() && base.num.is_const()) {
-            auto c = read_rodata(env.obj->maps[size_t(base.map)], int64_t(base.num.const_value()) + l.off, l.width);
+            auto c = read_rodata(env.obj->maps[size_t(base.map)], int64_t(base.num.const_value()) + l.off,
+                                 l.width);
             if (c) {
                 ScalarValue v = ScalarValue::constant(*c);
                 out = RegValue::scalar(l.sign_extend ? sign_extend(v, l.width) : v);
@@ -407,7 +412,8 @@ void exec_call(const Call& c, uint32_t pc, State& s, const AnalysisEnv& env) {
             } else if (k == ArgKind::PtrToUninitMapValue) {
                 const RegValue& m = f.regs[kR1];
                 if ((m.kind == Kind::MapPtr) && m.map >= 0 && size_t(m.map) < env.obj->maps.size())
-                    helper_writes_stack(s, arg, ScalarValue::constant(env.obj->maps[size_t(m.map)].value_size));
+                    helper_writes_stack(s, arg,
+                                        ScalarValue::constant(env.obj->maps[size_t(m.map)].value_size));
             }
         }
         switch (p->ret) {
@@ -416,7 +422,8 @@ void exec_call(const Call& c, uint32_t pc, State& s, const AnalysisEnv& env) {
         case RetKind::PtrToMapValue:
         case RetKind::PtrToMapValueOrNull: {
             retire_id(s, pc + 1);
-            r0 = RegValue::pointer(p->ret == RetKind::PtrToMapValue ? Kind::MapValue : Kind::MapValueOrNull, 0);
+            r0 = RegValue::pointer(p->ret == RetKind::PtrToMapValue ? Kind::MapValue : Kind::MapValueOrNull,
+                                   0);
             r0.map = f.regs[kR1].kind == Kind::MapPtr ? f.regs[kR1].map : -1;
             r0.id = p->ret == RetKind::PtrToMapValue ? 0 : pc + 1;
             break;
@@ -434,7 +441,8 @@ void exec_call(const Call& c, uint32_t pc, State& s, const AnalysisEnv& env) {
             r0.id = pc + 1;
             if (p->ret_size_arg >= 0) {
                 const RegValue& sz = f.regs[kR1 + p->ret_size_arg];
-                r0.mem_size = sz.kind == Kind::Scalar ? uint32_t(std::min<uint64_t>(sz.num.umin, UINT32_MAX)) : 0;
+                r0.mem_size =
+                    sz.kind == Kind::Scalar ? uint32_t(std::min<uint64_t>(sz.num.umin, UINT32_MAX)) : 0;
             }
             break;
         }
@@ -451,14 +459,22 @@ void exec_insn(const Insn& insn, uint32_t pc, State& s, const AnalysisEnv& env) 
     std::visit(
         [&](const auto& i) {
             using T = std::decay_t<decltype(i)>;
-            if constexpr (std::is_same_v<T, Alu>) exec_alu(i, s);
-            else if constexpr (std::is_same_v<T, Endian>) exec_endian(i, s);
-            else if constexpr (std::is_same_v<T, LoadImm64>) exec_lddw(i, s, env);
-            else if constexpr (std::is_same_v<T, Load>) exec_load(i, pc, s, env);
-            else if constexpr (std::is_same_v<T, Store>) exec_store(i, s);
-            else if constexpr (std::is_same_v<T, Atomic>) exec_atomic(i, s);
-            else if constexpr (std::is_same_v<T, LoadPacket>) exec_load_packet(i, s);
-            else if constexpr (std::is_same_v<T, Call>) exec_call(i, pc, s, env);
+            if constexpr (std::is_same_v<T, Alu>)
+                exec_alu(i, s);
+            else if constexpr (std::is_same_v<T, Endian>)
+                exec_endian(i, s);
+            else if constexpr (std::is_same_v<T, LoadImm64>)
+                exec_lddw(i, s, env);
+            else if constexpr (std::is_same_v<T, Load>)
+                exec_load(i, pc, s, env);
+            else if constexpr (std::is_same_v<T, Store>)
+                exec_store(i, s);
+            else if constexpr (std::is_same_v<T, Atomic>)
+                exec_atomic(i, s);
+            else if constexpr (std::is_same_v<T, LoadPacket>)
+                exec_load_packet(i, s);
+            else if constexpr (std::is_same_v<T, Call>)
+                exec_call(i, pc, s, env);
             else if constexpr (std::is_same_v<T, CallReg>) { // callx: not supported (checks report)
                 clobber_caller_saved(s.top());
                 set_reg(s.top(), kR0, RegValue::scalar_top());

@@ -12,7 +12,9 @@ static std::optional<Cond> edge_cond(Cond c, bool taken) {
     return negate(c);
 }
 
-static bool is_unsigned_cmp(Cond c) { return c == Cond::Gt || c == Cond::Ge || c == Cond::Lt || c == Cond::Le; }
+static bool is_unsigned_cmp(Cond c) {
+    return c == Cond::Gt || c == Cond::Ge || c == Cond::Lt || c == Cond::Le;
+}
 
 // Add `x c y` (c an ordering / equality that holds over the integers) to the zone.
 static void add_relation(Zone& z, Cond c, Zone::Var x, Zone::Var y) {
@@ -73,12 +75,15 @@ static void assume_scalars(const Jump& j, bool taken, std::optional<Cond> c, Sta
 }
 
 static bool never_null(Kind k) {
-    return k == Kind::Ctx || k == Kind::Stack || k == Kind::Packet || k == Kind::PacketEnd || k == Kind::PacketMeta ||
-           k == Kind::MapPtr || k == Kind::ProgArray || k == Kind::MapValue || k == Kind::Sock || k == Kind::Mem;
+    return k == Kind::Ctx || k == Kind::Stack || k == Kind::Packet || k == Kind::PacketEnd ||
+           k == Kind::PacketMeta || k == Kind::MapPtr || k == Kind::ProgArray || k == Kind::MapValue ||
+           k == Kind::Sock || k == Kind::Mem;
 }
 
 // data (+x) vs data_end: x ? pkt_size. kernel: verifier.c try_match_pkt_pointers() / find_good_pkt_pointers()
-static void assume_packet_end(Frame& f, Cond c, Zone::Var x, Zone::Var end) { add_relation(f.zone, c, x, end); }
+static void assume_packet_end(Frame& f, Cond c, Zone::Var x, Zone::Var end) {
+    add_relation(f.zone, c, x, end);
+}
 
 void assume(const Jump& jmp, bool taken, State& s) {
     if (s.bottom) return;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,7 +37,7 @@ const char* verdict_name(Verdict v); // "accepted", "rejected"
 struct FunctionReport {
     std::string name;
     uint32_t start = 0;
-    int64_t stack_depth = 0;      // deepest byte below r10 the function touches
+    int64_t stack_depth = 0; // deepest byte below r10 the function touches
     bool has_tail_call = false;
     int64_t max_caller_stack = 0; // largest sum of callers' frames (rounded to 16) on a path from main
 };
@@ -47,11 +48,15 @@ struct ProgramReport {
     ProgType type = ProgType::Unspec;
     Verdict verdict = Verdict::Accepted;
     uint32_t instructions = 0;
-    int64_t stack_depth = 0; // the main function's (kernel: prog->aux->stack_depth)
-    std::vector<TailCallSite> tail_calls;      // by instruction; targets: static slots + --prog-array in range
-    std::vector<Diagnostic> diagnostics;       // sorted by instruction
+    int64_t stack_depth = 0;              // the main function's (kernel: prog->aux->stack_depth)
+    std::vector<TailCallSite> tail_calls; // by instruction; targets: static slots + --prog-array in range
+    std::vector<Diagnostic> diagnostics;  // sorted by instruction
     std::vector<CtxAccessRecord> ctx_accesses; // by instruction
     std::vector<FunctionReport> functions;
+    // Whole-object results (analysis/whole_object.hpp), set when the program was analysed with its objects:
+    // the longest chain of tail calls from it (at most 33) and the worst-case stack over such a chain.
+    std::optional<int> max_chain_length;
+    std::optional<int64_t> chain_stack_bytes;
 
     size_t errors() const;
     size_t warnings() const;

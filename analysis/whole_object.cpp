@@ -62,6 +62,10 @@ Result<ObjectSetAnalysis> analyze_objects(const std::vector<const Object*>& obje
         for (size_t p = 0; p < objects[o]->programs.size(); ++p) {
             const ProgramId id{o, p};
             set_site_targets(objects, out.graph, id, out.reports[o][p]);
+            if (const TailCallNode* node = out.graph.node(id)) {
+                out.reports[o][p].max_chain_length = node->max_chain_length;
+                out.reports[o][p].chain_stack_bytes = node->chain_stack_bytes;
+            }
             auto it = out.graph.diagnostics.find(id);
             merge_diagnostics(it == out.graph.diagnostics.end() ? std::vector<Diagnostic>{} : it->second,
                               out.reports[o][p], verify.strict);

@@ -125,7 +125,8 @@ FunctionCfg build_function_cfg(const Program& prog, uint32_t function) {
     for (size_t b = 0; b < n; ++b) {
         // the block's last instruction (an lddw's first slot if it ends with one)
         uint32_t last = cfg.block_start[b];
-        for (uint32_t pc = cfg.block_start[b]; pc < cfg.block_end[b]; pc += uint32_t(slots(prog.insns[pc]))) last = pc;
+        for (uint32_t pc = cfg.block_start[b]; pc < cfg.block_end[b]; pc += uint32_t(slots(prog.insns[pc])))
+            last = pc;
         const Insn& in = prog.insns[last];
         uint32_t next = last + uint32_t(slots(in));
         std::vector<uint32_t> targets;
@@ -139,9 +140,11 @@ FunctionCfg build_function_cfg(const Program& prog, uint32_t function) {
         for (uint32_t t : targets) {
             int tb = cfg.block_of(t);
             if (tb < 0) {
-                cfg.problems.push_back("insn " + std::to_string(last) +
-                                       (t == cfg.end ? std::string(": execution falls off the end of function '") + fn.name + "'"
-                                                     : ": jump to insn " + std::to_string(t) + " leaves function '" + fn.name + "'"));
+                cfg.problems.push_back(
+                    "insn " + std::to_string(last) +
+                    (t == cfg.end
+                         ? std::string(": execution falls off the end of function '") + fn.name + "'"
+                         : ": jump to insn " + std::to_string(t) + " leaves function '" + fn.name + "'"));
                 continue;
             }
             if (std::find(cfg.succ[b].begin(), cfg.succ[b].end(), uint32_t(tb)) == cfg.succ[b].end()) {

@@ -16,7 +16,7 @@ namespace tailgate {
 
 struct WtoElem {
     uint32_t block = 0;
-    bool component = false;     // a loop: `block` is its head, `body` the rest in WTO order
+    bool component = false; // a loop: `block` is its head, `body` the rest in WTO order
     std::vector<WtoElem> body;
 };
 
@@ -26,10 +26,10 @@ struct FunctionCfg {
     std::vector<uint32_t> block_start, block_end; // [start, end) slot ranges, sorted
     std::vector<std::vector<uint32_t>> succ, pred;
     std::vector<WtoElem> wto;
-    std::vector<int> loop_level;                  // per block: nesting level when it heads a loop, else -1
-    std::vector<std::vector<uint32_t>> heads_of;  // per block: heads of the enclosing loops, outermost first
-    int max_depth = 0;                            // deepest loop nesting
-    std::vector<std::string> problems;            // jumps leaving the function, falling off its end
+    std::vector<int> loop_level;                 // per block: nesting level when it heads a loop, else -1
+    std::vector<std::vector<uint32_t>> heads_of; // per block: heads of the enclosing loops, outermost first
+    int max_depth = 0;                           // deepest loop nesting
+    std::vector<std::string> problems;           // jumps leaving the function, falling off its end
 
     int block_of(uint32_t pc) const; // -1 outside
     // Is block p inside the loop headed by h (p == h included)?

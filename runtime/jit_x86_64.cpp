@@ -45,7 +45,7 @@ const Reg64 kEnv = r12; // ExecEnv* for the whole run (scratch registers and fra
 // Field offsets of the runtime structs the emitted code reads (measured on real objects: ProgArray and
 // LoadedProgram are not standard layout, so offsetof is not available for them).
 struct Layout {
-    uint32_t pa_max_entries = 0, pa_slots = 0, lp_tail_entry = 0;
+    uint32_t pa_max_entries = 0, pa_slots = 0, lp_tail_entry = 0, lp_type = 0;
     bool ok = false;
 };
 Layout measure_layout() {
@@ -57,6 +57,9 @@ Layout measure_layout() {
     LoadedProgram lp;
     l.lp_tail_entry = static_cast<uint32_t>(reinterpret_cast<const char*>(&lp.jit.tail_entry) -
                                             reinterpret_cast<const char*>(&lp));
+    l.lp_type =
+        static_cast<uint32_t>(reinterpret_cast<const char*>(&lp.type) - reinterpret_cast<const char*>(&lp));
+    static_assert(sizeof(ProgType) == 4, "the tail call compares the target's type as a dword");
     void* raw = nullptr;
     std::memcpy(&raw, reinterpret_cast<const char*>(&pa) + l.pa_slots, sizeof raw);
     l.ok = raw == static_cast<void*>(pa.slots.get());
@@ -104,8 +107,7 @@ struct JitImage {
     size_t code_size = 0;
 };
 
-// --- the emitter
-// --------------------------------------------------------------------------------------------
+// --- the emitter ------------------------------------------------------------------------------------------
 
 class Emitter : public X86Emit {
   public:
@@ -139,6 +141,7 @@ class Emitter : public X86Emit {
     void emit_helper_call(int32_t id);
     void emit_callx(Reg reg);
     void emit_tail_call();
+    void emit_tail_call_convert(Xbyak::Label& out);
     void emit_ld_packet(const LoadPacket& lp);
     Error emit_lddw(const LoadImm64& l);
     void emit_stop_check();
@@ -181,6 +184,12 @@ Error Emitter::emit_program() {
     mov(qword[rsp + kDepthSlot], 1); // frame 1; a tail call keeps the frame and so the depth
     tail_entry_ = getCurr();
 
+    for (const Insn& insn : insns) { // decode() guarantees this; checked so a bad IR cannot index past labels
+        const auto* j = std::get_if<Jump>(&insn);
+        const auto* g = std::get_if<Goto>(&insn);
+        if ((j && j->target >= n) || (g && g->target >= n))
+            return make_error("jit-unsupported", "jump target outside the program");
+    }
     for (uint32_t pc = 0; pc < n; ++pc) {
         L(insn_labels_[pc]);
         Error e = emit_insn(pc, insns[pc]);
@@ -410,7 +419,9 @@ void Emitter::emit_callx(Reg reg) {
 //   if ((u32)index >= array->max_entries) goto out;
 //   if (tail_call_cnt >= MAX_TAIL_CALL_CNT) goto out;
 //   prog = array->slots[index] (one 8-byte load: acquire on x86-64); if (!prog) goto out;  -- not counted
-//   tail_call_cnt++; goto *(prog->tail_entry)   -- same native frame, rsp/rbp unchanged, r1 = ctx
+//   [runtime] prog->type != this program's type: r1 = converted ctx, or goto out when none is declared
+//   tail_call_cnt++; goto *(prog->tail_entry)   -- same native frame, rsp/rbp unchanged, r1 = ctx;
+//   the frame's depth becomes 1: the target's bpf2bpf frames are counted from here (interpreter.cpp)
 // out: r0 = 0 and execution continues (vm.hpp). A map that is not a prog array also falls through.
 void Emitter::emit_tail_call() {
     Xbyak::Label out;
@@ -428,13 +439,37 @@ void Emitter::emit_tail_call() {
     mov(kTmp1, qword[kTmp1 + kTmp2 * 8]);
     test(kTmp1, kTmp1);
     jz(out);
-    mov(kTmp1, qword[kTmp1 + layout_.lp_tail_entry]);
-    test(kTmp1, kTmp1); // target not JIT-compiled: treated as an empty slot
+    mov(kTmp2, qword[kTmp1 + layout_.lp_tail_entry]);
+    test(kTmp2, kTmp2); // target not JIT-compiled: treated as an empty slot
     jz(out);
+    emit_tail_call_convert(out);
     add(dword[kEnv + offsetof(ExecEnv, tail_call_cnt)], 1);
-    jmp(kTmp1);
+    mov(qword[rsp + kDepthSlot], 1); // the target's frame 0 is this frame: its own 8-frame budget starts
+    jmp(kTmp2);
     L(out);
     xor_(eax, eax);
+}
+
+// Cross-type tail call (vm.hpp convert_ctx_for_tail_call): when the target (r10) has another type than
+// this program, r1 becomes the converted ctx; no declared conversion -> `out` (not counted). Every other
+// register keeps its value (r0-r5 and the tail entry in r11 are saved around the call).
+void Emitter::emit_tail_call_convert(Xbyak::Label& out) {
+    Xbyak::Label same;
+    cmp(dword[kTmp1 + layout_.lp_type], static_cast<uint32_t>(prog_.type));
+    je(same);
+    const Reg64 saved[] = {rax, rdi, rsi, rdx, rcx, r8, kTmp2, kTmp2}; // 8 pushes keep rsp aligned
+    for (const Reg64& r : saved) push(r);
+    mov(rcx, rdi);
+    mov(rdx, kTmp1);
+    mov(esi, static_cast<uint32_t>(prog_.type));
+    mov(rdi, kEnv);
+    emit_abs_call(reinterpret_cast<const void*>(&convert_ctx_for_tail_call));
+    mov(kTmp1, rax);
+    for (int i = 7; i >= 0; --i) pop(saved[i]);
+    test(kTmp1, kTmp1);
+    jz(out);
+    mov(rdi, kTmp1);
+    L(same);
 }
 
 // LD_ABS / LD_IND (implicit skb in r6): r0 = ntoh(packet[imm (+ src)]). r1-r5 keep their values (the

@@ -9,7 +9,10 @@
 //                current native frame (rsp, rbp = r10) reused: the native stack does not grow with a chain.
 //   subprogram:  a bpf2bpf call is a native `call` to a stub that builds the same frame (same pushes, own
 //                512-byte stack), so one epilogue serves main programs, subprograms and tail-call targets,
-//                and a tail call from a subprogram returns the target's r0 to the subprogram's caller.
+//                and a tail call from a subprogram returns the target's r0 to the subprogram's caller (the
+//                callers' frames stay on the native stack, as in the kernel). Each frame records its
+//                bpf2bpf depth; a program may use 8 frames (interpreter's rule), counted afresh from the
+//                frame a tail call lands in; a 9th ends the run (kJitStopCallDepth).
 //   registers:   the table kRegMap in jit_x86_64.cpp (the kernel's mapping); r12 = ExecEnv*,
 //                r9/r10/r11 scratch.
 //   helpers:     r1..r5 are already rdi, rsi, rdx, rcx, r8; r9 = env; addresses are taken from the
@@ -28,8 +31,9 @@
 namespace tailgate::rt {
 
 // Compile prog.insns to native code and store it in prog.jit (entry, tail_entry, owner). The code lives
-// as long as prog.jit.owner (i.e. the LoadedProgram). Reads prog.insns, prog.function_starts, prog.maps
-// and the helper addresses in `helpers`. Fails with:
+// as long as prog.jit.owner (i.e. the LoadedProgram). Reads prog.insns, prog.function_starts, prog.maps,
+// prog.type (a tail call compares it with the target's type: set it before compiling) and the helper
+// addresses in `helpers`. Fails with:
 //   jit-unsupported  an instruction the JIT cannot translate (lddw pseudo 3/4: BTF variable, callback)
 //   jit-bad-map      an lddw map index outside prog.maps
 //   jit-layout       the runtime structs do not have the layout the emitted code assumes

@@ -37,7 +37,8 @@ Object make_object(ProgType type, const std::string& src, std::vector<MapDef> ma
     REQUIRE_MESSAGE(raw.ok(), (raw.ok() ? std::string() : raw.error().message));
     for (size_t i = 0; i < raw->size(); ++i) {
         RawInsn& r = (*raw)[i];
-        if (r.opcode == 0x18 && i + 1 < raw->size() && uint32_t((*raw)[i + 1].imm) == uint32_t(kMapMarker >> 32)) {
+        if (r.opcode == 0x18 && i + 1 < raw->size() &&
+            uint32_t((*raw)[i + 1].imm) == uint32_t(kMapMarker >> 32)) {
             r.src = 1;
             (*raw)[i + 1].imm = 0;
         }
@@ -113,10 +114,13 @@ const std::string kLookup = // r0 = lookup(map 0, &(u32)0 at fp-4)
 
 TEST_CASE("registers: reads of unwritten registers") {
     expect_only(verify(make_object(ProgType::Xdp, "mov %r0, %r2\n exit\n")), "uninitialized-register", 0);
-    expect_only(verify(make_object(ProgType::SocketFilter, "mov %r1, 0\n exit\n")), "uninitialized-register", 1);
-    expect_only(verify(make_object(ProgType::Xdp, "call 7\n mov %r0, %r1\n exit\n")), "uninitialized-register", 1);
+    expect_only(verify(make_object(ProgType::SocketFilter, "mov %r1, 0\n exit\n")), "uninitialized-register",
+                1);
+    expect_only(verify(make_object(ProgType::Xdp, "call 7\n mov %r0, %r1\n exit\n")),
+                "uninitialized-register", 1);
     expect_clean(verify(make_object(ProgType::Xdp, "call 7\n mov %r0, 2\n exit\n")));
-    expect_only(verify(make_object(ProgType::Xdp, "mov %r10, 0\n mov %r0, 2\n exit\n")), "invalid-instruction", 0);
+    expect_only(verify(make_object(ProgType::Xdp, "mov %r10, 0\n mov %r0, 2\n exit\n")),
+                "invalid-instruction", 0);
     expect_only(verify(make_object(ProgType::Xdp, "mov %r0, 2\n")), "invalid-instruction", 0);
 }
 
@@ -136,40 +140,52 @@ TEST_CASE("packet: bounds proved by comparisons with data_end") {
     std::string short_check = checked;
     short_check.replace(short_check.find("add %r4, 15"), 11, "add %r4, 14");
     expect_only(verify(make_object(ProgType::Xdp, short_check)), "memory-bounds", 5);
-    expect_only(verify(make_object(ProgType::Xdp, "ldxw %r2, [%r1+0]\n ldxb %r0, [%r2+0]\n exit\n")), "memory-bounds", 1);
+    expect_only(verify(make_object(ProgType::Xdp, "ldxw %r2, [%r1+0]\n ldxb %r0, [%r2+0]\n exit\n")),
+                "memory-bounds", 1);
     // variable offset: data + (len & 31), then a check of 4 bytes after it
-    std::string var = "ldxw %r2, [%r1+0]\n ldxw %r3, [%r1+4]\n ldxw %r5, [%r1+12]\n and %r5, 31\n add %r2, %r5\n"
-                      " mov %r4, %r2\n add %r4, 4\n jgt %r4, %r3, out\n ldxw %r0, [%r2+0]\n and %r0, 1\n exit\n"
-                      "out:\n mov %r0, 0\n exit\n";
+    std::string var =
+        "ldxw %r2, [%r1+0]\n ldxw %r3, [%r1+4]\n ldxw %r5, [%r1+12]\n and %r5, 31\n add %r2, %r5\n"
+        " mov %r4, %r2\n add %r4, 4\n jgt %r4, %r3, out\n ldxw %r0, [%r2+0]\n and %r0, 1\n exit\n"
+        "out:\n mov %r0, 0\n exit\n";
     expect_clean(verify(make_object(ProgType::Xdp, var)));
     // the reversed comparison (data_end < data + 15 goto out)
-    std::string rev = "ldxw %r2, [%r1+0]\n ldxw %r3, [%r1+4]\n mov %r4, %r2\n add %r4, 15\n"
-                      " jlt %r3, %r4, out\n ldxb %r0, [%r2+14]\n and %r0, 1\n exit\n out:\n mov %r0, 0\n exit\n";
+    std::string rev =
+        "ldxw %r2, [%r1+0]\n ldxw %r3, [%r1+4]\n mov %r4, %r2\n add %r4, 15\n"
+        " jlt %r3, %r4, out\n ldxb %r0, [%r2+14]\n and %r0, 1\n exit\n out:\n mov %r0, 0\n exit\n";
     expect_clean(verify(make_object(ProgType::Xdp, rev)));
 }
 
 TEST_CASE("maps: null checks and value bounds") {
     std::vector<MapDef> maps = {map_def("values", MapType::Array, 4, 8, 4)};
-    expect_only(verify(make_object(ProgType::Xdp, kLookup + " ldxdw %r0, [%r0+0]\n exit\n", maps)), "null-dereference", 7);
-    std::string checked = kLookup + " jeq %r0, 0, out\n ldxdw %r0, [%r0+0]\n and %r0, 1\n exit\n out:\n mov %r0, 2\n exit\n";
+    expect_only(verify(make_object(ProgType::Xdp, kLookup + " ldxdw %r0, [%r0+0]\n exit\n", maps)),
+                "null-dereference", 7);
+    std::string checked =
+        kLookup + " jeq %r0, 0, out\n ldxdw %r0, [%r0+0]\n and %r0, 1\n exit\n out:\n mov %r0, 2\n exit\n";
     expect_clean(verify(make_object(ProgType::Xdp, checked, maps)));
-    std::string oob = kLookup + " jeq %r0, 0, out\n ldxdw %r0, [%r0+8]\n and %r0, 1\n exit\n out:\n mov %r0, 2\n exit\n";
+    std::string oob =
+        kLookup + " jeq %r0, 0, out\n ldxdw %r0, [%r0+8]\n and %r0, 1\n exit\n out:\n mov %r0, 2\n exit\n";
     expect_only(verify(make_object(ProgType::Xdp, oob, maps)), "memory-bounds", 8);
     // a copy of the pointer is null-checked through the original (same id)
-    std::string copy = kLookup + " mov %r6, %r0\n jne %r0, 0, ok\n mov %r0, 2\n exit\n ok:\n ldxdw %r0, [%r6+0]\n and %r0, 1\n exit\n";
+    std::string copy =
+        kLookup +
+        " mov %r6, %r0\n jne %r0, 0, ok\n mov %r0, 2\n exit\n ok:\n ldxdw %r0, [%r6+0]\n and %r0, 1\n exit\n";
     expect_clean(verify(make_object(ProgType::Xdp, copy, maps)));
     // a variable index bounded by a check
-    std::string var = kLookup + " jeq %r0, 0, out\n ldxw %r1, [%r0+0]\n jgt %r1, 7, out\n add %r0, %r1\n ldxb %r0, [%r0+0]\n exit\n"
-                                " out:\n mov %r0, 2\n exit\n";
+    std::string var =
+        kLookup +
+        " jeq %r0, 0, out\n ldxw %r1, [%r0+0]\n jgt %r1, 7, out\n add %r0, %r1\n ldxb %r0, [%r0+0]\n exit\n"
+        " out:\n mov %r0, 2\n exit\n";
     expect_clean(verify(make_object(ProgType::Xdp, var, maps)));
 }
 
 TEST_CASE("stack: bounds and initialisation") {
     expect_only(verify(make_object(ProgType::Xdp, "ldxdw %r0, [%r10+8]\n exit\n")), "memory-bounds", 0);
     expect_only(verify(make_object(ProgType::Xdp, "ldxdw %r0, [%r10-520]\n exit\n")), "memory-bounds", 0);
-    expect_only(verify(make_object(ProgType::Xdp, "ldxdw %r0, [%r10-8]\n exit\n")), "uninitialized-register", 0);
+    expect_only(verify(make_object(ProgType::Xdp, "ldxdw %r0, [%r10-8]\n exit\n")), "uninitialized-register",
+                0);
     // a spilled pointer comes back as the same pointer
-    ProgramReport r = verify(make_object(ProgType::Xdp, "stxdw [%r10-8], %r1\n ldxdw %r2, [%r10-8]\n ldxw %r0, [%r2+12]\n exit\n"));
+    ProgramReport r = verify(make_object(
+        ProgType::Xdp, "stxdw [%r10-8], %r1\n ldxdw %r2, [%r10-8]\n ldxw %r0, [%r2+12]\n exit\n"));
     expect_clean(r);
     CHECK(r.stack_depth == 8);
     REQUIRE(r.ctx_accesses.size() == 1);
@@ -177,33 +193,48 @@ TEST_CASE("stack: bounds and initialisation") {
 }
 
 TEST_CASE("pointer arithmetic and leaks") {
-    expect_only(verify(make_object(ProgType::Xdp, "mul %r1, 2\n mov %r0, 2\n exit\n")), "pointer-arithmetic", 0);
-    expect_only(verify(make_object(ProgType::Xdp, "add %r1, %r10\n mov %r0, 2\n exit\n")), "pointer-arithmetic", 0);
-    expect_only(verify(make_object(ProgType::Xdp, "add32 %r1, 4\n mov %r0, 2\n exit\n")), "pointer-arithmetic", 0);
+    expect_only(verify(make_object(ProgType::Xdp, "mul %r1, 2\n mov %r0, 2\n exit\n")), "pointer-arithmetic",
+                0);
+    expect_only(verify(make_object(ProgType::Xdp, "add %r1, %r10\n mov %r0, 2\n exit\n")),
+                "pointer-arithmetic", 0);
+    expect_only(verify(make_object(ProgType::Xdp, "add32 %r1, 4\n mov %r0, 2\n exit\n")),
+                "pointer-arithmetic", 0);
     std::vector<MapDef> maps = {map_def("slots", MapType::Array, 4, 8, 1)};
-    expect_only(verify(make_object(ProgType::Xdp, "lddw %r1, 0x4d41502100000000\n add %r1, 8\n mov %r0, 2\n exit\n", maps)),
+    expect_only(verify(make_object(ProgType::Xdp,
+                                   "lddw %r1, 0x4d41502100000000\n add %r1, 8\n mov %r0, 2\n exit\n", maps)),
                 "pointer-arithmetic", 2);
-    std::string leak = "mov %r6, %r1\n" + kLookup + " jeq %r0, 0, out\n stxdw [%r0+0], %r6\n out:\n mov %r0, 2\n exit\n";
+    std::string leak =
+        "mov %r6, %r1\n" + kLookup + " jeq %r0, 0, out\n stxdw [%r0+0], %r6\n out:\n mov %r0, 2\n exit\n";
     expect_only(verify(make_object(ProgType::Xdp, leak, maps)), "pointer-leak", 9);
     expect_only(verify(make_object(ProgType::Xdp, "mov %r0, %r10\n exit\n")), "pointer-leak", 1);
-    expect_clean(verify(make_object(ProgType::Xdp, "add %r1, 0\n mov %r2, %r10\n add %r2, -8\n mov %r0, 2\n exit\n")));
+    expect_clean(
+        verify(make_object(ProgType::Xdp, "add %r1, 0\n mov %r2, %r10\n add %r2, -8\n mov %r0, 2\n exit\n")));
 }
 
 TEST_CASE("helpers: unknown ids, program types, argument kinds") {
-    std::vector<MapDef> maps = {map_def("h", MapType::Hash, 4, 8, 16), map_def("progs", MapType::ProgArray, 4, 4, 4)};
+    std::vector<MapDef> maps = {map_def("h", MapType::Hash, 4, 8, 16),
+                                map_def("progs", MapType::ProgArray, 4, 4, 4)};
     expect_only(verify(make_object(ProgType::Xdp, "call 999\n mov %r0, 2\n exit\n")), "unknown-helper", 0);
-    expect_only(verify(make_object(ProgType::Kprobe, "mov %r1, 1\n mov %r2, 0\n call 23\n exit\n")), "unknown-helper", 2);
+    expect_only(verify(make_object(ProgType::Kprobe, "mov %r1, 1\n mov %r2, 0\n call 23\n exit\n")),
+                "unknown-helper", 2);
     // key = ctx
-    expect_only(verify(make_object(ProgType::Xdp, "mov %r2, %r1\n lddw %r1, 0x4d41502100000000\n call 1\n mov %r0, 2\n exit\n", maps)),
+    expect_only(verify(make_object(
+                    ProgType::Xdp,
+                    "mov %r2, %r1\n lddw %r1, 0x4d41502100000000\n call 1\n mov %r0, 2\n exit\n", maps)),
                 "helper-argument", 3);
     // map = scalar
-    expect_only(verify(make_object(ProgType::Xdp, "mov %r1, 0\n stxw [%r10-4], %r1\n mov %r2, %r10\n add %r2, -4\n call 1\n mov %r0, 2\n exit\n")),
-                "helper-argument", 4);
+    expect_only(
+        verify(make_object(
+            ProgType::Xdp,
+            "mov %r1, 0\n stxw [%r10-4], %r1\n mov %r2, %r10\n add %r2, -4\n call 1\n mov %r0, 2\n exit\n")),
+        "helper-argument", 4);
     // prog array into map_lookup_elem
-    std::string pa = "mov %r1, 0\n stxw [%r10-4], %r1\n lddw %r1, 0x4d41502100000001\n mov %r2, %r10\n add %r2, -4\n call 1\n mov %r0, 2\n exit\n";
+    std::string pa = "mov %r1, 0\n stxw [%r10-4], %r1\n lddw %r1, 0x4d41502100000001\n mov %r2, %r10\n add "
+                     "%r2, -4\n call 1\n mov %r0, 2\n exit\n";
     expect_only(verify(make_object(ProgType::Xdp, pa, maps)), "helper-argument", 6);
     // uninitialised key bytes
-    std::string uk = "lddw %r1, 0x4d41502100000000\n mov %r2, %r10\n add %r2, -4\n call 1\n mov %r0, 2\n exit\n";
+    std::string uk =
+        "lddw %r1, 0x4d41502100000000\n mov %r2, %r10\n add %r2, -4\n call 1\n mov %r0, 2\n exit\n";
     expect_only(verify(make_object(ProgType::Xdp, uk, maps)), "helper-argument", 4);
     expect_clean(verify(make_object(ProgType::Xdp, kLookup + " mov %r0, 2\n exit\n", maps)));
 }
@@ -218,47 +249,64 @@ TEST_CASE("return values per program type") {
 TEST_CASE("ctx accesses follow the ctx table") {
     expect_only(verify(make_object(ProgType::Xdp, "stw [%r1+0], 0\n mov %r0, 2\n exit\n")), "ctx-access", 0);
     expect_only(verify(make_object(ProgType::SchedCls, "ldxdw %r0, [%r1+8]\n exit\n")), "ctx-access", 0);
-    expect_only(verify(make_object(ProgType::Xdp, "add %r1, 4\n ldxw %r0, [%r1+8]\n exit\n")), "ctx-access", 1);
-    ProgramReport w = verify(make_object(ProgType::SchedCls, "stw [%r1+8], 1\n mov %r0, 0\n exit\n")); // skb->mark
+    expect_only(verify(make_object(ProgType::Xdp, "add %r1, 4\n ldxw %r0, [%r1+8]\n exit\n")), "ctx-access",
+                1);
+    ProgramReport w =
+        verify(make_object(ProgType::SchedCls, "stw [%r1+8], 1\n mov %r0, 0\n exit\n")); // skb->mark
     expect_clean(w);
     REQUIRE(w.ctx_accesses.size() == 1);
     CHECK(w.ctx_accesses[0].is_write);
 }
 
 TEST_CASE("loops: bounded counters pass, unbounded loops are reported") {
-    expect_clean(verify(make_object(ProgType::Xdp, "mov %r1, 0\n loop:\n add %r1, 1\n jlt %r1, 10, loop\n mov %r0, 2\n exit\n")));
+    expect_clean(verify(make_object(
+        ProgType::Xdp, "mov %r1, 0\n loop:\n add %r1, 1\n jlt %r1, 10, loop\n mov %r0, 2\n exit\n")));
     // 32-bit counter with != exit (clang's form of a counted loop)
-    expect_clean(verify(make_object(ProgType::Xdp, "mov32 %r1, 0\n loop:\n add32 %r1, 1\n jne %r1, 16, loop\n mov %r0, 2\n exit\n")));
+    expect_clean(verify(make_object(
+        ProgType::Xdp, "mov32 %r1, 0\n loop:\n add32 %r1, 1\n jne %r1, 16, loop\n mov %r0, 2\n exit\n")));
     // counter against a bounded register bound
-    expect_clean(verify(make_object(ProgType::Xdp, "ldxw %r2, [%r1+12]\n and %r2, 63\n mov %r3, 0\n loop:\n jge %r3, %r2, done\n"
-                                                   " add %r3, 1\n ja loop\n done:\n mov %r0, 2\n exit\n")));
-    expect_only(verify(make_object(ProgType::Xdp, "mov %r0, 2\n loop:\n jeq %r0, 2, loop\n exit\n")), "unbounded-loop", 1);
-    expect_only(verify(make_object(ProgType::Xdp, "mov %r6, 0\n loop:\n add %r6, 1\n call 7\n jne %r0, 0, loop\n mov %r0, 2\n exit\n")),
+    expect_clean(verify(make_object(
+        ProgType::Xdp, "ldxw %r2, [%r1+12]\n and %r2, 63\n mov %r3, 0\n loop:\n jge %r3, %r2, done\n"
+                       " add %r3, 1\n ja loop\n done:\n mov %r0, 2\n exit\n")));
+    expect_only(verify(make_object(ProgType::Xdp, "mov %r0, 2\n loop:\n jeq %r0, 2, loop\n exit\n")),
+                "unbounded-loop", 1);
+    expect_only(verify(make_object(
+                    ProgType::Xdp,
+                    "mov %r6, 0\n loop:\n add %r6, 1\n call 7\n jne %r0, 0, loop\n mov %r0, 2\n exit\n")),
                 "unbounded-loop", 3);
     // a loop that accumulates into a stack slot stays precise enough to pass
-    expect_clean(verify(make_object(ProgType::Xdp, "mov %r1, 0\n stxdw [%r10-8], %r1\n mov %r2, 0\n loop:\n ldxdw %r1, [%r10-8]\n"
-                                                   " add %r1, 3\n stxdw [%r10-8], %r1\n add %r2, 1\n jlt %r2, 5, loop\n mov %r0, 2\n exit\n")));
+    expect_clean(verify(make_object(
+        ProgType::Xdp,
+        "mov %r1, 0\n stxdw [%r10-8], %r1\n mov %r2, 0\n loop:\n ldxdw %r1, [%r10-8]\n"
+        " add %r1, 3\n stxdw [%r10-8], %r1\n add %r2, 1\n jlt %r2, 5, loop\n mov %r0, 2\n exit\n")));
 }
 
 TEST_CASE("tail calls: ctx, map and index checks, state after fall-through") {
-    std::vector<MapDef> maps = {map_def("jt", MapType::ProgArray, 4, 4, 4), map_def("h", MapType::Hash, 4, 8, 4)};
+    std::vector<MapDef> maps = {map_def("jt", MapType::ProgArray, 4, 4, 4),
+                                map_def("h", MapType::Hash, 4, 8, 4)};
     maps[0].prog_slots = {{0, "t0"}, {1, "t1"}, {3, "t3"}};
     const std::string tail = "lddw %r2, 0x4d41502100000000\n";
     // index from skb->mark: any u32
-    ProgramReport any = verify(make_object(ProgType::SchedCls, "ldxw %r3, [%r1+8]\n" + tail + " call 12\n mov %r0, 1\n exit\n", maps));
+    ProgramReport any = verify(make_object(
+        ProgType::SchedCls, "ldxw %r3, [%r1+8]\n" + tail + " call 12\n mov %r0, 1\n exit\n", maps));
     expect_only(any, "tail-call-index", 3);
     CHECK(any.diagnostics[0].severity == Severity::Warning);
-    CHECK(any.diagnostics[0].message == "r3 ∈ [0, 4294967295] may exceed max_entries 4 of map 'jt'; the tail call then falls through");
+    CHECK(any.diagnostics[0].message ==
+          "r3 ∈ [0, 4294967295] may exceed max_entries 4 of map 'jt'; the tail call then falls through");
     CHECK(any.verdict == Verdict::Accepted);
     REQUIRE(any.tail_calls.size() == 1);
     CHECK(any.tail_calls[0].index_max == 4294967295ULL);
     CHECK(any.tail_calls[0].targets == std::vector<std::string>{"t0", "t1", "t3"});
     VerifyOptions strict;
     strict.strict = true;
-    CHECK(verify(make_object(ProgType::SchedCls, "ldxw %r3, [%r1+8]\n" + tail + " call 12\n mov %r0, 1\n exit\n", maps), strict).verdict ==
-          Verdict::Rejected);
+    CHECK(verify(make_object(ProgType::SchedCls,
+                             "ldxw %r3, [%r1+8]\n" + tail + " call 12\n mov %r0, 1\n exit\n", maps),
+                 strict)
+              .verdict == Verdict::Rejected);
 
-    ProgramReport masked = verify(make_object(ProgType::SchedCls, "ldxw %r3, [%r1+8]\n and %r3, 1\n" + tail + " call 12\n mov %r0, 1\n exit\n", maps));
+    ProgramReport masked = verify(
+        make_object(ProgType::SchedCls,
+                    "ldxw %r3, [%r1+8]\n and %r3, 1\n" + tail + " call 12\n mov %r0, 1\n exit\n", maps));
     expect_clean(masked);
     REQUIRE(masked.tail_calls.size() == 1);
     CHECK(masked.tail_calls[0].index_min == 0);
@@ -266,39 +314,57 @@ TEST_CASE("tail calls: ctx, map and index checks, state after fall-through") {
     CHECK(masked.tail_calls[0].map_name == "jt");
     CHECK(masked.tail_calls[0].targets == std::vector<std::string>{"t0", "t1"});
 
-    ProgramReport out = verify(make_object(ProgType::SchedCls, "mov %r3, 256\n" + tail + " call 12\n mov %r0, 1\n exit\n", maps));
+    ProgramReport out = verify(
+        make_object(ProgType::SchedCls, "mov %r3, 256\n" + tail + " call 12\n mov %r0, 1\n exit\n", maps));
     expect_only(out, "tail-call-index", 3);
     CHECK(out.tail_calls[0].index_min == 256);
     CHECK(out.tail_calls[0].targets.empty());
     // 64-bit -1 is the u32 index 0xffffffff; 0x100000000 is index 0
-    CHECK(verify(make_object(ProgType::SchedCls, "mov %r3, -1\n" + tail + " call 12\n mov %r0, 1\n exit\n", maps)).tail_calls[0].index_min ==
-          4294967295ULL);
-    ProgramReport wrap = verify(make_object(ProgType::SchedCls, "lddw %r3, 0x100000000\n" + tail + " call 12\n mov %r0, 1\n exit\n", maps));
+    CHECK(verify(make_object(ProgType::SchedCls, "mov %r3, -1\n" + tail + " call 12\n mov %r0, 1\n exit\n",
+                             maps))
+              .tail_calls[0]
+              .index_min == 4294967295ULL);
+    ProgramReport wrap = verify(make_object(
+        ProgType::SchedCls, "lddw %r3, 0x100000000\n" + tail + " call 12\n mov %r0, 1\n exit\n", maps));
     expect_clean(wrap);
     CHECK(wrap.tail_calls[0].index_max == 0);
 
-    expect_only(verify(make_object(ProgType::SchedCls, "add %r1, 8\n mov %r3, 0\n" + tail + " call 12\n mov %r0, 1\n exit\n", maps)),
-                "tail-call-ctx", 4);
-    expect_only(verify(make_object(ProgType::SchedCls, "mov %r1, %r10\n mov %r3, 0\n" + tail + " call 12\n mov %r0, 1\n exit\n", maps)),
-                "tail-call-ctx", 4);
-    expect_only(verify(make_object(ProgType::SchedCls, "mov %r3, 0\n lddw %r2, 0x4d41502100000001\n call 12\n mov %r0, 1\n exit\n", maps)),
+    expect_only(
+        verify(make_object(ProgType::SchedCls,
+                           "add %r1, 8\n mov %r3, 0\n" + tail + " call 12\n mov %r0, 1\n exit\n", maps)),
+        "tail-call-ctx", 4);
+    expect_only(
+        verify(make_object(ProgType::SchedCls,
+                           "mov %r1, %r10\n mov %r3, 0\n" + tail + " call 12\n mov %r0, 1\n exit\n", maps)),
+        "tail-call-ctx", 4);
+    expect_only(verify(make_object(
+                    ProgType::SchedCls,
+                    "mov %r3, 0\n lddw %r2, 0x4d41502100000001\n call 12\n mov %r0, 1\n exit\n", maps)),
                 "tail-call-map", 3);
-    expect_only(verify(make_object(ProgType::SchedCls, "mov %r2, 0\n mov %r3, 0\n call 12\n mov %r0, 1\n exit\n", maps)), "tail-call-map", 2);
+    expect_only(verify(make_object(ProgType::SchedCls,
+                                   "mov %r2, 0\n mov %r3, 0\n call 12\n mov %r0, 1\n exit\n", maps)),
+                "tail-call-map", 2);
 
     // after a fall-through: r1..r5 clobbered, r0 an unknown scalar, r6..r9 and the stack survive
-    CHECK(codes(verify(make_object(ProgType::SchedCls, "mov %r3, 0\n" + tail + " call 12\n mov %r0, %r1\n exit\n", maps))) ==
+    CHECK(codes(verify(make_object(ProgType::SchedCls,
+                                   "mov %r3, 0\n" + tail + " call 12\n mov %r0, %r1\n exit\n", maps))) ==
           std::vector<std::string>{"uninitialized-register"});
-    expect_clean(verify(make_object(ProgType::SchedCls, "mov %r6, %r1\n stdw [%r10-8], 3\n mov %r3, 0\n" + tail +
-                                                            " call 12\n ldxw %r0, [%r6+8]\n ldxdw %r1, [%r10-8]\n add %r0, %r1\n exit\n",
-                                    maps)));
+    expect_clean(
+        verify(make_object(ProgType::SchedCls,
+                           "mov %r6, %r1\n stdw [%r10-8], 3\n mov %r3, 0\n" + tail +
+                               " call 12\n ldxw %r0, [%r6+8]\n ldxdw %r1, [%r10-8]\n add %r0, %r1\n exit\n",
+                           maps)));
     // packet pointers do not survive the call
-    std::string pkt = "ldxw %r6, [%r1+76]\n ldxw %r7, [%r1+80]\n mov %r4, %r6\n add %r4, 1\n jgt %r4, %r7, out\n"
-                      " mov %r3, 0\n" + tail + " call 12\n ldxb %r0, [%r6+0]\n exit\n out:\n mov %r0, 0\n exit\n";
+    std::string pkt =
+        "ldxw %r6, [%r1+76]\n ldxw %r7, [%r1+80]\n mov %r4, %r6\n add %r4, 1\n jgt %r4, %r7, out\n"
+        " mov %r3, 0\n" +
+        tail + " call 12\n ldxb %r0, [%r6+0]\n exit\n out:\n mov %r0, 0\n exit\n";
     expect_only(verify(make_object(ProgType::SchedCls, pkt, maps)), "memory-bounds", 9);
 }
 
 TEST_CASE("tail calls: target types from static slots and --prog-array") {
-    Object obj = make_object(ProgType::Xdp, "mov %r3, 0\n lddw %r2, 0x4d41502100000000\n call 12\n mov %r0, 2\n exit\n",
+    Object obj = make_object(ProgType::Xdp,
+                             "mov %r3, 0\n lddw %r2, 0x4d41502100000000\n call 12\n mov %r0, 2\n exit\n",
                              {map_def("jt", MapType::ProgArray, 4, 4, 4)});
     Program t = obj.programs[0];
     t.name = "tc_prog";
@@ -322,9 +388,11 @@ TEST_CASE("bpf2bpf: calls in context, stack limits, call depth, tail-call stack"
                           "#fn f\n f:\n ldxdw %r0, [%r1+0]\n exit\n";
     expect_clean(verify(make_object(ProgType::Xdp, ctxcall)));
     // 320 + 320 bytes of stack
-    std::string big = "stdw [%r10-320], 1\n call local f\n mov %r0, 2\n exit\n#fn f\n f:\n stdw [%r10-320], 1\n mov %r0, 1\n exit\n";
+    std::string big = "stdw [%r10-320], 1\n call local f\n mov %r0, 2\n exit\n#fn f\n f:\n stdw [%r10-320], "
+                      "1\n mov %r0, 1\n exit\n";
     expect_only(verify(make_object(ProgType::Xdp, big)), "stack-limit", 1);
-    std::string fits = "stdw [%r10-160], 1\n call local f\n mov %r0, 2\n exit\n#fn f\n f:\n stdw [%r10-320], 1\n mov %r0, 1\n exit\n";
+    std::string fits = "stdw [%r10-160], 1\n call local f\n mov %r0, 2\n exit\n#fn f\n f:\n stdw [%r10-320], "
+                       "1\n mov %r0, 1\n exit\n";
     ProgramReport ok = verify(make_object(ProgType::Xdp, fits));
     expect_clean(ok);
     REQUIRE(ok.functions.size() == 2);
@@ -350,21 +418,28 @@ TEST_CASE("bpf2bpf: calls in context, stack limits, call depth, tail-call stack"
 TEST_CASE("LD_ABS / LD_IND") {
     expect_clean(verify(make_object(ProgType::SocketFilter, "mov %r6, %r1\n ldabsh 12\n exit\n")));
     expect_only(verify(make_object(ProgType::SocketFilter, "ldabsh 12\n exit\n")), "ctx-access", 0);
-    expect_only(verify(make_object(ProgType::Xdp, "mov %r6, %r1\n ldabsh 12\n exit\n")), "invalid-instruction", 1);
-    expect_only(verify(make_object(ProgType::SocketFilter, "mov %r6, %r1\n ldabsb 12\n mov %r0, %r2\n exit\n")),
-                "uninitialized-register", 2);
+    expect_only(verify(make_object(ProgType::Xdp, "mov %r6, %r1\n ldabsh 12\n exit\n")),
+                "invalid-instruction", 1);
+    expect_only(
+        verify(make_object(ProgType::SocketFilter, "mov %r6, %r1\n ldabsb 12\n mov %r0, %r2\n exit\n")),
+        "uninitialized-register", 2);
 }
 
 TEST_CASE("ringbuf memory: null check, bounds, no use after submit") {
     std::vector<MapDef> maps = {map_def("rb", MapType::Ringbuf, 0, 0, 4096)};
     const std::string reserve = "lddw %r1, 0x4d41502100000000\n mov %r2, 16\n mov %r3, 0\n call 131\n";
-    std::string ok = reserve + " jeq %r0, 0, out\n stdw [%r0+8], 1\n mov %r1, %r0\n mov %r2, 0\n call 132\n out:\n mov %r0, 0\n exit\n";
+    std::string ok = reserve + " jeq %r0, 0, out\n stdw [%r0+8], 1\n mov %r1, %r0\n mov %r2, 0\n call 132\n "
+                               "out:\n mov %r0, 0\n exit\n";
     expect_clean(verify(make_object(ProgType::Kprobe, ok, maps)));
-    expect_only(verify(make_object(ProgType::Kprobe, reserve + " stdw [%r0+0], 1\n mov %r0, 0\n exit\n", maps)), "null-dereference", 5);
-    std::string oob = reserve + " jeq %r0, 0, out\n stdw [%r0+16], 1\n mov %r1, %r0\n mov %r2, 0\n call 132\n out:\n mov %r0, 0\n exit\n";
+    expect_only(
+        verify(make_object(ProgType::Kprobe, reserve + " stdw [%r0+0], 1\n mov %r0, 0\n exit\n", maps)),
+        "null-dereference", 5);
+    std::string oob = reserve + " jeq %r0, 0, out\n stdw [%r0+16], 1\n mov %r1, %r0\n mov %r2, 0\n call "
+                                "132\n out:\n mov %r0, 0\n exit\n";
     expect_only(verify(make_object(ProgType::Kprobe, oob, maps)), "memory-bounds", 6);
-    std::string uaf = reserve + " jeq %r0, 0, out\n mov %r6, %r0\n mov %r1, %r0\n mov %r2, 0\n call 132\n stdw [%r6+0], 1\n"
-                                " out:\n mov %r0, 0\n exit\n";
+    std::string uaf =
+        reserve + " jeq %r0, 0, out\n mov %r6, %r0\n mov %r1, %r0\n mov %r2, 0\n call 132\n stdw [%r6+0], 1\n"
+                  " out:\n mov %r0, 0\n exit\n";
     expect_only(verify(make_object(ProgType::Kprobe, uaf, maps)), "memory-bounds", 10);
 }
 
@@ -380,31 +455,46 @@ TEST_CASE("JMP32 null tests refine only the non-NULL edge") {
 
 TEST_CASE("pointer differences and leaks through helpers") {
     // data_end - data is a length (allowed with allow_ptr_leaks, as the kernel for a privileged loader)
-    expect_clean(verify(make_object(ProgType::Xdp, "ldxw %r2, [%r1+0]\n ldxw %r3, [%r1+4]\n sub %r3, %r2\n mov %r0, %r3\n and %r0, 1\n exit\n")));
+    expect_clean(verify(make_object(
+        ProgType::Xdp,
+        "ldxw %r2, [%r1+0]\n ldxw %r3, [%r1+4]\n sub %r3, %r2\n mov %r0, %r3\n and %r0, 1\n exit\n")));
     // a spilled ctx pointer copied into a map value by map_update_elem
     std::vector<MapDef> maps = {map_def("h", MapType::Hash, 4, 8, 4)};
-    std::string leak = "stxdw [%r10-8], %r1\n stw [%r10-12], 0\n lddw %r1, 0x4d41502100000000\n mov %r2, %r10\n add %r2, -12\n"
+    std::string leak = "stxdw [%r10-8], %r1\n stw [%r10-12], 0\n lddw %r1, 0x4d41502100000000\n mov %r2, "
+                       "%r10\n add %r2, -12\n"
                        " mov %r3, %r10\n add %r3, -8\n mov %r4, 0\n call 2\n mov %r0, 2\n exit\n";
     expect_only(verify(make_object(ProgType::Xdp, leak, maps)), "pointer-leak", 9);
 }
 
 TEST_CASE("loops: strides, count-down, zero-extension idioms") {
     // stride 4 with a != exit (the known low bits let `!= 64` cut the end point)
-    expect_clean(verify(make_object(ProgType::Xdp, "mov %r1, 0\n loop:\n add %r1, 4\n mov %r2, %r1\n lsh %r2, 32\n rsh %r2, 32\n"
-                                                   " jne %r2, 64, loop\n mov %r0, 2\n exit\n")));
+    expect_clean(verify(make_object(
+        ProgType::Xdp, "mov %r1, 0\n loop:\n add %r1, 4\n mov %r2, %r1\n lsh %r2, 32\n rsh %r2, 32\n"
+                       " jne %r2, 64, loop\n mov %r0, 2\n exit\n")));
     // count-down by 3 through `x <<= 32; y = x; y >>= 32`
-    expect_clean(verify(make_object(ProgType::Xdp, "mov %r7, 50\n loop:\n mov %r1, %r7\n add %r1, -3\n lsh %r7, 32\n mov %r2, %r7\n"
-                                                   " rsh %r2, 32\n mov %r7, %r1\n jgt %r2, 3, loop\n mov %r0, 2\n exit\n")));
+    expect_clean(verify(make_object(
+        ProgType::Xdp, "mov %r7, 50\n loop:\n mov %r1, %r7\n add %r1, -3\n lsh %r7, 32\n mov %r2, %r7\n"
+                       " rsh %r2, 32\n mov %r7, %r1\n jgt %r2, 3, loop\n mov %r0, 2\n exit\n")));
     // a packet pointer walking by 4 bytes, bounded by data_end and by the counter's `!= 400` exit
-    expect_clean(verify(make_object(ProgType::Xdp, "ldxw %r3, [%r1+4]\n ldxw %r1, [%r1+0]\n mov %r2, 0\n mov %r0, 0\n loop:\n"
-                                                   " mov %r4, %r1\n add %r4, %r2\n mov %r5, %r4\n add %r5, 4\n jgt %r5, %r3, out\n"
-                                                   " ldxb %r4, [%r4+0]\n add %r0, %r4\n add %r2, 4\n mov %r4, %r2\n lsh %r4, 32\n"
-                                                   " rsh %r4, 32\n jne %r4, 400, loop\n out:\n and %r0, 3\n exit\n")));
+    expect_clean(verify(make_object(
+        ProgType::Xdp, "ldxw %r3, [%r1+4]\n ldxw %r1, [%r1+0]\n mov %r2, 0\n mov %r0, 0\n loop:\n"
+                       " mov %r4, %r1\n add %r4, %r2\n mov %r5, %r4\n add %r5, 4\n jgt %r5, %r3, out\n"
+                       " ldxb %r4, [%r4+0]\n add %r0, %r4\n add %r2, 4\n mov %r4, %r2\n lsh %r4, 32\n"
+                       " rsh %r4, 32\n jne %r4, 400, loop\n out:\n and %r0, 3\n exit\n")));
     // the same walk without a counter: data_end bounds it (packets are at most 0xffff bytes, MAX_PACKET_OFF)
-    expect_clean(verify(make_object(ProgType::Xdp, "ldxw %r3, [%r1+4]\n ldxw %r1, [%r1+0]\n mov %r0, 0\n loop:\n mov %r5, %r1\n"
-                                                   " add %r5, 4\n jgt %r5, %r3, out\n ldxb %r4, [%r1+0]\n add %r0, %r4\n add %r1, 4\n"
-                                                   " ja loop\n out:\n and %r0, 3\n exit\n")));
+    expect_clean(verify(make_object(
+        ProgType::Xdp, "ldxw %r3, [%r1+4]\n ldxw %r1, [%r1+0]\n mov %r0, 0\n loop:\n mov %r5, %r1\n"
+                       " add %r5, 4\n jgt %r5, %r3, out\n ldxb %r4, [%r1+0]\n add %r0, %r4\n add %r1, 4\n"
+                       " ja loop\n out:\n and %r0, 3\n exit\n")));
     // walking a scalar without any bound is not proved to terminate
-    CHECK(codes(verify(make_object(ProgType::Xdp, "mov %r6, 0\n loop:\n add %r6, 4\n call 7\n jne %r0, 7, loop\n mov %r0, 2\n exit\n"))) ==
+    CHECK(codes(verify(make_object(
+              ProgType::Xdp,
+              "mov %r6, 0\n loop:\n add %r6, 4\n call 7\n jne %r0, 7, loop\n mov %r0, 2\n exit\n"))) ==
           std::vector<std::string>{"unbounded-loop"});
+}
+
+TEST_CASE("bpf2bpf: pointers into a returned frame are unusable") {
+    // the callee returns a pointer to its own stack; the caller dereferences it
+    std::string src = "call local f\n ldxdw %r0, [%r0+0]\n exit\n#fn f\n f:\n stdw [%r10-8], 1\n mov %r0, %r10\n add %r0, -8\n exit\n";
+    expect_only(verify(make_object(ProgType::Xdp, src)), "memory-bounds", 1);
 }

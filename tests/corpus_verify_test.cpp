@@ -45,8 +45,8 @@ std::string show(const std::set<DiagKey>& s) {
 std::string dump(const ProgramReport& r) {
     std::string s;
     for (const Diagnostic& d : r.diagnostics)
-        s += "\n  insn " + std::to_string(d.insn.value_or(0)) + " line " + std::to_string(d.loc ? d.loc->line : 0) + " " +
-             d.code + ": " + d.message;
+        s += "\n  insn " + std::to_string(d.insn.value_or(0)) + " line " +
+             std::to_string(d.loc ? d.loc->line : 0) + " " + d.code + ": " + d.message;
     return s;
 }
 
@@ -90,7 +90,8 @@ TEST_CASE("every corpus program gets the stated verdict, diagnostics and tail-ca
                 ++programs_checked;
                 INFO("diagnostics:" << dump(*rep));
                 if (const auto* v = cf.verdict_for(name, when)) {
-                    Verdict want = v->verdict == corpus::Verdict::Accepted ? Verdict::Accepted : Verdict::Rejected;
+                    Verdict want =
+                        v->verdict == corpus::Verdict::Accepted ? Verdict::Accepted : Verdict::Rejected;
                     CHECK_MESSAGE(rep->verdict == want, name << " should be " << verdict_name(want));
                 }
                 std::set<DiagKey> want, got;
@@ -111,10 +112,13 @@ TEST_CASE("every corpus program gets the stated verdict, diagnostics and tail-ca
                 for (const TailCallSite& s : rep->tail_calls) {
                     if (line_of(prog, s.insn) != tc.line || s.map_name != tc.map) continue;
                     found = true;
-                    CHECK_MESSAGE(s.index_min == tc.index_min, name << " line " << tc.line << ": index_min " << s.index_min);
-                    CHECK_MESSAGE(s.index_max == tc.index_max, name << " line " << tc.line << ": index_max " << s.index_max);
+                    CHECK_MESSAGE(s.index_min == tc.index_min,
+                                  name << " line " << tc.line << ": index_min " << s.index_min);
+                    CHECK_MESSAGE(s.index_max == tc.index_max,
+                                  name << " line " << tc.line << ": index_max " << s.index_max);
                 }
-                CHECK_MESSAGE(found, name << ": no tail-call site of map " << tc.map << " on line " << tc.line);
+                CHECK_MESSAGE(found,
+                              name << ": no tail-call site of map " << tc.map << " on line " << tc.line);
             }
         }
     }

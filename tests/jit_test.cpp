@@ -1,134 +1,24 @@
 // JIT tests: every instruction class with edge values, compared with the interpreter (and, for the key
-// edges, with hand-computed values); bpf2bpf frames; helpers; LD_ABS/LD_IND; tail calls with the kernel's
-// x86-64 JIT semantics; constant native stack along a 33-deep chain; W^X code memory.
+// edges, with hand-computed values); bpf2bpf frames; helpers; LD_ABS/LD_IND; errors of unverified code;
+// W^X code memory. Tail calls: tests/jit_tail_call_test.cpp.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
-#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "runtime/exec_memory.hpp"
-#include "runtime/interpreter.hpp"
-#include "runtime/jit_x86_64.hpp"
+#include "tests/jit_test_util.hpp"
 
 using namespace tailgate;
 using namespace tailgate::rt;
+using namespace tailgate::jit_testing;
 
 namespace {
-
-// --- tiny program builders ---------------------------------------------------------------------------------
-Insn alu(AluOp op, bool is64, Reg d, Operand s) {
-    return Alu{op, is64, d, s};
-}
-Insn mov(Reg d, int64_t imm) {
-    return Alu{AluOp::Mov, true, d, Operand::of_imm(imm)};
-}
-Insn movr(Reg d, Reg s) {
-    return Alu{AluOp::Mov, true, d, Operand::of_reg(s)};
-}
-Insn addi(Reg d, int64_t imm) {
-    return Alu{AluOp::Add, true, d, Operand::of_imm(imm)};
-}
-Insn exit_() {
-    return Exit{};
-}
-Insn ldx(Reg d, Reg b, int16_t off, uint8_t w, bool sx = false) {
-    return Load{d, b, off, w, sx};
-}
-Insn stx(Reg b, int16_t off, uint8_t w, Reg v) {
-    return Store{b, off, w, Operand::of_reg(v)};
-}
-Insn call(int32_t id) {
-    return Call{id};
-}
-void lddw(std::vector<Insn>& p, Reg d, uint64_t v, uint8_t pseudo = 0) {
-    p.push_back(LoadImm64{d, pseudo, static_cast<int32_t>(v), static_cast<int32_t>(v >> 32)});
-    p.push_back(LddwHigh{});
-}
-
-struct Fixture {
-    HelperTable helpers;
-    MapTable maps;
-    std::vector<std::unique_ptr<ProgArray>> arrays;
-    std::vector<std::unique_ptr<LoadedProgram>> progs;
-
-    LoadedProgram& load(std::vector<Insn> insns, std::vector<uint32_t> funcs = {0}) {
-        auto p = std::make_unique<LoadedProgram>();
-        p->name = "p" + std::to_string(progs.size());
-        p->insns = std::move(insns);
-        p->function_starts = std::move(funcs);
-        p->maps = &maps;
-        Status st = jit_compile(*p, helpers);
-        REQUIRE_MESSAGE(st.ok(), (st.ok() ? "" : st.error().message));
-        progs.push_back(std::move(p));
-        return *progs.back();
-    }
-    // Adds a prog array as map index maps.size(); maps must not grow after programs are loaded.
-    uint32_t add_prog_array(uint32_t n) {
-        arrays.push_back(std::make_unique<ProgArray>(n));
-        maps.push_back(MapEntry{nullptr, arrays.back().get(), nullptr});
-        return static_cast<uint32_t>(maps.size() - 1);
-    }
-};
-
-struct Outcome {
-    uint64_t r0 = 0;
-    std::vector<uint8_t> mem;
-    uint32_t tail_calls = 0;
-};
-
-Outcome run_jit(const LoadedProgram& p, std::vector<uint8_t> mem, const HelperTable& h,
-                void* host = nullptr) {
-    ExecEnv env;
-    env.args[0] = reinterpret_cast<uint64_t>(mem.data());
-    env.args[1] = mem.size();
-    env.helpers = &h;
-    env.host = host;
-    Outcome o;
-    o.r0 = jit_run(p, env);
-    o.tail_calls = env.tail_call_cnt;
-    o.mem = std::move(mem);
-    return o;
-}
-
-Outcome run_interp(const LoadedProgram& p, std::vector<uint8_t> mem, const HelperTable& h,
-                   void* host = nullptr) {
-    ExecEnv env;
-    env.args[0] = reinterpret_cast<uint64_t>(mem.data());
-    env.args[1] = mem.size();
-    env.helpers = &h;
-    env.host = host;
-    auto r = interpret(p, env);
-    REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
-    Outcome o;
-    o.r0 = *r;
-    o.tail_calls = env.tail_call_cnt;
-    o.mem = std::move(mem);
-    return o;
-}
-
-// Runs on both engines; requires equal r0, memory and tail-call count; returns the JIT's outcome.
-Outcome both(const LoadedProgram& p, std::vector<uint8_t> mem, const HelperTable& h, void* host = nullptr) {
-    Outcome j = run_jit(p, mem, h, host);
-    Outcome i = run_interp(p, mem, h, host);
-    CHECK(j.r0 == i.r0);
-    CHECK(j.mem == i.mem);
-    if (j.mem != i.mem)
-        for (size_t k = 0; k + 8 <= j.mem.size(); k += 8) {
-            uint64_t a, b;
-            std::memcpy(&a, j.mem.data() + k, 8);
-            std::memcpy(&b, i.mem.data() + k, 8);
-            if (a != b) MESSAGE("mem[" << k << "]: jit " << std::hex << a << " interp " << b);
-        }
-    CHECK(j.tail_calls == i.tail_calls);
-    return j;
-}
 
 const uint64_t kEdges[] = {0,
                            1,
@@ -480,24 +370,6 @@ TEST_CASE("bpf2bpf calls: own 512-byte frame, r6-r9 preserved, r0 returned, nest
     CHECK(o.r0 == 5 + 222 + 6 + 7 + 8 + 9 + 111);
 }
 
-namespace {
-uint64_t helper_sum(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e, ExecEnv*) {
-    return a + 2 * b + 3 * c + 4 * d + 5 * e;
-}
-uint64_t helper_unwind(uint64_t a, uint64_t, uint64_t, uint64_t, uint64_t, ExecEnv* env) {
-    if (a == 0) {
-        env->stop = 1;
-        env->stop_value = 0;
-    }
-    return a;
-}
-uint64_t helper_sp(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, ExecEnv* env) {
-    auto* v = static_cast<std::vector<uintptr_t>*>(env->host);
-    v->push_back(reinterpret_cast<uintptr_t>(__builtin_frame_address(0)));
-    return 0;
-}
-} // namespace
-
 TEST_CASE(
     "helpers: arguments in r1..r5, env passed, stop unwinds every frame, callx, unknown id at compile time") {
     Fixture f;
@@ -550,179 +422,6 @@ TEST_CASE("LD_ABS / LD_IND: network order, r1-r5 kept, out of bounds ends the pr
                     alu(AluOp::Add, true, kR0, Operand::of_reg(kR3)),
                     alu(AluOp::Add, true, kR0, Operand::of_reg(kR4)),
                     alu(AluOp::Add, true, kR0, Operand::of_reg(kR5)), exit_()}) == 0x12 + 15);
-}
-
-// ---- tail calls
-// --------------------------------------------------------------------------------------------
-
-namespace {
-// r2 = map (lddw pseudo 1), r3 = index, call 12
-void tail_call(std::vector<Insn>& p, uint32_t map, uint64_t index) {
-    lddw(p, kR3, index);
-    p.push_back(LoadImm64{kR2, 1, static_cast<int32_t>(map), 0});
-    p.push_back(LddwHigh{});
-    p.push_back(call(kHelperTailCall));
-}
-} // namespace
-
-TEST_CASE("tail call: index taken as u32; 256 and -1 fall through; 0x100000000 jumps to slot 0; r0 = 0 after "
-          "fall-through") {
-    Fixture f;
-    uint32_t m = f.add_prog_array(4);
-    LoadedProgram& target = f.load({mov(kR0, 42), exit_()});
-    f.arrays[0]->set(0, &target);
-    struct Case {
-        uint64_t index;
-        uint64_t want;
-        uint32_t count;
-    } cases[] = {{0, 42, 1},  {0x100000000ull, 42, 1}, {256, 1000, 0}, {~0ull, 1000, 0}, {4, 1000, 0},
-                 {1, 1000, 0}};
-    for (const Case& c : cases) {
-        std::vector<Insn> p = {mov(kR0, 5)};
-        tail_call(p, m, c.index);
-        p.push_back(addi(kR0, 1000)); // fall-through path: r0 == 0 after the failed tail call
-        p.push_back(exit_());
-        CAPTURE(c.index);
-        Outcome o = both(f.load(p), {}, f.helpers);
-        CHECK(o.r0 == c.want);
-        CHECK(o.tail_calls == c.count);
-    }
-}
-
-TEST_CASE("tail call: a self-tail-calling chain counts exactly 33; empty slots are not counted") {
-    Fixture f;
-    uint32_t m = f.add_prog_array(2);
-    // *(u64*)(r1+0) += 1; tail call slot 1 (empty: falls through, not counted); tail call slot 0 (self); r0 =
-    // 7
-    std::vector<Insn> p = {ldx(kR2, kR1, 0, 8), addi(kR2, 1), stx(kR1, 0, 8, kR2), movr(kR6, kR1)};
-    tail_call(p, m, 1);
-    p.push_back(movr(kR1, kR6));
-    tail_call(p, m, 0);
-    p.push_back(mov(kR0, 7));
-    p.push_back(exit_());
-    LoadedProgram& self = f.load(p);
-    f.arrays[0]->set(0, &self);
-    Outcome o = both(self, std::vector<uint8_t>(8), f.helpers);
-    uint64_t runs = 0;
-    std::memcpy(&runs, o.mem.data(), 8);
-    CHECK(runs == 34); // the entry plus 33 tail calls
-    CHECK(o.tail_calls == 33);
-    CHECK(o.r0 == 7);
-    // a second run starts a fresh chain
-    o = run_jit(self, std::vector<uint8_t>(8), f.helpers);
-    CHECK(o.tail_calls == 33);
-}
-
-TEST_CASE("tail call: a 33-deep chain runs in constant native stack") {
-    Fixture f;
-    f.helpers.set(100, helper_sp);
-    uint32_t m = f.add_prog_array(1);
-    uint32_t m2 = f.add_prog_array(1);
-    std::vector<Insn> p = {movr(kR6, kR1), call(100), movr(kR1, kR6)};
-    tail_call(p, m, 0);
-    p.push_back(mov(kR0, 3));
-    p.push_back(exit_());
-    LoadedProgram& self = f.load(p);
-    f.arrays[0]->set(0, &self);
-    std::vector<uintptr_t> sps;
-    Outcome o = run_jit(self, {}, f.helpers, &sps);
-    REQUIRE(sps.size() == 34);
-    CHECK(o.tail_calls == 33);
-    for (uintptr_t sp : sps) CHECK(sp == sps.front()); // deepest target's frame == entry's frame
-
-    // The same from a subprogram: main calls sub; sub records and tail calls a program that records and
-    // tail calls itself. Every target runs in the subprogram's frame (one frame below main's).
-    LoadedProgram& chain = f.load([&] {
-        std::vector<Insn> q = {movr(kR6, kR1), call(100), movr(kR1, kR6)};
-        tail_call(q, m2, 0);
-        q.push_back(mov(kR0, 9));
-        q.push_back(exit_());
-        return q;
-    }());
-    f.arrays[1]->set(0, &chain);
-    std::vector<Insn> main_p = {movr(kR6, kR1), call(100),      movr(kR1, kR6),
-                                CallLocal{6},   addi(kR0, 100), exit_()};
-    // slot 6: sub
-    main_p.push_back(movr(kR6, kR1));
-    main_p.push_back(call(100));
-    main_p.push_back(movr(kR1, kR6));
-    tail_call(main_p, m2, 0);
-    main_p.push_back(mov(kR0, 1)); // not reached
-    main_p.push_back(exit_());
-    LoadedProgram& mp = f.load(main_p, {0, 6});
-    sps.clear();
-    o = run_jit(mp, {}, f.helpers, &sps);
-    CHECK(o.r0 == 109); // the chain's r0 came back to main, which added 100
-    CHECK(o.tail_calls == 33);
-    REQUIRE(sps.size() == 2 + 33);
-    for (size_t i = 2; i < sps.size(); ++i) CHECK(sps[i] == sps[1]);
-    CHECK(sps[1] < sps[0]);
-    std::vector<uintptr_t> isps;
-    Outcome io = run_interp(mp, {}, f.helpers, &isps);
-    CHECK(io.r0 == o.r0);
-    CHECK(io.tail_calls == o.tail_calls);
-}
-
-TEST_CASE("tail call from a subprogram: the target's r0 returns to the subprogram's caller; counter shared") {
-    Fixture f;
-    uint32_t m = f.add_prog_array(2);
-    LoadedProgram& target = f.load({mov(kR0, 42), mov(kR6, 123456), exit_()});
-    f.arrays[0]->set(0, &target);
-    // main: r6 = 5; call sub; r0 += r6 (r6 restored for main: 5); r0 += 1000*tail calls seen by a 2nd sub
-    // call
-    std::vector<Insn> p = {mov(kR6, 5), CallLocal{4}, alu(AluOp::Add, true, kR0, Operand::of_reg(kR6)),
-                           exit_()};
-    // slot 4: sub: store to its stack, tail call slot 0
-    p.push_back(Store{kR10, -8, 8, Operand::of_imm(77)});
-    tail_call(p, m, 0);
-    p.push_back(mov(kR0, 1)); // not reached
-    p.push_back(exit_());
-    Outcome o = both(f.load(p, {0, 4}), {}, f.helpers);
-    CHECK(o.r0 == 47);
-    CHECK(o.tail_calls == 1);
-
-    // Counter shared across subprograms: main calls sub 40 times; sub tail calls slot 1 which returns 1.
-    // Only 33 calls take the tail call; the rest fall through (r0 = 0) and sub returns 0 + 0.
-    LoadedProgram& one = f.load({mov(kR0, 1), exit_()});
-    f.arrays[0]->set(1, &one);
-    std::vector<Insn> q = {mov(kR7, 0),    mov(kR8, 40),
-                           CallLocal{8},   alu(AluOp::Add, true, kR7, Operand::of_reg(kR0)),
-                           addi(kR8, -1),  Jump{Cond::Ne, false, kR8, Operand::of_imm(0), 2},
-                           movr(kR0, kR7), exit_()};
-    tail_call(q, m, 1); // slot 8
-    q.push_back(exit_());
-    Outcome o2 = both(f.load(q, {0, 8}), {}, f.helpers);
-    CHECK(o2.r0 == 33);
-    CHECK(o2.tail_calls == 33);
-}
-
-TEST_CASE("tail call: slot updates from another thread are atomic (old or new program, never torn)") {
-    Fixture f;
-    uint32_t m = f.add_prog_array(1);
-    LoadedProgram& a = f.load({mov(kR0, 1), exit_()});
-    LoadedProgram& b = f.load({mov(kR0, 2), exit_()});
-    std::vector<Insn> p;
-    tail_call(p, m, 0);
-    p.push_back(mov(kR0, 3)); // empty slot
-    p.push_back(exit_());
-    LoadedProgram& caller = f.load(p);
-    std::atomic<bool> done{false};
-    std::thread writer([&] {
-        for (int i = 0; !done.load(); ++i) f.arrays[0]->set(0, i % 3 == 0 ? &a : i % 3 == 1 ? &b : nullptr);
-    });
-    int seen[4] = {0, 0, 0, 0};
-    bool all_valid = true;
-    for (int i = 0; i < 200000; ++i) {
-        uint64_t r = run_jit(caller, {}, f.helpers).r0;
-        if (r < 1 || r > 3)
-            all_valid = false;
-        else
-            ++seen[r];
-    }
-    done = true;
-    writer.join();
-    CHECK(all_valid);
-    CHECK(seen[1] + seen[2] + seen[3] == 200000);
 }
 
 // ---- W^X
