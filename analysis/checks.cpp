@@ -83,7 +83,8 @@ std::optional<MemIssue> check_region(const State& s, Reg r, const RegValue& v, i
     case Kind::Sock: return err("memory-bounds", who + " is a socket pointer: its fields are not modelled");
     case Kind::Ctx: return std::nullopt; // ctx accesses are checked against the ctx table by the caller
     case Kind::Stack: {
-        if (v.frame >= s.frames.size()) return err("memory-bounds", who + " points into the stack of a returned call");
+        if (v.frame >= s.frames.size())
+            return err("memory-bounds", who + " points into the stack of a returned call");
         ByteRange br = access_range(v.num, off, size);
         if (br.lo < -kStackSize || br.hi > 0)
             return err("memory-bounds", "stack access " + who + "+" + std::to_string(off) + " size " +

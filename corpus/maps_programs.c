@@ -57,9 +57,11 @@ __u32 verdict_bias = 1;            // .data
 const volatile __u32 min_len = 14; // .rodata
 
 // Socket filter: counts packets; keeps the whole packet when it is at least min_len bytes, else drops it.
+// BPF_PROG_TEST_RUN gives a socket filter the packet from the network header on (net/bpf/test_run.c
+// bpf_prog_test_run_skb() pushes the Ethernet header back only for sched_cls/sched_act): len = bytes - 14.
 // tailgate: program name=sock_count verdict=accepted
-// tailgate: run program=sock_count packet=tcp4 engine=both return=54
-// tailgate: run program=sock_count packet=short engine=both return=20
+// tailgate: run program=sock_count packet=tcp4 engine=both return=40
+// tailgate: run program=sock_count packet=short engine=both return=0
 SEC("socket")
 int sock_count(struct __sk_buff *skb)
 {

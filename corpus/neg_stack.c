@@ -61,9 +61,9 @@ int depth_9(struct xdp_md *ctx)
     return d1(ctx->ingress_ifindex);
 }
 
-// main + d2..d8 = 8 frames: accepted. With ingress_ifindex 0 it returns 7.
+// main + d2..d8 = 8 frames: accepted. BPF_PROG_TEST_RUN's ingress_ifindex is loopback's (1): it returns 8.
 // tailgate: program name=depth_8 verdict=accepted
-// tailgate: run program=depth_8 packet=tcp4 engine=both return=7
+// tailgate: run program=depth_8 packet=tcp4 engine=both return=8
 SEC("xdp")
 int depth_8(struct xdp_md *ctx)
 {

@@ -495,6 +495,7 @@ TEST_CASE("loops: strides, count-down, zero-extension idioms") {
 
 TEST_CASE("bpf2bpf: pointers into a returned frame are unusable") {
     // the callee returns a pointer to its own stack; the caller dereferences it
-    std::string src = "call local f\n ldxdw %r0, [%r0+0]\n exit\n#fn f\n f:\n stdw [%r10-8], 1\n mov %r0, %r10\n add %r0, -8\n exit\n";
+    std::string src = "call local f\n ldxdw %r0, [%r0+0]\n exit\n#fn f\n f:\n stdw [%r10-8], 1\n mov %r0, "
+                      "%r10\n add %r0, -8\n exit\n";
     expect_only(verify(make_object(ProgType::Xdp, src)), "memory-bounds", 1);
 }

@@ -24,14 +24,4 @@ section "tailgate graph --format json $corpus/chain_stack.o  -- chain length and
 "$tg" graph --format json "$corpus/chain_stack.o" | grep -E '"(name|targets|max_chain_length|chain_stack_bytes|cycle)"' | tr -s ' '
 
 section "tailgate run: the dispatcher on packets, both engines"
-# dispatch tail-calls jmp_table[ip->protocol]: parse_tcp returns XDP_TX (3), parse_udp XDP_PASS after
-# counting (1); anything else falls through to dispatch's own XDP_PASS (2), a short packet XDP_ABORTED (0).
-handler() { case "$1" in 3) echo parse_tcp ;; 1) echo parse_udp ;; 2) echo "dispatch (fell through)" ;; *) echo "dispatch (dropped)" ;; esac; }
-for pkt in tcp4 udp4 icmp4 arp short; do
-    for engine in interp jit; do
-        ret=$("$tg" run "$corpus/proto_dispatch.o" --program dispatch --packet "$src/packets/$pkt.hex" --engine "$engine")
-        status=$?
-        [ $status -eq 0 ] || { echo "$pkt on $engine: tailgate run failed (exit $status)"; continue; }
-        printf '%-6s %-7s r0 = %-3s handled by %s\n' "$pkt" "$engine" "$ret" "$(handler "$ret")"
-    done
-done
+bash "$(dirname "$0")/demo_run.sh" "$build"
