@@ -19,10 +19,16 @@ if ((${#missing[@]})); then
 fi
 
 jobs="${JOBS:-2}"
-build() { # build DIR [meson options...]
+build() { # build DIR [meson options...]; on failure show the end of the log and stop
     local dir="$1"; shift
-    if [ ! -f "$dir/build.ninja" ]; then meson setup "$dir" "$@" >/dev/null; fi
-    ninja -C "$dir" -j"$jobs" >/dev/null
+    local log; log="$(mktemp)"
+    if [ ! -f "$dir/build.ninja" ] && ! meson setup "$dir" "$@" >"$log" 2>&1; then
+        tail -n 40 "$log"; echo "meson setup $dir failed"; exit 1
+    fi
+    if ! ninja -C "$dir" -j"$jobs" >"$log" 2>&1; then
+        grep -E "error|FAILED" "$log" | head -n 40; echo "build of $dir failed"; echo "0 passed, 1 failed"; exit 1
+    fi
+    rm -f "$log"
 }
 
 if [ "$mode" = demo ]; then
