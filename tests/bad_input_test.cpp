@@ -18,6 +18,7 @@
 #include <set>
 #include <string>
 
+#include "tests/test_support.hpp"
 #include "verifier/elf_loader.hpp"
 
 using namespace tailgate;
@@ -30,13 +31,8 @@ const std::set<std::string> kLoaderCodes = {
     "bad-symbol", "bad-relocation", "unknown-map-type", "bad-map-def", "bad-btf",       "invalid-instruction",
 };
 
-std::string env_or(const char* name, const std::string& fallback) {
-    const char* v = std::getenv(name);
-    return v ? v : fallback;
-}
-
 std::string fixture(const std::string& name) {
-    return env_or("TAILGATE_FIXTURE_DIR", "build/tests/fixtures") + "/" + name + ".o";
+    return testing::fixture_object(name);
 }
 
 std::vector<uint8_t> read_bytes(const std::string& path) {
@@ -50,15 +46,8 @@ std::vector<std::string> inputs() {
     std::vector<std::string> out;
     for (const char* n : {"legacy20", "legacy28", "legacy36", "legacy_nosize", "globals", "btf_maps"})
         out.push_back(fixture(n));
-    const std::string corpus = env_or("TAILGATE_CORPUS_DIR", "");
-    if (!corpus.empty() && fs::is_directory(corpus)) {
-        std::vector<std::string> objs;
-        for (const auto& e : fs::directory_iterator(corpus)) {
-            if (e.path().extension() == ".o") objs.push_back(e.path().string());
-        }
-        std::sort(objs.begin(), objs.end());
-        out.insert(out.end(), objs.begin(), objs.end());
-    }
+    const std::vector<std::string> corpus = testing::corpus_objects();
+    out.insert(out.end(), corpus.begin(), corpus.end());
     return out;
 }
 
@@ -111,16 +100,8 @@ struct CliResult {
 };
 
 CliResult run_cli(const std::string& args) {
-    const std::string bin = env_or("TAILGATE_BIN", "build/tools/tailgate");
-    CliResult r;
-    FILE* p = popen((bin + " " + args + " 2>&1").c_str(), "r");
-    REQUIRE(p != nullptr);
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
-    const int st = pclose(p);
-    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-    return r;
+    const testing::CommandResult r = testing::run_tailgate(args);
+    return {r.status, r.out + r.err};
 }
 
 class TempDir {

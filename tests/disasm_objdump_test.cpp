@@ -18,6 +18,7 @@
 #include <sstream>
 #include <string>
 
+#include "tests/test_support.hpp"
 #include "verifier/elf_loader.hpp"
 
 using namespace tailgate;
@@ -25,26 +26,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string env_or(const char* name, const std::string& fallback) {
-    const char* v = std::getenv(name);
-    return v ? v : fallback;
-}
+using testing::env_or;
 
 std::vector<std::string> objects() {
     std::vector<std::string> out;
-    const std::string fixtures = env_or("TAILGATE_FIXTURE_DIR", "build/tests/fixtures");
     for (const char* n :
          {"legacy20", "legacy28", "legacy36", "legacy_nosize", "globals", "btf_maps", "encodings"})
-        out.push_back(fixtures + "/" + n + ".o");
-    const std::string corpus = env_or("TAILGATE_CORPUS_DIR", "");
-    if (!corpus.empty() && fs::is_directory(corpus)) {
-        std::vector<std::string> objs;
-        for (const auto& e : fs::directory_iterator(corpus)) {
-            if (e.path().extension() == ".o") objs.push_back(e.path().string());
-        }
-        std::sort(objs.begin(), objs.end());
-        out.insert(out.end(), objs.begin(), objs.end());
-    }
+        out.push_back(testing::fixture_object(n));
+    const std::vector<std::string> corpus = testing::corpus_objects();
+    out.insert(out.end(), corpus.begin(), corpus.end());
     return out;
 }
 
@@ -73,14 +63,9 @@ struct Dump {
 
 Dump objdump(const std::string& path) {
     const std::string tool = env_or("TAILGATE_OBJDUMP", "llvm-objdump-14");
-    FILE* p = popen((tool + " -d -r --no-show-raw-insn '" + path + "' 2>&1").c_str(), "r");
-    REQUIRE(p != nullptr);
-    std::string text;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, p)) > 0) text.append(buf, n);
-    const int st = pclose(p);
-    REQUIRE_MESSAGE((WIFEXITED(st) && WEXITSTATUS(st) == 0), tool << " failed on " << path << ": " << text);
+    const testing::CommandResult r = testing::run_command(tool + " -d -r --no-show-raw-insn '" + path + "'");
+    REQUIRE_MESSAGE(r.status == 0, tool << " failed on " << path << ": " << r.err);
+    const std::string& text = r.out;
 
     static const std::regex section(R"(^Disassembly of section (.*):$)");
     static const std::regex insn(R"(^\s*(\d+):\t(.*)$)");

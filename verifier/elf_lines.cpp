@@ -11,6 +11,9 @@
 
 #include "verifier/elf_image.hpp"
 
+#include <filesystem>
+#include <map>
+
 namespace tailgate::elf {
 
 void LineTable::add(uint32_t section, uint64_t begin, uint64_t end, SourceLoc loc) {
@@ -191,6 +194,9 @@ LineTable read_line_table(std::span<const uint8_t> bytes) {
             if (!lt.getFileNameByIndex(index, "",
                                        llvm::DILineInfoSpecifier::FileLineInfoKind::AbsoluteFilePath, name))
                 name.clear();
+            // clang names files relative to the compilation directory ("<build>/../corpus/x.c"); print the
+            // path the way a user would type it, so editors' problem matchers find the file.
+            if (!name.empty()) name = std::filesystem::path(name).lexically_normal().string();
             return names.emplace(index, std::move(name)).first->second;
         };
         for (const auto& seq : lt.Sequences) {
