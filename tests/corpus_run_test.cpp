@@ -53,16 +53,20 @@ TEST_CASE("corpus run expectations on the interpreter and the JIT") {
                     FAIL_CHECK("load_object: " << obj.error().code << ": " << obj.error().message);
                     continue;
                 }
-                std::vector<ProgArrayAssignment> slots;
+                // MAP:IDX=PROG fills a slot at load; MAP:IDX= (no program) then empties it, as the kernel
+                // selftests' bpf_map_delete_elem() on the prog array does.
+                std::vector<ProgArrayAssignment> slots, deletions;
                 for (const auto& s : r.prog_array) {
                     auto a = parse_slot(s);
                     REQUIRE_MESSAGE(a.has_value(), "bad prog_array " << s);
-                    slots.push_back(*a);
+                    (a->program.empty() ? deletions : slots).push_back(*a);
                 }
                 RuntimeOptions ro;
                 ro.trace_out = nullptr;
                 Runtime rt(ro);
                 auto loaded = rt.load(*obj, slots);
+                for (const auto& d : deletions)
+                    if (loaded.ok()) loaded = rt.set_prog_slot(d.map, d.index, "");
                 if (!loaded.ok()) {
                     FAIL_CHECK("load: " << loaded.error().code << ": " << loaded.error().message);
                     continue;
