@@ -125,7 +125,7 @@ int main(int argc, char** argv) {
         env.args[0] = reinterpret_cast<uint64_t>(mem.data());
         env.helpers = &helpers;
         const double ti = ns_per([&] { (void)interpret(p, env); }, runs);
-        const double tj = ns_per([&] { (void)jit_run(p, env); }, runs);
+        const double tj = ns_per([&] { (void)jit_execute(p, env); }, runs);
         report(c.name, ti, tj);
         pa.set(0, nullptr);
     }

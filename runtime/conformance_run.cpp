@@ -62,7 +62,7 @@ Result<uint64_t> run_conformance_program(std::span<const RawInsn> code, std::vec
         return interpret(prog, env, opt);
     }
     if (auto st = jit_compile(prog, helpers); !st) return st.error();
-    return jit_run(prog, env);
+    return jit_execute(prog, env);
 }
 
 } // namespace tailgate::rt

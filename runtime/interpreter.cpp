@@ -247,8 +247,11 @@ class Interpreter {
         return reinterpret_cast<uint64_t>(extra_chunks_[chunk - 1].get() + off);
     }
 
-    Error fail(const char* code, const LoadedProgram* p, uint32_t pc, const std::string& what) const {
-        return make_error(code, "program '" + p->name + "' insn " + std::to_string(pc) + ": " + what);
+    static Error fail(const char* code, const LoadedProgram* p, uint32_t pc, const std::string& what) {
+        return run_error(code, p->name, pc, what);
+    }
+    static Error fault(RunFault f, const LoadedProgram* p, uint32_t pc, int64_t detail = 0) {
+        return run_fault_error(f, p->name, pc, detail);
     }
 
     // Checked mode: is [addr, addr + width) inside the stack or an allowed region?
@@ -288,7 +291,7 @@ Result<uint64_t> Interpreter::run(const LoadedProgram& prog) {
         if (env_.helpers != nullptr && id >= 0 && id < HelperTable::kMaxHelperId)
             fn = env_.helpers->get(static_cast<int32_t>(id));
         if (fn == nullptr) {
-            err = fail("unknown-helper", cur, at, "no helper with id " + std::to_string(id));
+            err = fault(RunFault::UnknownHelper, cur, at, id);
             return false;
         }
         r[kR0] = fn(r[kR1], r[kR2], r[kR3], r[kR4], r[kR5], &env_);
@@ -296,7 +299,7 @@ Result<uint64_t> Interpreter::run(const LoadedProgram& prog) {
     };
 
     for (;;) {
-        if (pc >= n) return fail("pc-out-of-range", cur, pc, "execution ran past the last instruction");
+        if (pc >= n) return fault(RunFault::FellOff, cur, pc);
         if (opt_.max_insns != 0 && ++executed > opt_.max_insns)
             return fail("insn-limit", cur, pc,
                         "instruction limit " + std::to_string(opt_.max_insns) + " reached");
@@ -368,10 +371,8 @@ Result<uint64_t> Interpreter::run(const LoadedProgram& prog) {
         case kIdx<CallReg>: {
             std::optional<Error> err;
             const uint64_t v = r[std::get_if<CallReg>(&insn)->reg];
-            const int64_t id =
-                v <= static_cast<uint64_t>(HelperTable::kMaxHelperId) ? static_cast<int64_t>(v) : -1;
-            if (id == kHelperTailCall)
-                return fail("unknown-helper", cur, at, "callx cannot perform a tail call");
+            const int64_t id = HelperTable::callx_id(v);
+            if (id == kHelperTailCall) return fault(RunFault::CallxTailCall, cur, at);
             if (!call_helper(id, at, err)) {
                 if (err) return *err;
                 return env_.stop_value;
@@ -381,7 +382,7 @@ Result<uint64_t> Interpreter::run(const LoadedProgram& prog) {
         case kIdx<CallLocal>: {
             // kernel: verifier.c check_max_stack_depth_subprog() allows 8 frames per program.
             if (depth + 1 - base >= kMaxCallFrames || depth + 1 >= kMaxRunFrames)
-                return fail("call-depth-exceeded", cur, at, "more than 8 call frames");
+                return fault(RunFault::CallDepth, cur, at);
             Frame& f = frames_[static_cast<size_t>(depth)];
             f.base = base;
             f.prog = cur;
@@ -435,7 +436,7 @@ Result<uint64_t> Interpreter::run(const LoadedProgram& prog) {
             const Load& l = *std::get_if<Load>(&insn);
             const uint64_t addr = r[l.base] + static_cast<uint64_t>(static_cast<int64_t>(l.off));
             if (checked && !allowed(addr, l.width, false))
-                return fail("out-of-bounds-access", cur, at, "load of " + std::to_string(l.width) + " bytes");
+                return fault(RunFault::LoadOutOfBounds, cur, at, l.width);
             r[l.dst] = load_bytes(reinterpret_cast<const uint8_t*>(addr), l.width, l.sign_extend);
             break;
         }
@@ -444,8 +445,7 @@ Result<uint64_t> Interpreter::run(const LoadedProgram& prog) {
             const uint64_t addr = r[s.base] + static_cast<uint64_t>(static_cast<int64_t>(s.off));
             const uint64_t v = s.value.is_reg ? r[s.value.reg] : static_cast<uint64_t>(s.value.imm);
             if (checked && !allowed(addr, s.width, true))
-                return fail("out-of-bounds-access", cur, at,
-                            "store of " + std::to_string(s.width) + " bytes");
+                return fault(RunFault::StoreOutOfBounds, cur, at, s.width);
             store_bytes(reinterpret_cast<uint8_t*>(addr), s.width, v);
             break;
         }
@@ -453,8 +453,7 @@ Result<uint64_t> Interpreter::run(const LoadedProgram& prog) {
             const Atomic& a = *std::get_if<Atomic>(&insn);
             const uint64_t addr = r[a.base] + static_cast<uint64_t>(static_cast<int64_t>(a.off));
             if (checked && !allowed(addr, a.width, true))
-                return fail("out-of-bounds-access", cur, at,
-                            "atomic of " + std::to_string(a.width) + " bytes");
+                return fault(RunFault::AtomicOutOfBounds, cur, at, a.width);
             auto* p = reinterpret_cast<uint8_t*>(addr);
             bool exchanged = false;
             if (a.width == 8) {

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <set>
 #include <string>
@@ -87,33 +88,58 @@ uint64_t jit_ld_packet(ExecEnv* env, uint64_t offset64, uint64_t width) {
     return v;
 }
 
-// A helper call whose id was not in the HelperTable at compile time, or a callx (id from a register).
-// An id with no helper ends the run with the unknown-helper mark (the interpreter's "unknown-helper").
+// Ends the run with a fault (vm.hpp RunFault) at `pc`; the emitted stop path adds the program's image.
+void set_fault(ExecEnv* env, RunFault fault, uint64_t pc, int64_t detail) {
+    env->stop = kJitStopFault;
+    env->stop_value = 0;
+    env->fault = static_cast<uint32_t>(fault);
+    env->fault_pc = static_cast<uint32_t>(pc);
+    env->fault_detail = detail;
+}
+
+// A helper call whose id was not in the HelperTable at compile time (7th argument: id, 8th: the call's
+// pc). An id with no helper ends the run with the interpreter's "unknown-helper" fault.
 uint64_t jit_call_dynamic(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5, ExecEnv* env,
-                          uint64_t id) {
+                          uint64_t id, uint64_t pc) {
     HelperFn fn = nullptr;
     if (env->helpers != nullptr && id < static_cast<uint64_t>(HelperTable::kMaxHelperId))
         fn = env->helpers->get(static_cast<int32_t>(id));
     if (fn == nullptr) {
-        env->stop = kJitStopUnknownHelper;
-        env->stop_value = 0;
+        set_fault(env, RunFault::UnknownHelper, pc, static_cast<int64_t>(id));
         return 0;
     }
     return fn(r1, r2, r3, r4, r5, env);
 }
 
+// callx: the register's value names the helper (HelperTable::callx_id, as the interpreter reads it).
+uint64_t jit_callx(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5, ExecEnv* env,
+                   uint64_t value, uint64_t pc) {
+    const int64_t id = HelperTable::callx_id(value);
+    if (id == kHelperTailCall) {
+        set_fault(env, RunFault::CallxTailCall, pc, id);
+        return 0;
+    }
+    if (id < 0) {
+        set_fault(env, RunFault::UnknownHelper, pc, id);
+        return 0;
+    }
+    return jit_call_dynamic(r1, r2, r3, r4, r5, env, static_cast<uint64_t>(id), pc);
+}
+
+// The native code of one program and the name its faults report (its address is baked into the code).
 struct JitImage {
     ExecMemory mem;
     size_t code_size = 0;
+    std::string name;
 };
 
 // --- the emitter ------------------------------------------------------------------------------------------
 
 class Emitter : public X86Emit {
   public:
-    Emitter(const LoadedProgram& prog, const HelperTable& helpers, const Layout& layout, size_t max_size,
-            uint8_t* buf)
-        : X86Emit(max_size, buf), prog_(prog), helpers_(helpers), layout_(layout) {}
+    Emitter(const LoadedProgram& prog, const HelperTable& helpers, const Layout& layout,
+            const JitImage* image, size_t max_size, uint8_t* buf)
+        : X86Emit(max_size, buf), prog_(prog), helpers_(helpers), layout_(layout), image_(image) {}
 
     // Emits the whole program. Returns an error (code, message) or an empty code on success.
     Error emit_program();
@@ -125,21 +151,39 @@ class Emitter : public X86Emit {
     const LoadedProgram& prog_;
     const HelperTable& helpers_;
     const Layout& layout_;
+    const JitImage* image_;
     std::vector<Xbyak::Label> insn_labels_; // body of each slot
     std::vector<Xbyak::Label> func_entry_;  // per slot: subprogram entry stub (used if a call target)
     std::set<uint32_t> functions_;          // slots that start a function (callable)
     Xbyak::Label epilogue_, stop_exit_;
     const uint8_t* tail_entry_ = nullptr;
+    // Out-of-line fault stubs, emitted after the body (a deque: labels must not move once used).
+    struct FaultSite {
+        Xbyak::Label label;
+        RunFault fault;
+        uint32_t pc;
+        int64_t detail;
+    };
+    std::deque<FaultSite> faults_;
 
     static const Reg64& R(Reg r) { return kRegMap[r]; }
+
+    // A stub that ends the run with `fault` at `pc`; jump to the returned label.
+    Xbyak::Label& fault_at(RunFault fault, uint32_t pc, int64_t detail = 0) {
+        faults_.push_back(FaultSite{Xbyak::Label(), fault, pc, detail});
+        return faults_.back().label;
+    }
+    void emit_fault_stubs();
+    void emit_stop_exit();
 
     Error emit_insn(uint32_t pc, const Insn& insn);
     void emit_alu(const Alu& a);
     void emit_jump(const Jump& j);
     void emit_load(const Load& l);
     void emit_store(const Store& s);
-    void emit_helper_call(int32_t id);
-    void emit_callx(Reg reg);
+    void emit_helper_call(int32_t id, uint32_t pc);
+    void emit_callx(Reg reg, uint32_t pc);
+    void emit_dynamic_call(const void* fn, const Reg64& value, uint32_t pc);
     void emit_tail_call();
     void emit_tail_call_convert(Xbyak::Label& out);
     void emit_ld_packet(const LoadPacket& lp);
@@ -195,34 +239,51 @@ Error Emitter::emit_program() {
         Error e = emit_insn(pc, insns[pc]);
         if (!e.code.empty()) return e;
     }
-    // Falling off the end (never in verified code): end the run with r0 = 0 and the pc-out-of-range mark.
+    // Falling off the end (never in verified code): the interpreter's pc-out-of-range at pc = n.
     L(insn_labels_[n]);
-    mov(dword[kEnv + offsetof(ExecEnv, stop)], kJitStopFellOff);
-    mov(qword[kEnv + offsetof(ExecEnv, stop_value)], 0);
-    jmp(stop_exit_);
+    jmp(fault_at(RunFault::FellOff, n));
     L(epilogue_);
     emit_epilogue();
-    L(stop_exit_);
-    mov(rax, qword[kEnv + offsetof(ExecEnv, stop_value)]);
-    emit_epilogue();
+    emit_stop_exit();
     // Subprogram entry stubs: own frame, depth = caller's + 1 (the caller's depth slot is one whole frame
-    // plus the return address above), at most kMaxCallFrames (interpreter: call-depth-exceeded).
-    Xbyak::Label too_deep;
+    // plus the return address above); the call site checked that it stays within kMaxCallFrames.
     for (uint32_t s : functions_) {
         L(func_entry_[s]);
         emit_frame_prologue();
         mov(kTmp2, qword[rsp + kCallerDepthSlot]);
         add(kTmp2, 1);
         mov(qword[rsp + kDepthSlot], kTmp2);
-        cmp(kTmp2, kMaxCallFrames);
-        ja(too_deep);
         jmp(insn_labels_[s]);
     }
-    L(too_deep);
-    mov(dword[kEnv + offsetof(ExecEnv, stop)], kJitStopCallDepth);
-    mov(qword[kEnv + offsetof(ExecEnv, stop_value)], 0);
-    jmp(stop_exit_);
+    emit_fault_stubs();
     return Error{};
+}
+
+// env->stop set (a helper's stop, or a fault): r0 = env->stop_value and return through every bpf2bpf frame
+// (each caller tests env->stop after its call). A fault also records this program's image (its name).
+void Emitter::emit_stop_exit() {
+    Xbyak::Label not_fault;
+    L(stop_exit_);
+    cmp(dword[kEnv + offsetof(ExecEnv, stop)], kJitStopFault);
+    jne(not_fault);
+    mov(kTmp1, reinterpret_cast<uint64_t>(image_));
+    mov(qword[kEnv + offsetof(ExecEnv, fault_image)], kTmp1);
+    L(not_fault);
+    mov(rax, qword[kEnv + offsetof(ExecEnv, stop_value)]);
+    emit_epilogue();
+}
+
+void Emitter::emit_fault_stubs() {
+    for (FaultSite& f : faults_) {
+        L(f.label);
+        mov(dword[kEnv + offsetof(ExecEnv, stop)], kJitStopFault);
+        mov(qword[kEnv + offsetof(ExecEnv, stop_value)], 0);
+        mov(dword[kEnv + offsetof(ExecEnv, fault)], static_cast<uint32_t>(f.fault));
+        mov(dword[kEnv + offsetof(ExecEnv, fault_pc)], f.pc);
+        mov(kTmp1, static_cast<uint64_t>(f.detail));
+        mov(qword[kEnv + offsetof(ExecEnv, fault_detail)], kTmp1);
+        jmp(stop_exit_);
+    }
 }
 
 Error Emitter::emit_insn(uint32_t pc, const Insn& insn) {
@@ -238,16 +299,19 @@ Error Emitter::emit_insn(uint32_t pc, const Insn& insn) {
         if (c->helper == kHelperTailCall)
             emit_tail_call();
         else
-            emit_helper_call(c->helper);
+            emit_helper_call(c->helper, pc);
     } else if (const auto* cl = std::get_if<CallLocal>(&insn)) {
         if (cl->target >= prog_.insns.size())
             return make_error("jit-unsupported", "call target out of range");
         // bpf2bpf: native call into the target's frame-building stub; r6-r9 and r10 come back restored.
+        // kernel: verifier.c check_max_stack_depth_subprog(): 8 frames per program (interpreter's rule).
+        cmp(qword[rsp + kDepthSlot], kMaxCallFrames);
+        jae(fault_at(RunFault::CallDepth, pc));
         call(func_entry_[cl->target]);
         cmp(dword[kEnv + offsetof(ExecEnv, stop)], 0);
         jne(epilogue_); // the callee already holds stop_value in rax
     } else if (const auto* cr = std::get_if<CallReg>(&insn)) {
-        emit_callx(cr->reg);
+        emit_callx(cr->reg, pc);
     } else if (std::holds_alternative<Exit>(insn)) {
         jmp(epilogue_);
     } else if (const auto* l = std::get_if<LoadImm64>(&insn)) {
@@ -389,28 +453,31 @@ void Emitter::emit_store(const Store& s) {
     }
 }
 
-void Emitter::emit_helper_call(int32_t id) {
+void Emitter::emit_helper_call(int32_t id, uint32_t pc) {
     HelperFn fn = helpers_.get(id);
-    mov(kTmp0, kEnv); // 6th argument: env
     if (fn != nullptr) {
+        mov(kTmp0, kEnv); // 6th argument: env
         emit_abs_call(reinterpret_cast<const void*>(fn));
-    } else {
-        mov(kTmp1, static_cast<uint64_t>(static_cast<uint32_t>(id)));
-        push(kTmp1); // keeps rsp 16-byte aligned with the next push
-        push(kTmp1); // 7th argument at [rsp]
-        emit_abs_call(reinterpret_cast<const void*>(&jit_call_dynamic));
-        add(rsp, 16);
+        emit_stop_check();
+        return;
     }
-    emit_stop_check();
+    mov(kTmp1, static_cast<uint64_t>(static_cast<uint32_t>(id)));
+    emit_dynamic_call(reinterpret_cast<const void*>(&jit_call_dynamic), kTmp1, pc);
 }
 
 // callx: the register holds the helper id (uBPF / bpf_conformance "call %rN").
-void Emitter::emit_callx(Reg reg) {
-    mov(kTmp1, R(reg));
-    mov(kTmp0, kEnv);
-    push(kTmp1);
-    push(kTmp1);
-    emit_abs_call(reinterpret_cast<const void*>(&jit_call_dynamic));
+void Emitter::emit_callx(Reg reg, uint32_t pc) {
+    emit_dynamic_call(reinterpret_cast<const void*>(&jit_callx), R(reg), pc);
+}
+
+// fn(r1..r5, env, value, pc): jit_call_dynamic / jit_callx, which look the helper up at run time.
+void Emitter::emit_dynamic_call(const void* fn, const Reg64& value, uint32_t pc) {
+    mov(kTmp0, kEnv); // 6th argument: env
+    mov(kTmp2, value);
+    mov(kTmp1, pc);
+    push(kTmp1); // 8th argument at [rsp + 8]
+    push(kTmp2); // 7th at [rsp]; two pushes keep rsp 16-byte aligned
+    emit_abs_call(fn);
     add(rsp, 16);
     emit_stop_check();
 }
@@ -528,11 +595,13 @@ Status jit_compile(LoadedProgram& prog, const HelperTable& helpers) {
     for (int attempt = 0; attempt < 4; ++attempt, budget *= 2) {
         auto mem = ExecMemory::allocate(budget);
         if (!mem) return mem.error();
+        auto image = std::make_shared<JitImage>(); // before emitting: its address is baked into the code
+        image->name = prog.name;
         const uint8_t* entry = nullptr;
         const uint8_t* tail_entry = nullptr;
         size_t used = 0;
         try {
-            Emitter em(prog, helpers, layout, mem->size(), mem->data());
+            Emitter em(prog, helpers, layout, image.get(), mem->size(), mem->data());
             Error e = em.emit_program();
             if (!e.code.empty()) return e;
             em.ready();
@@ -543,7 +612,6 @@ Status jit_compile(LoadedProgram& prog, const HelperTable& helpers) {
             if (static_cast<int>(err) == Xbyak::ERR_CODE_IS_TOO_BIG) continue;
             return make_error("jit-emit", std::string("xbyak: ") + err.what());
         }
-        auto image = std::make_shared<JitImage>();
         image->code_size = used;
         image->mem = std::move(*mem);
         Status sealed = image->mem.seal(used);
@@ -557,24 +625,14 @@ Status jit_compile(LoadedProgram& prog, const HelperTable& helpers) {
                                       std::to_string(budget) + " bytes");
 }
 
-uint64_t jit_run(const LoadedProgram& prog, ExecEnv& env) {
-    using Fn = uint64_t (*)(ExecEnv*);
-    auto fn = reinterpret_cast<Fn>(const_cast<void*>(prog.jit.entry));
-    return fn(&env);
-}
-
 Result<uint64_t> jit_execute(const LoadedProgram& prog, ExecEnv& env) {
-    const uint64_t r0 = jit_run(prog, env);
-    switch (env.stop) {
-    case kJitStopUnknownHelper:
-        return make_error("unknown-helper", prog.name + ": a helper call names an id with no helper");
-    case kJitStopCallDepth:
-        return make_error("call-depth-exceeded", prog.name + ": a bpf2bpf call would need frame " +
-                                                     std::to_string(kMaxCallFrames + 1));
-    case kJitStopFellOff:
-        return make_error("pc-out-of-range", prog.name + ": execution fell off the end of the program");
-    default: return r0;
-    }
+    if (prog.jit.entry == nullptr) return make_error("not-compiled", prog.name + " has no native code");
+    using Fn = uint64_t (*)(ExecEnv*);
+    const uint64_t r0 = reinterpret_cast<Fn>(const_cast<void*>(prog.jit.entry))(&env);
+    if (env.stop != kJitStopFault) return r0;
+    const auto* image = static_cast<const JitImage*>(env.fault_image);
+    return run_fault_error(static_cast<RunFault>(env.fault), image ? image->name : prog.name, env.fault_pc,
+                           env.fault_detail);
 }
 
 size_t jit_code_size(const LoadedProgram& prog) {

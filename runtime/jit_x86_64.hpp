@@ -12,13 +12,16 @@
 //                and a tail call from a subprogram returns the target's r0 to the subprogram's caller (the
 //                callers' frames stay on the native stack, as in the kernel). Each frame records its
 //                bpf2bpf depth; a program may use 8 frames (interpreter's rule), counted afresh from the
-//                frame a tail call lands in; a 9th ends the run (kJitStopCallDepth).
+//                frame a tail call lands in; the call site that would make a 9th ends the run with a fault.
 //   registers:   the table kRegMap in jit_x86_64.cpp (the kernel's mapping); r12 = ExecEnv*,
 //                r9/r10/r11 scratch.
 //   helpers:     r1..r5 are already rdi, rsi, rdx, rcx, r8; r9 = env; addresses are taken from the
 //                HelperTable at compile time (an id unknown then is looked up in env->helpers at run time).
 //                After every helper (and every bpf2bpf return) env->stop is tested; when set the program
 //                ends at once with r0 = env->stop_value, unwinding every bpf2bpf frame.
+//   faults:      unverified code gone wrong (vm.hpp RunFault: unknown helper, 9th frame, running off the end)
+//                sets env->stop = kJitStopFault and env->fault/fault_pc/fault_detail/fault_image, and ends
+//                the run as a helper's stop does; jit_execute() turns it into the interpreter's Error.
 // Unchecked: memory accesses are not bounds checked (ExecEnv::regions is ignored); run verified code.
 #pragma once
 
@@ -41,17 +44,13 @@ namespace tailgate::rt {
 //   mmap-failed / mprotect-failed (ExecMemory)
 Status jit_compile(LoadedProgram& prog, const HelperTable& helpers);
 
-// Values of env.stop with which the JIT ends a run that unverified code got wrong (stop_value = 0):
-inline constexpr uint32_t kJitStopUnknownHelper = 0x7a170001; // helper id with no helper (call or callx)
-inline constexpr uint32_t kJitStopCallDepth = 0x7a170002;     // a bpf2bpf call needing a 9th frame
-inline constexpr uint32_t kJitStopFellOff = 0x7a170003;       // execution ran past the last instruction
+// The value of env.stop with which the JIT ends a run that unverified code got wrong (env.fault says how).
+inline constexpr uint32_t kJitStopFault = 0x7a170001;
 
-// Run a compiled program: r0. Requires prog.jit.entry (jit_compile succeeded). env.args are r1..r5.
-// After an abnormal end (env.stop is one of the kJitStop* values) r0 is 0.
-uint64_t jit_run(const LoadedProgram& prog, ExecEnv& env);
-
-// jit_run, with the abnormal ends turned into the interpreter's error codes: unknown-helper,
-// call-depth-exceeded, pc-out-of-range.
+// Run a compiled program: r0 of the outermost exit (or env.stop_value when a helper set env.stop). env.args
+// are r1..r5. Fails with "not-compiled" (no prog.jit.entry) or with the interpreter's Error for a fault
+// (vm.hpp run_fault_error: unknown-helper, call-depth-exceeded, pc-out-of-range), naming the faulting
+// program (a tail-call target, maybe) and instruction.
 Result<uint64_t> jit_execute(const LoadedProgram& prog, ExecEnv& env);
 
 // Bytes of native code emitted for prog (0 when not compiled).

@@ -253,13 +253,9 @@ Result<RunResult> Runtime::run(const RunRequest& req) {
         env.stop = 0;
         env.stop_value = 0;
         env.converted_from = 0;
-        if (req.engine == Engine::Jit) {
-            out.ret = jit_run(cst->prog, env);
-        } else {
-            auto r = interpret(cst->prog, env);
-            if (!r) return r.error();
-            out.ret = *r;
-        }
+        auto r = req.engine == Engine::Jit ? jit_execute(cst->prog, env) : interpret(cst->prog, env);
+        if (!r) return r.error();
+        out.ret = *r;
     }
     auto t1 = std::chrono::steady_clock::now();
     out.runs = n;

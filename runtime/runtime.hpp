@@ -102,7 +102,8 @@ class Runtime {
 
     // Runs request.program `repeat` times on one context. Fails with "unknown-program", "not-loaded"
     // (rejected by the verifier: the message has the first error), "bad-input"/"unsupported-ctx" (context),
-    // "jit-failed", or the interpreter's error codes.
+    // "jit-failed", or the engine's error (both engines report a fault of unverified code alike: vm.hpp
+    // RunFault).
     Result<RunResult> run(const RunRequest& request);
 
   private:

@@ -52,6 +52,7 @@
 #include "verifier/isa.hpp"
 #include "verifier/object.hpp"
 #include "verifier/prog_type.hpp"
+#include "verifier/result.hpp"
 
 namespace tailgate::rt {
 
@@ -76,6 +77,11 @@ class HelperTable {
     // nullptr when no helper has this id.
     HelperFn get(int32_t id) const {
         return id >= 0 && static_cast<size_t>(id) < fns_.size() ? fns_[static_cast<size_t>(id)] : nullptr;
+    }
+    // callx (unverified code only): the register holds a helper id (the uBPF / bpf_conformance convention);
+    // a value outside the table's range is id -1.
+    static int64_t callx_id(uint64_t reg) {
+        return reg < static_cast<uint64_t>(kMaxHelperId) ? static_cast<int64_t>(reg) : -1;
     }
 
   private:
@@ -124,6 +130,25 @@ inline Map* map_of(uint64_t reg) {
     return reg ? map_entry_of(reg)->map : nullptr;
 }
 
+// Faults of unverified code (verified code cannot reach them): how a run ends when the program does what the
+// kernel's verifier would have refused. Both engines report a fault as the same Error (run_fault_error), so
+// `tailgate run` prints the same line for either engine.
+enum class RunFault : uint32_t {
+    None = 0,
+    UnknownHelper,   // "unknown-helper": no helper with the id (detail = the id; callx: -1 when out of range)
+    CallxTailCall,   // "unknown-helper": callx naming bpf_tail_call (the engines perform it only inline)
+    CallDepth,       // "call-depth-exceeded": a bpf2bpf call needing a 9th frame
+    FellOff,         // "pc-out-of-range": execution ran past the last instruction (pc = the count)
+    LoadOutOfBounds, // "out-of-bounds-access" (checked mode; detail = the access width)
+    StoreOutOfBounds,  //   idem, a store
+    AtomicOutOfBounds, //   idem, an atomic
+};
+
+// Error{code, "program 'NAME' insn PC: what"}: the shape of every engine error naming an instruction.
+Error run_error(const std::string& code, const std::string& program, uint32_t pc, const std::string& what);
+// The Error of a fault at `pc` of `program` (detail: see RunFault).
+Error run_fault_error(RunFault fault, const std::string& program, uint32_t pc, int64_t detail);
+
 // A memory region the checked mode lets a program touch (besides its own stack).
 struct MemRegion {
     uint8_t* base = nullptr;
@@ -160,6 +185,13 @@ struct ExecEnv {
     uint32_t tail_call_cnt = 0; // tail calls taken so far in this chain
     uint32_t stop = 0;          // nonzero: end the program now with r0 = stop_value
     uint64_t stop_value = 0;
+    // The fault a JIT run ended with (stop == kJitStopFault, jit_x86_64.hpp): which (RunFault), where (pc,
+    // and the faulting program's JIT image, which knows its name) and its detail. The interpreter returns
+    // its faults directly.
+    uint32_t fault = 0;
+    uint32_t fault_pc = 0;
+    int64_t fault_detail = 0;
+    const void* fault_image = nullptr;
     // Checked mode (conformance plugin, tests, --no-verify): only these regions and the stack may be
     // accessed; a violation ends the run with an error instead of touching memory. Ignored by unchecked runs.
     const MemRegion* regions = nullptr;

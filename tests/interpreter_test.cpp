@@ -78,7 +78,7 @@ struct Fixture {
     Result<uint64_t> run(Engine e, const LoadedProgram& p, ExecEnv& env) {
         env.helpers = &helpers;
         env.host = &counter;
-        if (e == Engine::Jit) return jit_run(p, env);
+        if (e == Engine::Jit) return jit_execute(p, env);
         return interpret(p, env);
     }
 };

@@ -403,11 +403,12 @@ TEST_CASE("LD_ABS / LD_IND: network order, r1-r5 kept, out of bounds ends the pr
         e1.packet = e2.packet = pkt.data();
         e1.packet_len = e2.packet_len = pkt.size();
         e1.helpers = e2.helpers = &f.helpers;
-        uint64_t j = jit_run(lp, e1);
+        auto j = jit_execute(lp, e1);
         auto i = interpret(lp, e2);
+        REQUIRE(j.ok());
         REQUIRE(i.ok());
-        CHECK(j == *i);
-        return j;
+        CHECK(*j == *i);
+        return *j;
     };
     CHECK(run_both({LoadPacket{4, false, 0, 1}, exit_()}) == 0x3456789a);
     CHECK(run_both({LoadPacket{2, false, 0, 6}, exit_()}) == 0xdef0);
@@ -466,7 +467,8 @@ TEST_CASE("code memory is writable or executable, never both; freed with the pro
 
 TEST_CASE("unverified code: frame limit, unknown helper, falling off the end give the interpreter's errors") {
     Fixture f;
-    auto same_error = [&](LoadedProgram& p, const char* code) {
+    // The same Error (code and message, which names program and insn) on both engines.
+    auto same_error = [&](LoadedProgram& p, const char* code, const std::string& message) {
         ExecEnv e1, e2;
         e1.helpers = e2.helpers = &f.helpers;
         auto j = jit_execute(p, e1);
@@ -475,10 +477,12 @@ TEST_CASE("unverified code: frame limit, unknown helper, falling off the end giv
         REQUIRE(!i.ok());
         CHECK(j.error().code == code);
         CHECK(i.error().code == code);
+        CHECK(j.error().message == message);
+        CHECK(i.error().message == message);
     };
     // infinite recursion: f calls itself
     LoadedProgram& rec = f.load({CallLocal{2}, exit_(), CallLocal{2}, exit_()}, {0, 2});
-    same_error(rec, "call-depth-exceeded");
+    same_error(rec, "call-depth-exceeded", "program '" + rec.name + "' insn 2: more than 8 call frames");
     // exactly 8 frames are allowed: main -> f(1) -> ... each level decrements r6 until 0
     // main: r6 = 6; call f; exit.  f: if r6 == 0 goto ret; r6 -= 1; call f; r0 += 1; ret: exit
     // f runs with r6 = 6..0: frames 2..8.
@@ -495,9 +499,28 @@ TEST_CASE("unverified code: frame limit, unknown helper, falling off the end giv
     REQUIRE(ri.ok());
     CHECK(*ri == 6);
     deep[0] = mov(kR6, 7); // 9 frames
-    same_error(f.load(deep, {0, 4}), "call-depth-exceeded");
-    same_error(f.load({mov(kR1, 0), call(999), exit_()}), "unknown-helper");
-    same_error(f.load({mov(kR0, 0)}), "pc-out-of-range");
+    LoadedProgram& nine = f.load(deep, {0, 4});
+    same_error(nine, "call-depth-exceeded", "program '" + nine.name + "' insn 6: more than 8 call frames");
+    LoadedProgram& unknown = f.load({mov(kR1, 0), call(999), exit_()});
+    same_error(unknown, "unknown-helper", "program '" + unknown.name + "' insn 1: no helper with id 999");
+    LoadedProgram& callx_big = f.load({mov(kR1, 0), mov(kR6, -1), CallReg{kR6}, exit_()});
+    same_error(callx_big, "unknown-helper", "program '" + callx_big.name + "' insn 2: no helper with id -1");
+    LoadedProgram& callx_tail = f.load({mov(kR6, kHelperTailCall), CallReg{kR6}, exit_()});
+    same_error(callx_tail, "unknown-helper",
+               "program '" + callx_tail.name + "' insn 1: callx cannot perform a tail call");
+    LoadedProgram& off = f.load({mov(kR0, 0)});
+    same_error(off, "pc-out-of-range",
+               "program '" + off.name + "' insn 1: execution ran past the last instruction");
+    // A fault in a tail-call target names the target.
+    Fixture g;
+    const uint32_t pa = g.add_prog_array(1);
+    LoadedProgram& faulty = g.load({mov(kR0, 0), call(998), exit_()});
+    std::vector<Insn> caller;
+    tail_call(caller, pa, 0);
+    caller.push_back(exit_());
+    LoadedProgram& entry = g.load(caller);
+    g.arrays.back()->set(0, &faulty);
+    same_error(entry, "unknown-helper", "program '" + faulty.name + "' insn 1: no helper with id 998");
     // a normal run reports no error
     ExecEnv e3;
     auto fine = jit_execute(f.load({mov(kR0, 5), exit_()}), e3);

@@ -88,7 +88,9 @@ inline Outcome run_jit(const LoadedProgram& p, std::vector<uint8_t> mem, const H
     env.helpers = &h;
     env.host = host;
     Outcome o;
-    o.r0 = jit_run(p, env);
+    auto r = jit_execute(p, env);
+    REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
+    o.r0 = *r;
     o.tail_calls = env.tail_call_cnt;
     o.mem = std::move(mem);
     return o;

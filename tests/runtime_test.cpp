@@ -554,6 +554,25 @@ Object tail_object() {
     return o;
 }
 
+// tail_call(ctx, map 0, slot 0); return 1
+std::vector<Insn> tail_call_slot0() {
+    std::vector<Insn> p;
+    lddw(p, kR2, 1, 0);
+    p.push_back(mov(kR3, 0));
+    p.push_back(Call{kHelperTailCall});
+    p.push_back(mov(kR0, 1));
+    p.push_back(Exit{});
+    return p;
+}
+
+// Runtime options for tests: trace_printk output kept in memory only.
+RuntimeOptions quiet(bool verify) {
+    RuntimeOptions ro;
+    ro.verify = verify;
+    ro.trace_out = nullptr;
+    return ro;
+}
+
 uint64_t run_one(Runtime& rt, const std::string& name, Engine e) {
     auto r = rt.run(RunRequest{name, e, ContextInput{tcp4(), {}}, 1});
     REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().code + ": " + r.error().message));
@@ -566,9 +585,7 @@ TEST_CASE("Runtime: the kernel's tail-call expectations on both engines (--no-ve
     for (Engine e : {Engine::Interp, Engine::Jit}) {
         std::string engine = engine_name(e);
         CAPTURE(engine);
-        RuntimeOptions ro;
-        ro.verify = false;
-        ro.trace_out = nullptr;
+        RuntimeOptions ro = quiet(false);
         Runtime rt(ro);
         REQUIRE(rt.load(tail_object(), {{"jt", 0, "chain"}}).ok());
         // A self-tail-calling program counts exactly 33 tail calls: 34 programs run.
@@ -589,10 +606,30 @@ TEST_CASE("Runtime: the kernel's tail-call expectations on both engines (--no-ve
     }
 }
 
+TEST_CASE("Runtime: a fault of unverified code is the same error on both engines (--no-verify)") {
+    // bad: tail-calls slot 0 (faulty) when it is filled; faulty calls a helper nobody registered.
+    Object o;
+    o.path = "faults";
+    o.license = "GPL";
+    o.maps = {def("jt", MapType::ProgArray, 4, 4, 1)};
+    o.programs.push_back(program("entry", ProgType::SchedCls, tail_call_slot0()));
+    o.programs.push_back(program("faulty", ProgType::SchedCls, {mov(kR1, 0), Call{999}, Exit{}}));
+    o.maps[0].prog_slots = {{0, "faulty"}};
+    for (Engine e : {Engine::Interp, Engine::Jit}) {
+        std::string engine = engine_name(e);
+        CAPTURE(engine);
+        RuntimeOptions ro = quiet(false);
+        Runtime rt(ro);
+        REQUIRE(rt.load(o).ok());
+        auto r = rt.run(RunRequest{"entry", e, ContextInput{tcp4(), {}}, 1});
+        REQUIRE(!r.ok());
+        CHECK(r.error().code == "unknown-helper");
+        CHECK(r.error().message == "program 'faulty' insn 1: no helper with id 999");
+    }
+}
+
 TEST_CASE("Runtime: prog-array owner type is enforced; bad assignments are refused") {
-    RuntimeOptions ro;
-    ro.verify = false;
-    ro.trace_out = nullptr;
+    RuntimeOptions ro = quiet(false);
     Object o = tail_object();
     o.programs.push_back(program("xdp42", ProgType::Xdp, {mov(kR0, 42), Exit{}}));
     Runtime rt(ro);
@@ -620,8 +657,7 @@ TEST_CASE("Runtime: a host-registered helper is checked by the verifier and call
     o.programs.push_back(
         program("uses_host", ProgType::SchedCls, {mov(kR1, 40), mov(kR2, 2), Call{kId}, Exit{}}));
     for (Engine e : {Engine::Interp, Engine::Jit}) {
-        RuntimeOptions ro;
-        ro.trace_out = nullptr;
+        RuntimeOptions ro = quiet(true);
         Runtime rt(ro);
         HelperProto p;
         p.id = kId;
@@ -643,8 +679,7 @@ TEST_CASE("Runtime: a host-registered helper is checked by the verifier and call
         CHECK(!rt.register_helper(p, host_add).ok()); // after load
     }
     // Without the registration the verifier does not know the helper: the program is refused.
-    RuntimeOptions ro;
-    ro.trace_out = nullptr;
+    RuntimeOptions ro = quiet(true);
     Runtime rt(ro);
     REQUIRE(rt.load(o).ok());
     const ProgramState* st = rt.program_state("uses_host");
@@ -665,9 +700,7 @@ TEST_CASE("Runtime: an xdp program reads real packet pointers through the rewrit
                                   Alu{AluOp::Sub, true, kR0, Operand::of_reg(kR2)}, Exit{}}));
     for (bool verify : {true, false}) {
         for (Engine e : {Engine::Interp, Engine::Jit}) {
-            RuntimeOptions ro;
-            ro.verify = verify;
-            ro.trace_out = nullptr;
+            RuntimeOptions ro = quiet(verify);
             Runtime rt(ro);
             REQUIRE(rt.load(o).ok());
             const ProgramState* st = rt.program_state("xdp_len");
@@ -693,23 +726,15 @@ TEST_CASE("cross-type tail call kprobe -> generic_probe: the converted ctx, on b
         Alu{AluOp::Add, true, kR0, Operand::of_reg(kR7)},
         Exit{},
     };
-    std::vector<Insn> k;
-    lddw(k, kR2, 1, 0);
-    k.push_back(mov(kR3, 0));
-    k.push_back(Call{kHelperTailCall});
-    k.push_back(mov(kR0, 1));
-    k.push_back(Exit{});
     Object o;
     o.path = "cross";
     o.license = "GPL";
     o.maps = {def("pt", MapType::ProgArray, 4, 4, 1)};
     o.maps[0].prog_slots = {{0, "generic"}};
-    o.programs.push_back(program("entry", ProgType::Kprobe, k));
+    o.programs.push_back(program("entry", ProgType::Kprobe, tail_call_slot0()));
     o.programs.push_back(program("generic", ProgType::GenericProbe, g));
     for (Engine e : {Engine::Interp, Engine::Jit}) {
-        RuntimeOptions ro;
-        ro.verify = false;
-        ro.trace_out = nullptr;
+        RuntimeOptions ro = quiet(false);
         Runtime rt(ro);
         REQUIRE(rt.load(o).ok());
         auto via = rt.run(RunRequest{"entry", e, ContextInput{{}, {5, 7}}, 1});

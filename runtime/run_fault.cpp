@@ -1,0 +1,35 @@
+// The errors of unverified code, shared by the interpreter and the JIT (see vm.hpp RunFault).
+#include <string>
+
+#include "runtime/vm.hpp"
+
+namespace tailgate::rt {
+
+Error run_error(const std::string& code, const std::string& program, uint32_t pc, const std::string& what) {
+    return make_error(code, "program '" + program + "' insn " + std::to_string(pc) + ": " + what);
+}
+
+Error run_fault_error(RunFault fault, const std::string& program, uint32_t pc, int64_t detail) {
+    const std::string width = std::to_string(detail) + " bytes";
+    switch (fault) {
+    case RunFault::UnknownHelper:
+        return run_error("unknown-helper", program, pc, "no helper with id " + std::to_string(detail));
+    case RunFault::CallxTailCall:
+        return run_error("unknown-helper", program, pc, "callx cannot perform a tail call");
+    case RunFault::CallDepth:
+        // kernel: verifier.c check_max_stack_depth_subprog() (MAX_CALL_FRAMES)
+        return run_error("call-depth-exceeded", program, pc,
+                         "more than " + std::to_string(kMaxCallFrames) + " call frames");
+    case RunFault::FellOff:
+        return run_error("pc-out-of-range", program, pc, "execution ran past the last instruction");
+    case RunFault::LoadOutOfBounds: return run_error("out-of-bounds-access", program, pc, "load of " + width);
+    case RunFault::StoreOutOfBounds:
+        return run_error("out-of-bounds-access", program, pc, "store of " + width);
+    case RunFault::AtomicOutOfBounds:
+        return run_error("out-of-bounds-access", program, pc, "atomic of " + width);
+    case RunFault::None: break;
+    }
+    return run_error("internal", program, pc, "fault " + std::to_string(static_cast<uint32_t>(fault)));
+}
+
+} // namespace tailgate::rt
