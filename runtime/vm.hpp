@@ -49,6 +49,7 @@
 #include <vector>
 
 #include "verifier/ctx_conversion.hpp"
+#include "verifier/helper_protos.hpp"
 #include "verifier/isa.hpp"
 #include "verifier/object.hpp"
 #include "verifier/prog_type.hpp"
@@ -62,21 +63,27 @@ struct LoadedProgram;
 // A helper: r0 = fn(r1, r2, r3, r4, r5, env).
 using HelperFn = uint64_t (*)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, ExecEnv*);
 
-// id -> helper. Ids are the kernel's (enum bpf_func_id) for kernel helpers; a host registers its own with
-// any id below kMaxHelperId that the verifier's prototype table also knows.
+// id -> helper. Ids are the kernel's (enum bpf_func_id) for kernel helpers, below kFirstHostHelperId; a host
+// registers its own in [kFirstHostHelperId, kHelperIdEnd) (verifier/helper_protos.hpp) with a prototype the
+// verifier's registry also knows (Runtime::register_helper). Two dense parts, one per id range.
 class HelperTable {
   public:
-    static constexpr int32_t kMaxHelperId = 1 << 16;
+    static constexpr int32_t kMaxHelperId = kHelperIdEnd;
     // Fails (returns false) for an id outside [0, kMaxHelperId) or a null fn.
     bool set(int32_t id, HelperFn fn) {
         if (id < 0 || id >= kMaxHelperId || fn == nullptr) return false;
-        if (static_cast<size_t>(id) >= fns_.size()) fns_.resize(static_cast<size_t>(id) + 1, nullptr);
-        fns_[static_cast<size_t>(id)] = fn;
+        std::vector<HelperFn>& part = id < kFirstHostHelperId ? kernel_ : host_;
+        const size_t i = index(id);
+        if (i >= part.size()) part.resize(i + 1, nullptr);
+        part[i] = fn;
         return true;
     }
     // nullptr when no helper has this id.
     HelperFn get(int32_t id) const {
-        return id >= 0 && static_cast<size_t>(id) < fns_.size() ? fns_[static_cast<size_t>(id)] : nullptr;
+        if (id < 0) return nullptr;
+        const std::vector<HelperFn>& part = id < kFirstHostHelperId ? kernel_ : host_;
+        const size_t i = index(id);
+        return i < part.size() ? part[i] : nullptr;
     }
     // callx (unverified code only): the register holds a helper id (the uBPF / bpf_conformance convention);
     // a value outside the table's range is id -1.
@@ -85,7 +92,13 @@ class HelperTable {
     }
 
   private:
-    std::vector<HelperFn> fns_;
+    std::vector<HelperFn> kernel_; // ids [0, kFirstHostHelperId)
+    std::vector<HelperFn> host_;   // ids [kFirstHostHelperId, kMaxHelperId), index id - kFirstHostHelperId
+
+    // Index of id (>= 0) in its part.
+    static size_t index(int32_t id) {
+        return static_cast<size_t>(id < kFirstHostHelperId ? id : id - kFirstHostHelperId);
+    }
 };
 
 // A map as the helpers see it: the rtenv engineer's concrete class (runtime/maps.hpp). Engines never call it;

@@ -649,8 +649,26 @@ uint64_t host_add(uint64_t a, uint64_t b, uint64_t, uint64_t, uint64_t, ExecEnv*
 }
 } // namespace
 
+TEST_CASE("HelperTable holds kernel ids and the host range [kFirstHostHelperId, kHelperIdEnd)") {
+    HelperTable t;
+    CHECK(t.set(kHelperMapLookupElem, host_add));
+    CHECK(t.set(kFirstHostHelperId, host_add));
+    CHECK(t.set(kHelperIdEnd - 1, host_add));
+    CHECK(!t.set(kHelperIdEnd, host_add));
+    CHECK(!t.set(-1, host_add));
+    CHECK(!t.set(kFirstHostHelperId + 1, nullptr));
+    CHECK(bool(t.get(kHelperMapLookupElem) == &host_add));
+    CHECK(bool(t.get(kFirstHostHelperId) == &host_add));
+    CHECK(bool(t.get(kHelperIdEnd - 1) == &host_add));
+    CHECK(bool(t.get(kFirstHostHelperId + 1) == nullptr));
+    CHECK(bool(t.get(kHelperMapUpdateElem) == nullptr));
+    CHECK(bool(t.get(kHelperIdEnd) == nullptr));
+    CHECK(bool(t.get(-5) == nullptr));
+}
+
 TEST_CASE("Runtime: a host-registered helper is checked by the verifier and called by both engines") {
-    constexpr int32_t kId = 0xF000;
+    // The first host id (verifier/helper_protos.hpp) is a valid HelperTable id.
+    constexpr int32_t kId = kFirstHostHelperId;
     Object o;
     o.path = "host_helper";
     o.license = "GPL";

@@ -110,8 +110,10 @@ struct HelperProto {
 std::span<const HelperProto> builtin_helpers();
 const HelperProto* builtin_helper(int32_t id);
 
-// Host-registered helpers should use ids at or above this, clear of the kernel's numbering.
+// Host-registered helpers should use ids in [kFirstHostHelperId, kHelperIdEnd), clear of the kernel's
+// numbering; the runtime's engines call helpers by id below kHelperIdEnd (runtime/vm.hpp HelperTable).
 inline constexpr int32_t kFirstHostHelperId = 0x10000;
+inline constexpr int32_t kHelperIdEnd = kFirstHostHelperId + 0x10000;
 
 class HelperRegistry {
   public:
