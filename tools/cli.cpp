@@ -140,6 +140,22 @@ std::optional<Object> load_or_report(const std::string& path) {
     return std::move(obj).value();
 }
 
+std::optional<std::vector<const Program*>> select_programs(const ParsedArgs& args, const Object& obj,
+                                                           const std::string& path) {
+    std::vector<const Program*> progs;
+    if (args.has("program")) {
+        const Program* p = obj.find_program(args.get("program"));
+        if (!p) {
+            bad_input(path, "no program named '" + args.get("program") + "'");
+            return std::nullopt;
+        }
+        progs.push_back(p);
+    } else {
+        for (const Program& p : obj.programs) progs.push_back(&p);
+    }
+    return progs;
+}
+
 std::string json_escape(const std::string& s) {
     std::string out;
     out.reserve(s.size() + 2);

@@ -75,6 +75,11 @@ std::optional<ParsedArgs> parse_or_exit(const CommandSpec& spec, const std::vect
 // load_object() for a command: on failure prints the bad-input line and returns nullopt (exit with 2).
 std::optional<Object> load_or_report(const std::string& path);
 
+// The programs a command works on: the one --program NAME names, or every program of `obj` (file order).
+// A NAME that `obj` does not have prints the bad-input line for `path` and gives nullopt (exit with 2).
+std::optional<std::vector<const Program*>> select_programs(const ParsedArgs& args, const Object& obj,
+                                                           const std::string& path);
+
 // `--prog-array MAP:IDX=PROG` (MAP and PROG may be FILE:NAME). Fails with code "usage".
 Result<ProgArrayAssignment> parse_prog_array_flag(const std::string& text);
 // Every --prog-array value of a command, in order.

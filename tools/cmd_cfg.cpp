@@ -39,14 +39,9 @@ int cmd_cfg(const std::vector<std::string>& args) {
     auto obj = load_or_report(path);
     if (!obj) return kExitBadInput;
 
-    std::vector<const Program*> progs;
-    if (parsed->has("program")) {
-        const Program* p = obj->find_program(parsed->get("program"));
-        if (!p) return bad_input(path, "no program named '" + parsed->get("program") + "'");
-        progs.push_back(p);
-    } else {
-        for (const Program& p : obj->programs) progs.push_back(&p);
-    }
+    auto selected = select_programs(*parsed, *obj, path);
+    if (!selected) return kExitBadInput;
+    const std::vector<const Program*>& progs = *selected;
 
     const bool json = parsed->get("format", "dot") == "json";
     nlohmann::json out = {{"file", path}, {"programs", nlohmann::json::array()}};

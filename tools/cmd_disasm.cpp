@@ -176,14 +176,9 @@ int cmd_disasm(const std::vector<std::string>& args) {
     auto obj = load_or_report(path);
     if (!obj) return kExitBadInput;
 
-    std::vector<const Program*> progs;
-    if (parsed->has("program")) {
-        const Program* p = obj->find_program(parsed->get("program"));
-        if (!p) return bad_input(path, "no program named '" + parsed->get("program") + "'");
-        progs.push_back(p);
-    } else {
-        for (const Program& p : obj->programs) progs.push_back(&p);
-    }
+    auto selected = select_programs(*parsed, *obj, path);
+    if (!selected) return kExitBadInput;
+    const std::vector<const Program*>& progs = *selected;
     if (parsed->get("format", "text") == "json")
         print_json(*obj, progs);
     else

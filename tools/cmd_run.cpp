@@ -99,48 +99,9 @@ std::optional<std::vector<uint8_t>> read_packet(const std::string& path, std::st
     return std::vector<uint8_t>(bytes.begin(), bytes.end());
 }
 
-// --prog-array may repeat; the shared parser keeps one value per option, so collect them first.
-std::vector<std::string> take_repeated(std::vector<std::string>& args, const std::string& name,
-                                       bool& missing) {
-    std::vector<std::string> values, rest;
-    const std::string flag = "--" + name, prefix = flag + "=";
-    for (size_t i = 0; i < args.size(); ++i) {
-        if (args[i] == "--") {
-            rest.insert(rest.end(), args.begin() + ptrdiff_t(i), args.end());
-            break;
-        }
-        if (args[i] == flag) {
-            if (i + 1 >= args.size())
-                missing = true;
-            else
-                values.push_back(args[++i]);
-        } else if (args[i].rfind(prefix, 0) == 0) {
-            values.push_back(args[i].substr(prefix.size()));
-        } else {
-            rest.push_back(args[i]);
-        }
-    }
-    args = rest;
-    return values;
-}
-
-std::optional<ProgArrayAssignment> parse_assignment(const std::string& s) {
-    auto colon = s.rfind(':');
-    auto eq = s.find('=', colon == std::string::npos ? 0 : colon);
-    if (colon == std::string::npos || eq == std::string::npos || colon == 0 || eq + 1 >= s.size())
-        return std::nullopt;
-    uint64_t idx;
-    if (!parse_u64(s.substr(colon + 1, eq - colon - 1), idx) || idx > 0xffffffffull) return std::nullopt;
-    return ProgArrayAssignment{s.substr(0, colon), uint32_t(idx), s.substr(eq + 1)};
-}
-
 } // namespace
 
-int cmd_run(const std::vector<std::string>& raw_args) {
-    std::vector<std::string> args = raw_args;
-    bool missing = false;
-    std::vector<std::string> slots = take_repeated(args, "prog-array", missing);
-    if (missing) return usage_error(kSpec, "option '--prog-array' needs a value");
+int cmd_run(const std::vector<std::string>& args) {
     int code = 0;
     auto parsed = parse_or_exit(kSpec, args, code);
     if (!parsed) return code;
@@ -152,12 +113,8 @@ int cmd_run(const std::vector<std::string>& raw_args) {
     uint64_t repeat = 1;
     if (parsed->has("repeat") && (!parse_u64(parsed->get("repeat"), repeat) || repeat == 0))
         return usage_error(kSpec, "--repeat needs a positive number");
-    std::vector<ProgArrayAssignment> assignments;
-    for (const auto& s : slots) {
-        auto a = parse_assignment(s);
-        if (!a) return usage_error(kSpec, "--prog-array '" + s + "' is not MAP:IDX=PROG");
-        assignments.push_back(*a);
-    }
+    auto assignments = parse_prog_array_flags(*parsed); // the parser verify and graph use
+    if (!assignments) return usage_error(kSpec, assignments.error().message);
     rt::ContextInput input;
     if (parsed->has("packet")) {
         std::string why;
@@ -183,7 +140,7 @@ int cmd_run(const std::vector<std::string>& raw_args) {
     ro.verify = !parsed->has("no-verify");
     ro.strict = parsed->has("strict");
     rt::Runtime runtime(ro);
-    if (auto s = runtime.load(*obj, assignments); !s) return bad_input(file, s.error());
+    if (auto s = runtime.load(*obj, *assignments); !s) return bad_input(file, s.error());
     const rt::ProgramState* st = runtime.program_state(name);
     if (st && !st->loaded) {
         std::cerr << "tailgate: " << file << ": program " << name << " not run: " << st->refusal << std::endl;
