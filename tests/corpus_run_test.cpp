@@ -91,3 +91,77 @@ TEST_CASE("corpus run expectations on the interpreter and the JIT") {
     MESSAGE("corpus runs executed: " << runs);
     CHECK(runs > 0);
 }
+
+namespace {
+
+// One kernel-selftest run that the `run` directives cannot state: globals the test writes into .bss
+// before the run (prog_tests/tailcalls.c: selector, noise) and counters it reads from .bss after (count).
+// Offsets are the variables' .bss offsets (llvm-objdump -t on the built object).
+struct BssRun {
+    const char* object;
+    const char* packet;
+    std::vector<std::pair<uint32_t, uint32_t>> writes; // .bss offset -> u32 written before the run
+    std::vector<uint32_t> empty_slots;                 // jmp_table slots deleted before the run
+    uint64_t ret;
+    std::optional<std::pair<uint32_t, uint32_t>> count; // .bss offset -> u32 expected after the run
+    uint32_t tail_calls;
+};
+
+uint32_t* bss_u32(Runtime& rt, uint32_t offset) {
+    Map* bss = rt.map(".bss");
+    REQUIRE(bss != nullptr);
+    REQUIRE(offset + 4 <= bss->def().value_size);
+    uint32_t key = 0;
+    auto* base = static_cast<uint8_t*>(bss->lookup(&key));
+    REQUIRE(base != nullptr);
+    return reinterpret_cast<uint32_t*>(base + offset);
+}
+
+} // namespace
+
+TEST_CASE("kernel tail-call selftests: globals written before the run, counters read after") {
+    const std::string source_dir = env_or("TAILGATE_SOURCE_DIR", ".") + "/corpus";
+    const std::string object_dir = env_or("TAILGATE_CORPUS_DIR", "corpus");
+    const std::vector<BssRun> cases = {
+        // test_tailcall_3 / _6 / bpf2bpf_2: retval 1, count == 33 (entry's call + 32 self calls).
+        {"ksft_tailcall3.o", "zero128", {}, {}, 1, {{0, 33}}, 33},
+        {"ksft_tailcall6.o", "zero128", {}, {}, 1, {{0, 33}}, 33},
+        {"ksft_tailcall_bpf2bpf2.o", "zero128", {}, {}, 1, {{0, 33}}, 33},
+        // test_tailcall_bpf2bpf_4(noise false/true): retval 54 * 3, count == 31.
+        {"ksft_tailcall_bpf2bpf4.o", "pkt_v4", {{4, 0}}, {}, 162, {{0, 31}}, 33},
+        {"ksft_tailcall_bpf2bpf4.o", "pkt_v4", {{4, 1}}, {}, 162, {{0, 31}}, 33},
+        // test_tailcall_4: selector = i -> i; selector = i with slot i deleted -> 3.
+        {"ksft_tailcall4.o", "zero128", {{0, 1}}, {}, 1, {}, 1},
+        {"ksft_tailcall4.o", "zero128", {{0, 2}}, {}, 2, {}, 1},
+        {"ksft_tailcall4.o", "zero128", {{0, 1}}, {0, 1}, 3, {}, 0},
+        {"ksft_tailcall4.o", "zero128", {{0, 2}}, {0, 1, 2}, 3, {}, 0},
+        // test_tailcall_5: selector 1111 / 1234 / 5678 -> 0 / 1 / 2; with slot i deleted -> 3.
+        {"ksft_tailcall5.o", "zero128", {{0, 1111}}, {}, 0, {}, 1},
+        {"ksft_tailcall5.o", "zero128", {{0, 1234}}, {}, 1, {}, 1},
+        {"ksft_tailcall5.o", "zero128", {{0, 5678}}, {}, 2, {}, 1},
+        {"ksft_tailcall5.o", "zero128", {{0, 1234}}, {0, 1}, 3, {}, 0},
+        {"ksft_tailcall5.o", "zero128", {{0, 5678}}, {0, 1, 2}, 3, {}, 0},
+    };
+    for (const BssRun& c : cases)
+        for (Engine engine : {Engine::Interp, Engine::Jit}) {
+            INFO(c.object << " engine " << engine_name(engine) << " writes " << c.writes.size() << " deleted "
+                          << c.empty_slots.size());
+            auto obj = load_object(object_dir + "/" + c.object);
+            REQUIRE(obj.ok());
+            RuntimeOptions ro;
+            ro.trace_out = nullptr;
+            Runtime rt(ro);
+            REQUIRE(rt.load(*obj).ok());
+            for (uint32_t slot : c.empty_slots) REQUIRE(rt.set_prog_slot("jmp_table", slot, "").ok());
+            for (auto [offset, value] : c.writes) *bss_u32(rt, offset) = value;
+            ContextInput in;
+            auto pkt = corpus::load_packet(source_dir, c.packet);
+            REQUIRE(pkt.has_value());
+            in.packet = *pkt;
+            auto res = rt.run(RunRequest{"entry", engine, in, 1});
+            REQUIRE_MESSAGE(res.ok(), (res.ok() ? "" : res.error().code + ": " + res.error().message));
+            CHECK(res->ret == c.ret);
+            CHECK(res->tail_calls == c.tail_calls);
+            if (c.count) CHECK(*bss_u32(rt, c.count->first) == c.count->second);
+        }
+}
