@@ -24,13 +24,15 @@ const char* kind_name(Kind k) {
     case Kind::Sock: return "sock";
     case Kind::MemOrNull: return "mem_or_null";
     case Kind::Mem: return "mem";
+    case Kind::FlowKeys: return "flow_keys";
     }
     return "?";
 }
 
 static bool has_offset(Kind k) {
     return k == Kind::Ctx || k == Kind::Stack || k == Kind::Packet || k == Kind::PacketMeta ||
-           k == Kind::MapValue || k == Kind::MapValueOrNull || k == Kind::Mem || k == Kind::MemOrNull;
+           k == Kind::MapValue || k == Kind::MapValueOrNull || k == Kind::Mem || k == Kind::MemOrNull ||
+           k == Kind::FlowKeys;
 }
 
 std::string to_string(const RegValue& v) {

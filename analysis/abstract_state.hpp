@@ -4,7 +4,8 @@
 // A register holds a RegValue: its kind (uninitialised, scalar, ctx, stack, packet, ...) and a ScalarValue
 // that is the scalar's value or, for a pointer, its byte offset inside the region the pointer points into
 // (ctx: from the ctx start; stack: from the frame pointer r10, so valid bytes are [-512, 0); packet: from
-// `data`; packet_meta: from `data_meta`; map value: from the value's start).
+// `data`; packet_meta: from `data_meta`; map value: from the value's start; flow keys: from the struct's
+// start).
 //
 // Relational facts live in one Zone per frame over these variables (see Frame::var_*):
 //   pkt_size  = data_end - data          meta_size = data - data_meta
@@ -46,6 +47,7 @@ enum class Kind : uint8_t {
     Sock,           // non-NULL socket pointer: passed to helpers, never dereferenced by tailgate's model
     MemOrNull,      // helper-allocated memory (ringbuf_reserve) or NULL; RegValue::mem_size bytes
     Mem,            // helper-allocated memory, null-checked; RegValue::id is the reference to release
+    FlowKeys, // a flow dissector's struct bpf_flow_keys (ctx->flow_keys): kFlowKeysSize bytes, read/write
 };
 const char* kind_name(Kind k); // "uninit", "scalar", "ctx", "stack", "packet", "pkt_end", ...
 

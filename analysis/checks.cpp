@@ -75,6 +75,14 @@ std::optional<MemIssue> check_region(const State& s, Reg r, const RegValue& v, i
                                             " size=" + std::to_string(size));
         return std::nullopt;
     }
+    case Kind::FlowKeys: { // kernel: verifier.c check_flow_keys_access()
+        ByteRange br = access_range(v.num, off, size);
+        if (br.lo < 0 || br.hi > int64_t(kFlowKeysSize))
+            return err("memory-bounds", "invalid access to flow keys (" + std::to_string(kFlowKeysSize) +
+                                            " bytes): off=" + range_text(br.lo, br.hi - size) +
+                                            " size=" + std::to_string(size));
+        return std::nullopt;
+    }
     case Kind::PacketEnd:
         return err("memory-bounds", who + " is pkt_end: it may be compared, not dereferenced");
     case Kind::MapPtr:

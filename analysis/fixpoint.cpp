@@ -8,13 +8,64 @@ namespace tailgate {
 static constexpr int kJoinIterations = 2;   // plain joins at a head before widening
 static constexpr int kNarrowIterations = 2; // descending passes after stabilisation
 static constexpr size_t kCacheEntriesPerSite = 4;
+static constexpr size_t kMaxDisjuncts = 16; // states kept apart per block before they are joined
+
+// Joining a and b loses no kind: no register or spilled slot (present in both) becomes Mixed or Uninit
+// unless it already was on one side, and no stack pointer turns from one slot into a range of slots (the
+// bytes a helper reads through it must then be initialised on every path for every offset: clang makes
+// such joins when inlined copies share their tail, `key = ...; p = &key` on two paths).
+static bool joins_without_loss(const RegValue& a, const RegValue& b) {
+    if (a.kind == Kind::Stack && b.kind == Kind::Stack) {
+        if (a.frame != b.frame) return false;
+        return !(a.num.is_const() && b.num.is_const() && a.num.const_value() != b.num.const_value());
+    }
+    if (a.kind == b.kind) return true;
+    const RegValue j = join(a, b);
+    if (j.kind == Kind::Mixed) return a.kind == Kind::Mixed || b.kind == Kind::Mixed;
+    if (j.kind == Kind::Uninit) return a.kind == Kind::Uninit && b.kind == Kind::Uninit;
+    return true;
+}
+
+static bool joins_without_loss(const State& a, const State& b) {
+    if (a.frames.size() != b.frames.size()) return false;
+    for (size_t i = 0; i < a.frames.size(); ++i) {
+        const Frame &fa = a.frames[i], &fb = b.frames[i];
+        for (int r = 0; r < kNumRegs; ++r)
+            if (!joins_without_loss(fa.regs[size_t(r)], fb.regs[size_t(r)])) return false;
+        for (const auto& [slot, v] : fa.spills)
+            if (const RegValue* w = fb.spill_at(slot); w && !joins_without_loss(v, *w)) return false;
+    }
+    return true;
+}
+
+// Adds s to ds: joined into the first disjunct it joins without loss, else kept apart; past kMaxDisjuncts
+// everything is joined into one state.
+static void add_disjunct(Disjuncts& ds, State s) {
+    if (s.bottom) return;
+    for (State& d : ds)
+        if (joins_without_loss(d, s)) {
+            d = join(d, s);
+            return;
+        }
+    ds.push_back(std::move(s));
+    if (ds.size() <= kMaxDisjuncts) return;
+    State all = State::make_bottom();
+    for (const State& d : ds) all = join(all, d);
+    ds.assign(1, std::move(all));
+}
+
+static State join_all(const Disjuncts& ds) {
+    State all = State::make_bottom();
+    for (const State& d : ds) all = join(all, d);
+    return all;
+}
 
 struct Analyzer::Run {
     uint32_t fn = 0;
     const FunctionCfg* cfg = nullptr;
     State entry;
     bool checking = false;
-    std::vector<State> post;     // per block: the state after its last instruction (before the branch)
+    std::vector<Disjuncts> post; // per block: the states after its last instruction (before the branch)
     std::vector<State> head_pre; // per loop head: the stabilised pre-state
     std::vector<State> exits;    // per block: the state at its exit instruction, if any
 };
@@ -71,38 +122,43 @@ State Analyzer::entry_state() const {
 
 // --- one function ----------------------------------------------------------------------------------
 
-// The state flowing along the edge p -> b (p's post-state refined by its branch), without loop ghosts.
-State Analyzer::edge_state(Run& run, uint32_t p, uint32_t b) {
+// The states flowing along the edge p -> b (p's post-states refined by its branch), without loop ghosts.
+Disjuncts Analyzer::edge_state(Run& run, uint32_t p, uint32_t b) {
     const FunctionCfg& c = *run.cfg;
-    const State& post = run.post[p];
-    if (post.bottom) return post;
     uint32_t last = c.block_start[p];
     for (uint32_t pc = c.block_start[p]; pc < c.block_end[p]; pc += uint32_t(slots(env_.prog->insns[pc])))
         last = pc;
-    State e = post;
-    if (const auto* j = std::get_if<Jump>(&env_.prog->insns[last])) {
-        bool to_target = c.block_of(j->target) == int(b);
-        bool to_next = c.block_of(last + 1) == int(b);
-        if (!(to_target && to_next)) assume(*j, to_target, e); // both edges reach b: nothing to refine
+    const auto* j = std::get_if<Jump>(&env_.prog->insns[last]);
+    const bool to_target = j && c.block_of(j->target) == int(b);
+    const bool to_next = j && c.block_of(last + 1) == int(b);
+    Disjuncts out;
+    for (const State& post : run.post[p]) {
+        State e = post;
+        if (j && !(to_target && to_next)) assume(*j, to_target, e); // both edges reach b: nothing to refine
+        if (!e.bottom) out.push_back(std::move(e));
     }
-    return e;
+    return out;
 }
 
-State Analyzer::pull(Run& run, uint32_t b) {
+Disjuncts Analyzer::pull(Run& run, uint32_t b) {
     const FunctionCfg& c = *run.cfg;
-    State acc = State::make_bottom();
-    int level = c.loop_level[b];
-    if (b == 0) {
-        acc = run.entry;
-        if (level >= 0 && !acc.bottom) {
-            acc.top().zone.assign_const(Frame::var_loop(level), 0);
-            acc.top().zone.assign_const(Frame::var_loop_neg(level), 0);
-        }
+    const int level = c.loop_level[b];
+    if (level < 0) {
+        Disjuncts acc;
+        if (b == 0) add_disjunct(acc, run.entry);
+        for (uint32_t p : c.pred[b])
+            for (State& e : edge_state(run, p, b)) add_disjunct(acc, std::move(e));
+        return acc;
     }
-    for (uint32_t p : c.pred[b]) {
-        State e = edge_state(run, p, b);
-        if (e.bottom) continue;
-        if (level >= 0) { // loop head: the ghost counter restarts on entry edges and counts back edges
+    // a loop head: one state; the ghost counter restarts on entry edges and counts back edges
+    State acc = State::make_bottom();
+    if (b == 0 && !run.entry.bottom) {
+        acc = run.entry;
+        acc.top().zone.assign_const(Frame::var_loop(level), 0);
+        acc.top().zone.assign_const(Frame::var_loop_neg(level), 0);
+    }
+    for (uint32_t p : c.pred[b])
+        for (State& e : edge_state(run, p, b)) {
             Zone& z = e.top().zone;
             Zone::Var cv = Frame::var_loop(level), nv = Frame::var_loop_neg(level);
             if (c.in_loop(p, b)) {
@@ -112,14 +168,12 @@ State Analyzer::pull(Run& run, uint32_t b) {
                 z.assign_const(cv, 0);
                 z.assign_const(nv, 0);
             }
+            acc = join(acc, e);
         }
-        acc = join(acc, e);
-    }
-    if (level >= 0 && !acc.bottom) { // snapshots of the registers at the head of this iteration
-        Frame& f = acc.top();
-        for (Reg r = kR0; r <= kR9; ++r) f.zone.assign(Frame::var_snap(level, r), Frame::var_reg(r), 0);
-    }
-    return acc;
+    if (acc.bottom) return {};
+    Frame& f = acc.top(); // snapshots of the registers at the head of this iteration
+    for (Reg r = kR0; r <= kR9; ++r) f.zone.assign(Frame::var_snap(level, r), Frame::var_reg(r), 0);
+    return {std::move(acc)};
 }
 
 // Termination of the loop headed by h, on the stabilised states: its ghost counter is bounded, or some
@@ -132,7 +186,7 @@ bool Analyzer::loop_terminates(Run& run, uint32_t h, const State& pre) {
     std::vector<State> back;
     for (uint32_t p : c.pred[h])
         if (c.in_loop(p, h)) {
-            State e = edge_state(run, p, h);
+            State e = join_all(edge_state(run, p, h));
             if (!e.bottom) back.push_back(std::move(e));
         }
     if (back.empty()) return true; // no back edge is feasible: the body runs once
@@ -200,10 +254,20 @@ uint32_t Analyzer::exec_zext_idiom(Run& run, uint32_t pc, uint32_t end, State& s
     return n;
 }
 
-void Analyzer::exec_block(Run& run, uint32_t b, State st) {
+void Analyzer::exec_block(Run& run, uint32_t b, const Disjuncts& in) {
+    run.exits[b] = State::make_bottom();
+    run.post[b].clear();
+    for (const State& start : in) {
+        State st = start;
+        exec_block_state(run, b, st);
+        if (!st.bottom) run.post[b].push_back(std::move(st));
+    }
+}
+
+// One state through block b; an exit joins it into run.exits[b] and leaves st bottom.
+void Analyzer::exec_block_state(Run& run, uint32_t b, State& st) {
     const FunctionCfg& c = *run.cfg;
     const Program& prog = *env_.prog;
-    run.exits[b] = State::make_bottom();
     for (uint32_t pc = c.block_start[b]; pc < c.block_end[b] && !st.bottom;
          pc += uint32_t(slots(prog.insns[pc]))) {
         const Insn& in = prog.insns[pc];
@@ -214,7 +278,7 @@ void Analyzer::exec_block(Run& run, uint32_t b, State st) {
         if (std::holds_alternative<Goto>(in)) continue;
         if (std::holds_alternative<Exit>(in)) {
             if (run.checking) check_exit(pc, st, env_, sink_);
-            run.exits[b] = st;
+            run.exits[b] = join(run.exits[b], st);
             st = State::make_bottom();
             break;
         }
@@ -229,7 +293,6 @@ void Analyzer::exec_block(Run& run, uint32_t b, State st) {
         if (run.checking) check_insn(in, pc, st, env_, sink_);
         exec_insn(in, pc, st, env_);
     }
-    run.post[b] = std::move(st);
 }
 
 void Analyzer::run_elems(Run& run, const std::vector<WtoElem>& elems) {
@@ -246,7 +309,7 @@ void Analyzer::run_component(Run& run, const WtoElem& comp) {
     WidenThresholds th{thr_signed_, thr_unsigned_};
     if (run.checking) {
         // checking pass: the head's state is the stabilised one
-        State pre = run.head_pre[h];
+        const State& pre = run.head_pre[h];
         const FunctionCfg& c = *run.cfg;
         if (!pre.bottom) {
             if (!loop_terminates(run, h, pre)) {
@@ -260,24 +323,24 @@ void Analyzer::run_component(Run& run, const WtoElem& comp) {
                                  "bounds the loop variable)");
             }
         }
-        exec_block(run, h, pre);
+        exec_block(run, h, {pre});
         run_elems(run, comp.body);
         return;
     }
     State pre = State::make_bottom();
     for (int iter = 0;; ++iter) {
-        State next = pull(run, h);
+        State next = join_all(pull(run, h));
         if (iter > 0 && leq(next, pre)) break;
         pre = iter < kJoinIterations ? join(pre, next) : widen(pre, next, th);
-        exec_block(run, h, pre);
+        exec_block(run, h, {pre});
         run_elems(run, comp.body);
     }
     for (int i = 0; i < kNarrowIterations; ++i) {
-        State next = pull(run, h);
+        State next = join_all(pull(run, h));
         State n = narrow(pre, next);
         if (n == pre) break;
         pre = std::move(n);
-        exec_block(run, h, pre);
+        exec_block(run, h, {pre});
         run_elems(run, comp.body);
     }
     run.head_pre[h] = pre;
@@ -296,7 +359,7 @@ State Analyzer::analyze_function(uint32_t fn, const State& entry, bool checking)
     run.fn = fn;
     run.cfg = &c;
     run.entry = entry;
-    run.post.assign(n, State::make_bottom());
+    run.post.assign(n, Disjuncts{});
     run.head_pre.assign(n, State::make_bottom());
     run.exits.assign(n, State::make_bottom());
     // without loops one pass in WTO order is already the fixpoint: check in that pass directly

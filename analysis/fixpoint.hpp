@@ -3,6 +3,12 @@
 // the safety checks (analysis/checks.hpp) on the stabilised states.
 //
 // States are kept per basic block (post-states, and pre-states of loop heads), never per instruction.
+// Outside loop heads a block's state is a small disjunction (Disjuncts): where paths meet with a register
+// or spilled slot holding different kinds of value (a packet pointer on one path, a stack buffer or NULL
+// on another: `p = in_packet ? hdr : (copied ? buf : NULL)`), joining would leave a value that is neither
+// and the program would be rejected, while the kernel explores each path on its own and accepts it. Such
+// states stay apart (up to kMaxDisjuncts per block, then they are joined); loop heads join everything, so
+// widening and the termination proof see one state.
 // A bpf2bpf call is analysed in context: the callee's own fixpoint runs on the caller's state with a new
 // frame pushed, once per call site and calling context (results are cached per site and entry state), up
 // to 8 frames (kernel MAX_CALL_FRAMES).
@@ -25,6 +31,9 @@
 #include "analysis/wto.hpp"
 
 namespace tailgate {
+
+// A block's states: each is analysed on its own; empty means unreachable.
+using Disjuncts = std::vector<State>;
 
 class Analyzer {
   public:
@@ -49,11 +58,12 @@ class Analyzer {
     struct Run;
     void run_elems(Run& run, const std::vector<WtoElem>& elems);
     void run_component(Run& run, const WtoElem& comp);
-    State pull(Run& run, uint32_t b);
-    State edge_state(Run& run, uint32_t p, uint32_t b);
+    Disjuncts pull(Run& run, uint32_t b);
+    Disjuncts edge_state(Run& run, uint32_t p, uint32_t b);
     uint32_t exec_zext_idiom(Run& run, uint32_t pc, uint32_t end, State& st);
     bool loop_terminates(Run& run, uint32_t h, const State& pre);
-    void exec_block(Run& run, uint32_t b, State st);
+    void exec_block(Run& run, uint32_t b, const Disjuncts& in);
+    void exec_block_state(Run& run, uint32_t b, State& st);
     State exec_call_local(const CallLocal& c, uint32_t pc, const State& s, bool checking);
     Frame new_frame(uint32_t fn) const;
 

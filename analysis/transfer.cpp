@@ -290,6 +290,7 @@ static RegValue ctx_load_value(const Load& l, uint32_t pc, const RegValue& base,
         r.kind = Kind::PacketEnd;
         return r;
     }
+    case CtxValue::FlowKeys: return RegValue::pointer(Kind::FlowKeys, 0);
     case CtxValue::SockCommonOrNull: {
         RegValue r;
         r.kind = Kind::SockOrNull;

@@ -49,8 +49,10 @@ constexpr auto kCg = ProgType::CgroupSkb;
 } // namespace
 
 TEST_CASE("ctx tables are sorted, non-overlapping, inside the struct") {
-    for (ProgType t : {ProgType::Xdp, kSock, kCls, kAct, kCg, ProgType::Kprobe, ProgType::PerfEvent,
-                       ProgType::RawTracepoint, ProgType::Tracepoint, ProgType::GenericProbe}) {
+    for (ProgType t :
+         {ProgType::Xdp, kSock, kCls, kAct, kCg, ProgType::SkSkb, ProgType::LwtIn, ProgType::LwtOut,
+          ProgType::LwtXmit, ProgType::LwtSeg6local, ProgType::FlowDissector, ProgType::Kprobe,
+          ProgType::PerfEvent, ProgType::RawTracepoint, ProgType::Tracepoint, ProgType::GenericProbe}) {
         const CtxLayout& l = L(t);
         CHECK(l.type == t);
         uint32_t end = 0;
@@ -200,6 +202,46 @@ TEST_CASE("__sk_buff: per-type differences") {
     CHECK(L(kSock).ld_abs);
     CHECK(L(kAct).ld_abs);
     CHECK_FALSE(L(kCg).ld_abs);
+}
+
+TEST_CASE("sk_skb, lwt and flow_dissector: their is_valid_access functions") {
+    using P = ProgType;
+    const uint32_t data = offsetof(__sk_buff, data), data_end = offsetof(__sk_buff, data_end);
+    const uint32_t flow_keys = offsetof(__sk_buff, flow_keys);
+    // sk_skb_is_valid_access(): packet pointers, mark hidden, writes only to tc_index and priority
+    CHECK(yields(P::SkSkb, data, 4) == CtxValue::PacketStart);
+    CHECK(yields(P::SkSkb, data_end, 4) == CtxValue::PacketEnd);
+    CHECK_FALSE(can_read(P::SkSkb, offsetof(__sk_buff, mark), 4));
+    CHECK_FALSE(can_read(P::SkSkb, offsetof(__sk_buff, data_meta), 4));
+    CHECK(can_read(P::SkSkb, offsetof(__sk_buff, remote_ip4), 4));
+    CHECK(can_write(P::SkSkb, offsetof(__sk_buff, tc_index), 4));
+    CHECK(can_write(P::SkSkb, offsetof(__sk_buff, priority), 4));
+    CHECK_FALSE(can_write(P::SkSkb, offsetof(__sk_buff, cb), 4));
+    CHECK(L(P::SkSkb).packet == PacketAccess::ReadWrite);
+    // lwt_is_valid_access(): socket fields hidden; mark, priority and cb[] writable
+    for (P t : {P::LwtIn, P::LwtOut, P::LwtXmit, P::LwtSeg6local}) {
+        CAPTURE(prog_type_name(t));
+        CHECK(yields(t, data, 4) == CtxValue::PacketStart);
+        CHECK_FALSE(can_read(t, offsetof(__sk_buff, family), 4));
+        CHECK_FALSE(can_read(t, offsetof(__sk_buff, tc_classid), 4));
+        CHECK(can_write(t, offsetof(__sk_buff, mark), 4));
+        CHECK(can_write(t, offsetof(__sk_buff, cb), 8));
+        CHECK_FALSE(can_write(t, offsetof(__sk_buff, tc_index), 4));
+    }
+    // may_access_direct_pkt_data(): lwt_xmit writes packets, the others only read them
+    CHECK(L(P::LwtXmit).packet == PacketAccess::ReadWrite);
+    CHECK(L(P::LwtIn).packet == PacketAccess::Read);
+    CHECK(L(P::LwtSeg6local).packet == PacketAccess::Read);
+    // flow_dissector_is_valid_access(): data, data_end, flow_keys (8 bytes) and nothing else; no writes
+    CHECK(yields(P::FlowDissector, data, 4) == CtxValue::PacketStart);
+    CHECK(yields(P::FlowDissector, data_end, 4) == CtxValue::PacketEnd);
+    CHECK(yields(P::FlowDissector, flow_keys, 8) == CtxValue::FlowKeys);
+    CHECK_FALSE(can_read(P::FlowDissector, flow_keys, 4));
+    CHECK_FALSE(can_read(P::FlowDissector, offsetof(__sk_buff, len), 4));
+    CHECK_FALSE(can_read(P::FlowDissector, offsetof(__sk_buff, cb), 4));
+    CHECK_FALSE(can_write(P::FlowDissector, data, 4));
+    CHECK(L(P::FlowDissector).packet == PacketAccess::Read);
+    CHECK(kFlowKeysSize == sizeof(struct bpf_flow_keys));
 }
 
 TEST_CASE("tracing contexts are read-only") {

@@ -14,6 +14,7 @@ const char* ctx_value_name(CtxValue v) {
     case CtxValue::PacketEnd: return "packet_end";
     case CtxValue::PacketMeta: return "packet_meta";
     case CtxValue::SockCommonOrNull: return "sock_common_or_null";
+    case CtxValue::FlowKeys: return "flow_keys";
     }
     return "unknown";
 }
@@ -200,6 +201,40 @@ const std::vector<CtxField>& cgroup_skb_fields() {
     return fields;
 }
 
+// kernel: net/core/filter.c sk_skb_is_valid_access(): no tc_classid, data_meta, tstamp, wire_len,
+// hwtstamp, mark; writes only to tc_index and priority; data/data_end are packet pointers.
+const std::vector<CtxField>& sk_skb_fields() {
+    static const std::vector<CtxField> fields = make_skb(SkbRules{
+        .hidden = {TcClassid, DataMeta, Tstamp, WireLen, Hwtstamp, Mark},
+        .writable = {TcIndex, Priority},
+        .pointers = {{Data, CtxValue::PacketStart}, {DataEnd, CtxValue::PacketEnd}},
+        .extra_reads = {},
+    });
+    return fields;
+}
+
+// kernel: net/core/filter.c lwt_is_valid_access() (lwt_in, lwt_out, lwt_xmit, lwt_seg6local): no
+// tc_classid, family..local_port, data_meta, tstamp, wire_len, hwtstamp; writes to mark, priority, cb[];
+// data/data_end are packet pointers.
+const std::vector<CtxField>& lwt_fields() {
+    static const std::vector<CtxField> fields = make_skb(SkbRules{
+        .hidden = {TcClassid, Family, RemoteIp4, LocalIp4, RemoteIp6, LocalIp6, RemotePort, LocalPort,
+                   DataMeta, Tstamp, WireLen, Hwtstamp},
+        .writable = {Mark, Priority, Cb},
+        .pointers = {{Data, CtxValue::PacketStart}, {DataEnd, CtxValue::PacketEnd}},
+        .extra_reads = {},
+    });
+    return fields;
+}
+
+// kernel: net/core/filter.c flow_dissector_is_valid_access(): read-only; only data (u32, packet),
+// data_end (u32, packet end) and flow_keys (u64, PTR_TO_FLOW_KEYS); every other field is refused.
+constexpr std::array kFlowDissectorFields = {
+    ro("data", 76, 4, kSize4, CtxValue::PacketStart),
+    ro("data_end", 80, 4, kSize4, CtxValue::PacketEnd),
+    ro("flow_keys", 144, 8, kSize8, CtxValue::FlowKeys),
+};
+
 // ---------------------------------------------------------------------------------------------------
 // struct pt_regs, x86-64 (arch/x86/include/asm/ptrace.h). kernel: kernel/trace/bpf_trace.c
 // kprobe_prog_is_valid_access(): read-only, off % size == 0, within sizeof(struct pt_regs); no narrow
@@ -256,7 +291,8 @@ static_assert(kPtRegsFields.size() * 8 == kPtRegsSize);
 
 const CtxLayout* ctx_layout(ProgType type) {
     // Direct packet access: verifier.c may_access_direct_pkt_data(): read+write for sched_cls,
-    // sched_act, xdp; read-only for cgroup_skb; none for socket filters and tracing types.
+    // sched_act, xdp, lwt_xmit, sk_skb; read-only for cgroup_skb, lwt_in/out/seg6local, flow_dissector;
+    // none for socket filters and tracing types.
     // LD_ABS/LD_IND: verifier.c may_access_skb(): socket_filter, sched_cls, sched_act.
     static const CtxLayout xdp{
         ProgType::Xdp,           "xdp_md", 24,    kXdpFields,
@@ -273,6 +309,29 @@ const CtxLayout* ctx_layout(ProgType type) {
     static const CtxLayout cgskb{
         ProgType::CgroupSkb, "__sk_buff", kSkBuffSize, cgroup_skb_fields(),
         PacketAccess::Read,  false,       false,       "net/core/filter.c cg_skb_is_valid_access()"};
+    static const CtxLayout sk_skb{
+        ProgType::SkSkb,         "__sk_buff", kSkBuffSize, sk_skb_fields(),
+        PacketAccess::ReadWrite, false,       false,       "net/core/filter.c sk_skb_is_valid_access()"};
+    static const CtxLayout lwt_in{
+        ProgType::LwtIn,    "__sk_buff", kSkBuffSize, lwt_fields(),
+        PacketAccess::Read, false,       false,       "net/core/filter.c lwt_is_valid_access()"};
+    static const CtxLayout lwt_out{
+        ProgType::LwtOut,   "__sk_buff", kSkBuffSize, lwt_fields(),
+        PacketAccess::Read, false,       false,       "net/core/filter.c lwt_is_valid_access()"};
+    static const CtxLayout lwt_xmit{
+        ProgType::LwtXmit,       "__sk_buff", kSkBuffSize, lwt_fields(),
+        PacketAccess::ReadWrite, false,       false,       "net/core/filter.c lwt_is_valid_access()"};
+    static const CtxLayout lwt_seg6{
+        ProgType::LwtSeg6local, "__sk_buff", kSkBuffSize, lwt_fields(),
+        PacketAccess::Read,     false,       false,       "net/core/filter.c lwt_is_valid_access()"};
+    static const CtxLayout flow{ProgType::FlowDissector,
+                                "__sk_buff",
+                                kSkBuffSize,
+                                kFlowDissectorFields,
+                                PacketAccess::Read,
+                                false,
+                                false,
+                                "net/core/filter.c flow_dissector_is_valid_access()"};
     static const CtxLayout kprobe{
         ProgType::Kprobe,   "pt_regs", kPtRegsSize, kPtRegsFields,
         PacketAccess::None, false,     false,       "kernel/trace/bpf_trace.c kprobe_prog_is_valid_access()"};
@@ -314,6 +373,12 @@ const CtxLayout* ctx_layout(ProgType type) {
     case ProgType::SchedCls: return &cls;
     case ProgType::SchedAct: return &act;
     case ProgType::CgroupSkb: return &cgskb;
+    case ProgType::SkSkb: return &sk_skb;
+    case ProgType::LwtIn: return &lwt_in;
+    case ProgType::LwtOut: return &lwt_out;
+    case ProgType::LwtXmit: return &lwt_xmit;
+    case ProgType::LwtSeg6local: return &lwt_seg6;
+    case ProgType::FlowDissector: return &flow;
     case ProgType::Kprobe: return &kprobe;
     case ProgType::PerfEvent: return &perf;
     case ProgType::RawTracepoint: return &rawtp;

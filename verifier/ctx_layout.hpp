@@ -27,9 +27,13 @@ enum class CtxValue : uint8_t {
     PacketEnd,        // PTR_TO_PACKET_END (data_end)
     PacketMeta,       // PTR_TO_PACKET_META (data_meta)
     SockCommonOrNull, // PTR_TO_SOCK_COMMON_OR_NULL (__sk_buff.sk)
+    FlowKeys,         // PTR_TO_FLOW_KEYS (__sk_buff.flow_keys of a flow dissector)
 };
-const char*
-ctx_value_name(CtxValue v); // "scalar", "packet", "packet_end", "packet_meta", "sock_common_or_null"
+// sizeof(struct bpf_flow_keys) (uapi bpf.h): what a PTR_TO_FLOW_KEYS may touch (verifier.c
+// check_flow_keys_access()).
+inline constexpr uint32_t kFlowKeysSize = 56;
+const char* ctx_value_name(
+    CtxValue v); // "scalar", "packet", "packet_end", "packet_meta", "sock_common_or_null", "flow_keys"
 
 // A set of access sizes (1, 2, 4, 8 bytes). Empty: the access is not allowed at all.
 struct SizeSet {
