@@ -166,15 +166,7 @@ std::optional<std::string> format_trace(const char* fmt, uint32_t fmt_size,
 
 namespace {
 
-using u64 = uint64_t;
-
-template <class T> T* P(u64 v) {
-    return reinterpret_cast<T*>(v);
-}
-
-u64 ret_int(int64_t v) {
-    return uint64_t(v);
-}
+using namespace helper_args;
 
 uint64_t clock_ns(clockid_t id) {
     timespec ts{};

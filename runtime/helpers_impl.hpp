@@ -75,6 +75,19 @@ inline HostState* host_of(ExecEnv* env) {
     return static_cast<HostState*>(env->host);
 }
 
+// How helper implementations (helpers_impl.cpp, helpers_net.cpp) read their u64 arguments and build r0.
+namespace helper_args {
+using u64 = uint64_t;
+// A pointer argument.
+template <class T> T* P(u64 v) {
+    return reinterpret_cast<T*>(v);
+}
+// A negative errno (or any signed result) as r0.
+inline u64 ret_int(int64_t v) {
+    return uint64_t(v);
+}
+} // namespace helper_args
+
 // Put every built-in helper that has an implementation into `table` (all ids of builtin_helpers() except
 // tail_call, which the engines perform inline, and those listed by helpers_without_impl()).
 void install_builtin_helpers(HelperTable& table);

@@ -13,13 +13,7 @@ namespace tailgate::rt {
 
 namespace {
 
-using u64 = uint64_t;
-template <class T> T* P(u64 v) {
-    return reinterpret_cast<T*>(v);
-}
-u64 ret_int(int64_t v) {
-    return uint64_t(v);
-}
+using namespace helper_args;
 
 constexpr uint32_t kLoIfindex = 1, kLoMtu = 65536, kLoHardHeaderLen = 14;
 constexpr uint16_t kEthPIp = 0x0800, kEthPIpv6 = 0x86DD, kEthP8021Q = 0x8100, kEthP8021AD = 0x88A8;

@@ -23,9 +23,14 @@ template <class T, class... Ts> constexpr size_t index_in(const std::variant<Ts.
 }
 template <class T> constexpr size_t kIdx = index_in<T>(static_cast<const Insn*>(nullptr));
 
-uint64_t alu64(AluOp op, uint64_t d, uint64_t s) {
-    const auto sd = static_cast<int64_t>(d), ss = static_cast<int64_t>(s);
-    constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+// One ALU operation at width U: uint64_t for ALU64, uint32_t for ALU32 (the caller zero-extends the result).
+// RFC 9669 4.1: shifts are masked to the width, x / 0 = 0, x % 0 = x, signed INT_MIN / -1 wraps (kernel:
+// core.c ___bpf_prog_run() ALU/ALU64 cases; the verifier's fixups give the same results).
+template <class U> U alu(AluOp op, U d, U s) {
+    using S = std::make_signed_t<U>;
+    constexpr U kShiftMask = sizeof(U) * 8 - 1;
+    constexpr S kMin = std::numeric_limits<S>::min();
+    const auto sd = static_cast<S>(d), ss = static_cast<S>(s);
     switch (op) {
     case AluOp::Add: return d + s;
     case AluOp::Sub: return d - s;
@@ -33,56 +38,25 @@ uint64_t alu64(AluOp op, uint64_t d, uint64_t s) {
     case AluOp::Div: return s == 0 ? 0 : d / s;
     case AluOp::SDiv:
         if (s == 0) return 0;
-        if (sd == kMin && ss == -1) return d; // wraps to INT64_MIN
-        return static_cast<uint64_t>(sd / ss);
+        if (sd == kMin && ss == -1) return d; // wraps to INT_MIN
+        return static_cast<U>(sd / ss);
     case AluOp::Or: return d | s;
     case AluOp::And: return d & s;
-    case AluOp::Lsh: return d << (s & 63);
-    case AluOp::Rsh: return d >> (s & 63);
-    case AluOp::Neg: return uint64_t{0} - d;
+    case AluOp::Lsh: return d << (s & kShiftMask);
+    case AluOp::Rsh: return d >> (s & kShiftMask);
+    case AluOp::Neg: return U{0} - d;
     case AluOp::Mod: return s == 0 ? d : d % s;
     case AluOp::SMod:
         if (s == 0) return d;
         if (ss == -1) return 0;
-        return static_cast<uint64_t>(sd % ss);
+        return static_cast<U>(sd % ss);
     case AluOp::Xor: return d ^ s;
     case AluOp::Mov: return s;
-    case AluOp::MovSx8: return static_cast<uint64_t>(static_cast<int64_t>(static_cast<int8_t>(s)));
-    case AluOp::MovSx16: return static_cast<uint64_t>(static_cast<int64_t>(static_cast<int16_t>(s)));
-    case AluOp::MovSx32: return static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(s)));
-    case AluOp::Arsh: return static_cast<uint64_t>(sd >> (s & 63));
-    }
-    return 0;
-}
-
-uint32_t alu32(AluOp op, uint32_t d, uint32_t s) {
-    const auto sd = static_cast<int32_t>(d), ss = static_cast<int32_t>(s);
-    constexpr int32_t kMin = std::numeric_limits<int32_t>::min();
-    switch (op) {
-    case AluOp::Add: return d + s;
-    case AluOp::Sub: return d - s;
-    case AluOp::Mul: return d * s;
-    case AluOp::Div: return s == 0 ? 0 : d / s;
-    case AluOp::SDiv:
-        if (s == 0) return 0;
-        if (sd == kMin && ss == -1) return d;
-        return static_cast<uint32_t>(sd / ss);
-    case AluOp::Or: return d | s;
-    case AluOp::And: return d & s;
-    case AluOp::Lsh: return d << (s & 31);
-    case AluOp::Rsh: return d >> (s & 31);
-    case AluOp::Neg: return uint32_t{0} - d;
-    case AluOp::Mod: return s == 0 ? d : d % s;
-    case AluOp::SMod:
-        if (s == 0) return d;
-        if (ss == -1) return 0;
-        return static_cast<uint32_t>(sd % ss);
-    case AluOp::Xor: return d ^ s;
-    case AluOp::Mov: return s;
-    case AluOp::MovSx8: return static_cast<uint32_t>(static_cast<int32_t>(static_cast<int8_t>(s)));
-    case AluOp::MovSx16: return static_cast<uint32_t>(static_cast<int32_t>(static_cast<int16_t>(s)));
-    case AluOp::MovSx32: return s; // not encodable for ALU32; decode() rejects it
-    case AluOp::Arsh: return static_cast<uint32_t>(sd >> (s & 31));
+    case AluOp::MovSx8: return static_cast<U>(static_cast<S>(static_cast<int8_t>(s)));
+    case AluOp::MovSx16: return static_cast<U>(static_cast<S>(static_cast<int16_t>(s)));
+    case AluOp::MovSx32: // ALU32: just s (not encodable; decode() rejects it)
+        return static_cast<U>(static_cast<S>(static_cast<int32_t>(s)));
+    case AluOp::Arsh: return static_cast<U>(sd >> (s & kShiftMask));
     }
     return 0;
 }
@@ -310,9 +284,9 @@ Result<uint64_t> Interpreter::run(const LoadedProgram& prog) {
             const Alu& a = *std::get_if<Alu>(&insn);
             const uint64_t s = a.src.is_reg ? r[a.src.reg] : static_cast<uint64_t>(a.src.imm);
             if (a.is64)
-                r[a.dst] = alu64(a.op, r[a.dst], s);
+                r[a.dst] = alu<uint64_t>(a.op, r[a.dst], s);
             else
-                r[a.dst] = alu32(a.op, static_cast<uint32_t>(r[a.dst]), static_cast<uint32_t>(s));
+                r[a.dst] = alu<uint32_t>(a.op, static_cast<uint32_t>(r[a.dst]), static_cast<uint32_t>(s));
             break;
         }
         case kIdx<Endian>: {
