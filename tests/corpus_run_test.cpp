@@ -7,6 +7,7 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
+#include <array>
 #include <cstdlib>
 #include <string>
 
@@ -163,5 +164,50 @@ TEST_CASE("kernel tail-call selftests: globals written before the run, counters 
             CHECK(res->ret == c.ret);
             CHECK(res->tail_calls == c.tail_calls);
             if (c.count) CHECK(*bss_u32(rt, c.count->first) == c.count->second);
+        }
+}
+
+TEST_CASE("kernel sample sockex3: the parse chain counts each flow in hash_map; 40 VLAN tags stop at 33 calls") {
+    const std::string source_dir = env_or("TAILGATE_SOURCE_DIR", ".") + "/corpus";
+    const std::string object_dir = env_or("TAILGATE_CORPUS_DIR", "corpus");
+    struct Case {
+        const char* packet;
+        uint32_t tail_calls;                  // main -> ip; main -> vlan -> ip; main -> vlan x 33
+        std::optional<std::array<uint32_t, 4>> key; // flow_key_record {src, dst, ports, ip_proto}, LD_ABS order
+        uint64_t bytes;                       // skb->len: the frame a raw socket sees
+    };
+    const std::vector<Case> cases = {
+        {"sock_raw_tcp4", 1, std::array<uint32_t, 4>{0x0a000001, 0x0a000002, (40000u << 16) | 80, 6}, 54},
+        {"sock_raw_vlan_udp4", 2, std::array<uint32_t, 4>{0x0a000001, 0x0a000002, (40000u << 16) | 53, 17}, 46},
+        {"sock_raw_vlan40", 33, std::nullopt, 0},
+    };
+    for (const Case& c : cases)
+        for (Engine engine : {Engine::Interp, Engine::Jit}) {
+            INFO(c.packet << " engine " << engine_name(engine));
+            auto obj = load_object(object_dir + "/ksft_sockex3.o");
+            REQUIRE(obj.ok());
+            RuntimeOptions ro;
+            ro.trace_out = nullptr;
+            Runtime rt(ro);
+            REQUIRE(rt.load(*obj).ok());
+            ContextInput in;
+            auto pkt = corpus::load_packet(source_dir, c.packet);
+            REQUIRE(pkt.has_value());
+            in.packet = *pkt;
+            auto res = rt.run(RunRequest{"main_prog", engine, in, 1});
+            REQUIRE_MESSAGE(res.ok(), (res.ok() ? "" : res.error().code + ": " + res.error().message));
+            CHECK(res->ret == 0);
+            CHECK(res->tail_calls == c.tail_calls);
+            Map* flows = rt.map("hash_map");
+            REQUIRE(flows != nullptr);
+            if (!c.key) {
+                CHECK(flows->size() == 0);
+                continue;
+            }
+            CHECK(flows->size() == 1);
+            uint64_t pair[2] = {0, 0}; // packets, bytes
+            REQUIRE(flows->lookup_copy(c.key->data(), pair) == 0);
+            CHECK(pair[0] == 1);
+            CHECK(pair[1] == c.bytes);
         }
 }
