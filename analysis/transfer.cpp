@@ -78,8 +78,12 @@ static void exec_mov(const Alu& a, Frame& f) {
         set_reg(f, a.dst, r);
 }
 
-// pointer +/- scalar: the offset moves by the scalar; relations move with it.
-static void exec_ptr_arith(const Alu& a, Frame& f, Reg ptr_reg, const RegValue& ptr, const RegValue& sc) {
+// pointer +/- scalar: the offset moves by the scalar; relations move with it. When the scalar is a register
+// and the pointer's offset a constant c, `ptr + s` is also exactly s + c: the zone keeps that relation, so a
+// bound later proved on the new pointer (data + i + 2 <= data_end) bounds the index i as well (the loop
+// `for (i = 0; i < N; i++) { if (data + i + 1 > end) break; ... data[i] ... }`).
+static void exec_ptr_arith(const Alu& a, Frame& f, Reg ptr_reg, const RegValue& ptr, const RegValue& sc,
+                           std::optional<Reg> sc_reg) {
     RegValue r = ptr;
     bool add = a.op == AluOp::Add;
     r.num = alu(add ? AluOp::Add : AluOp::Sub, true, ptr.num, sc.num);
@@ -92,15 +96,28 @@ static void exec_ptr_arith(const Alu& a, Frame& f, Reg ptr_reg, const RegValue& 
         return;
     }
     Zone::Var x = Frame::var_reg(a.dst);
-    if (ptr_reg != a.dst) f.zone.assign(x, Frame::var_reg(ptr_reg), 0);
     int64_t lo = sc.num.smin, hi = sc.num.smax;
     bool bounded = lo > -kRelLimit && hi < kRelLimit;
-    if (!bounded) {
-        f.zone.forget(x);
-    } else if (add) {
-        shift_var(f.zone, x, lo, hi);
+    bool exact = add && bounded && sc_reg && ptr.num.is_const() &&
+                 int64_t(ptr.num.const_value()) > -kRelLimit && int64_t(ptr.num.const_value()) < kRelLimit;
+    int64_t c = exact ? int64_t(ptr.num.const_value()) : 0;
+    if (exact && *sc_reg == a.dst) { // dst held the scalar: x = x + c, and x - ptr in [lo, hi]
+        shift_var(f.zone, x, c, c);
+        f.zone.add_constraint(x, Frame::var_reg(ptr_reg), hi);
+        f.zone.add_constraint(Frame::var_reg(ptr_reg), x, -lo);
     } else {
-        shift_var(f.zone, x, -hi, -lo);
+        if (ptr_reg != a.dst) f.zone.assign(x, Frame::var_reg(ptr_reg), 0);
+        if (!bounded) {
+            f.zone.forget(x);
+        } else if (add) {
+            shift_var(f.zone, x, lo, hi);
+        } else {
+            shift_var(f.zone, x, -hi, -lo);
+        }
+        if (exact) { // x - s = c
+            f.zone.add_constraint(x, Frame::var_reg(*sc_reg), c);
+            f.zone.add_constraint(Frame::var_reg(*sc_reg), x, -c);
+        }
     }
     f.regs[a.dst] = r;
     zone_set_bounds(f.zone, x, r.num);
@@ -147,11 +164,11 @@ void exec_alu(const Alu& a, State& s) {
         return;
     }
     if (a.is64 && dptr && !sptr && (a.op == AluOp::Add || a.op == AluOp::Sub)) {
-        exec_ptr_arith(a, f, a.dst, dst, src);
+        exec_ptr_arith(a, f, a.dst, dst, src, a.src.is_reg ? std::optional<Reg>(a.src.reg) : std::nullopt);
         return;
     }
     if (a.is64 && !dptr && sptr && a.op == AluOp::Add) {
-        exec_ptr_arith(a, f, a.src.reg, src, dst);
+        exec_ptr_arith(a, f, a.src.reg, src, dst, a.dst);
         return;
     }
     if (a.is64 && dptr && sptr && a.op == AluOp::Sub) {
