@@ -236,12 +236,7 @@ class Interpreter {
             const auto b = reinterpret_cast<uint64_t>(c.get());
             if (addr >= b && addr - b <= kChunkBytes - width) return true;
         }
-        for (uint32_t i = 0; i < env_.num_regions; ++i) {
-            const MemRegion& r = env_.regions[i];
-            const auto b = reinterpret_cast<uint64_t>(r.base);
-            if (addr >= b && r.size >= width && addr - b <= r.size - width) return !write || r.writable;
-        }
-        return false;
+        return env_allows(env_, addr, width, write);
     }
 };
 

@@ -217,6 +217,12 @@ struct ExecEnv {
     uint32_t converted_from = 0;
 };
 
+// Checked mode (both engines): may unverified code access [addr, addr + width)? True inside one of
+// env.regions (a store: only a writable one) and, for a load, inside env.converted_ctx: the ctx a
+// cross-type tail call built (the declared target ctx types are read-only: verifier/ctx_layout.cpp
+// GenericProbe). The engine checks its own stack frames itself.
+bool env_allows(const ExecEnv& env, uint64_t addr, uint64_t width, bool write);
+
 // A tail call into a program of another type (both engines call this when target->type differs from the
 // running program's type): applies the declared conversion (verifier/ctx_conversion.hpp convert_ctx) to the
 // running ctx and returns the target's ctx, or 0 when no conversion from `from` to the target's type is

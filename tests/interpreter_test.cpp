@@ -15,6 +15,8 @@
 #include "runtime/interpreter.hpp"
 #include "runtime/jit_x86_64.hpp"
 #include "verifier/assembler.hpp"
+#include "verifier/ctx_conversion.hpp"
+#include "verifier/ctx_layout.hpp"
 
 using namespace tailgate;
 using namespace tailgate::rt;
@@ -326,6 +328,44 @@ TEST_CASE("interpreter checked mode: read-only regions, foreign tail-call maps, 
     auto loop = interpret(f.add("loop", "ja -1\nexit\n"), env, checked);
     REQUIRE_FALSE(loop.ok());
     CHECK(loop.error().code == "insn-limit");
+}
+
+TEST_CASE("checked mode: a cross-type tail call's converted ctx is readable, not writable") {
+    // entry (kprobe, ctx = regs in a region) tail-calls slot 0, a generic_probe program that reads its
+    // converted ctx: args[0] + probe_id * 1000.
+    Fixture f;
+    const CtxConversion* conv = find_ctx_conversion(ProgType::Kprobe, ProgType::GenericProbe);
+    REQUIRE(conv != nullptr);
+    std::vector<uint8_t> regs(kPtRegsSize, 0);
+    const uint64_t arg0 = 0x1234;
+    std::memcpy(regs.data() + conv->copies[0].src_offset, &arg0, sizeof arg0);
+    MemRegion region{regs.data(), regs.size(), true};
+    InterpOptions checked;
+    checked.checked = true;
+    const std::string entry_text = "lddw %r2, 0xfeed00000000\nmov %r3, 0\ncall 12\nmov %r0, 1\nexit\n";
+    LoadedProgram& entry = f.add("entry", entry_text);
+    entry.type = ProgType::Kprobe;
+    LoadedProgram& reader = f.add("reader", "ldxdw %r0, [%r1+" + std::to_string(kGenericProbeIdOffset) +
+                                                "]\nmul %r0, 1000\nldxdw %r2, [%r1]\nadd %r0, %r2\nexit\n");
+    reader.type = ProgType::GenericProbe;
+    LoadedProgram& writer = f.add("writer", "stdw [%r1], 7\nmov %r0, 3\nexit\n");
+    writer.type = ProgType::GenericProbe;
+    auto run = [&](const LoadedProgram& target) {
+        f.pa.set(0, &target);
+        ExecEnv env;
+        env.helpers = &f.helpers;
+        env.regions = &region;
+        env.num_regions = 1;
+        env.args[0] = reinterpret_cast<uint64_t>(regs.data());
+        return interpret(entry, env, checked);
+    };
+    auto r = run(reader);
+    REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
+    CHECK(*r == uint64_t(ProgType::Kprobe) * 1000 + arg0);
+    auto w = run(writer);
+    REQUIRE_FALSE(w.ok());
+    CHECK(w.error().code == "out-of-bounds-access");
+    CHECK(w.error().message == "program 'writer' insn 0: store of 8 bytes");
 }
 
 TEST_CASE("prog-array updates from another thread: a run sees the old or the new program") {
