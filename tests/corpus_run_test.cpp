@@ -167,18 +167,20 @@ TEST_CASE("kernel tail-call selftests: globals written before the run, counters 
         }
 }
 
-TEST_CASE("kernel sample sockex3: the parse chain counts each flow in hash_map; 40 VLAN tags stop at 33 calls") {
+TEST_CASE("kernel sample sockex3: each flow counted in hash_map; 40 VLAN tags stop at 33 tail calls") {
     const std::string source_dir = env_or("TAILGATE_SOURCE_DIR", ".") + "/corpus";
     const std::string object_dir = env_or("TAILGATE_CORPUS_DIR", "corpus");
     struct Case {
         const char* packet;
-        uint32_t tail_calls;                  // main -> ip; main -> vlan -> ip; main -> vlan x 33
-        std::optional<std::array<uint32_t, 4>> key; // flow_key_record {src, dst, ports, ip_proto}, LD_ABS order
-        uint64_t bytes;                       // skb->len: the frame a raw socket sees
+        uint32_t tail_calls; // main -> ip; main -> vlan -> ip; main -> vlan x 33
+        // flow_key_record {src, dst, ports, ip_proto} as LD_ABS loads them (host order); none: no flow
+        std::optional<std::array<uint32_t, 4>> key;
+        uint64_t bytes; // skb->len: the frame a raw socket sees
     };
     const std::vector<Case> cases = {
         {"sock_raw_tcp4", 1, std::array<uint32_t, 4>{0x0a000001, 0x0a000002, (40000u << 16) | 80, 6}, 54},
-        {"sock_raw_vlan_udp4", 2, std::array<uint32_t, 4>{0x0a000001, 0x0a000002, (40000u << 16) | 53, 17}, 46},
+        {"sock_raw_vlan_udp4", 2, std::array<uint32_t, 4>{0x0a000001, 0x0a000002, (40000u << 16) | 53, 17},
+         46},
         {"sock_raw_vlan40", 33, std::nullopt, 0},
     };
     for (const Case& c : cases)

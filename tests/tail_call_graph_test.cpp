@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <set>
 
 #include "analysis/whole_object.hpp"
 #include "tests/corpus_expect.hpp"
@@ -280,4 +281,129 @@ TEST_CASE("a prog array has one owner type: the first program to use it") {
     CHECK(g.node({0, 0})->cycle);
     CHECK(g.node({0, 0})->max_chain_length == 33);
     CHECK(g.node({0, 0})->chain_stack_bytes == 64);
+}
+
+namespace {
+
+// "from>to slot S kept K" for every edge: the slot it goes through and the caller frames kept below it.
+std::multiset<std::string> edge_list(const ObjectSetAnalysis& a) {
+    std::multiset<std::string> out;
+    for (const auto& e : a.graph.edges)
+        out.insert(a.graph.node(e.from)->name + ">" + a.graph.node(e.to)->name + " slot " +
+                   (e.slot ? std::to_string(*e.slot) : "?") + " kept " + std::to_string(e.retained_stack));
+    return out;
+}
+
+// "fn F [MIN,MAX]" for every tail-call site of a program: the function holding it and the proved range.
+std::vector<std::string> site_list(const ProgramReport& r) {
+    std::vector<std::string> out;
+    for (const auto& s : r.tail_calls)
+        out.push_back("fn " + std::to_string(s.function) + " [" + std::to_string(s.index_min) + "," +
+                      std::to_string(s.index_max) + "]");
+    return out;
+}
+
+} // namespace
+
+// The kernel tail-call selftest ports (corpus/ksft_*.c): what their `graph` directives do not state — the
+// exact edges with their slots and the frames kept below each, and every site's function and index range —
+// against the hand counts written in those files.
+TEST_CASE("kernel selftest ports: edges, kept frames and sites by hand") {
+    {
+        Loaded l = load({"ksft_tailcall1.o"});
+        auto a = analyze(l);
+        std::vector<std::string> sites;
+        for (int k = 0; k < 3; ++k)
+            for (int i = 0; i < 4; ++i)
+                sites.push_back("fn 0 [" + std::to_string(k) + "," + std::to_string(k) + "]");
+        CHECK(site_list(*report_of(a, l, "entry")) == sites);
+        std::multiset<std::string> edges;
+        for (int k = 0; k < 3; ++k)
+            for (int i = 0; i < 4; ++i)
+                edges.insert("entry>classifier_" + std::to_string(k) + " slot " + std::to_string(k) +
+                             " kept 0");
+        CHECK(edge_list(a) == edges);
+    }
+    {
+        Loaded l = load({"ksft_tailcall2.o"});
+        auto a = analyze(l);
+        CHECK(edge_list(a) ==
+              std::multiset<std::string>{
+                  "entry>classifier_0 slot 0 kept 0", "entry>classifier_2 slot 2 kept 0",
+                  "entry>classifier_3 slot 3 kept 0", "classifier_0>classifier_1 slot 1 kept 0",
+                  "classifier_1>classifier_2 slot 2 kept 0", "classifier_3>classifier_4 slot 4 kept 0",
+                  "classifier_4>classifier_3 slot 3 kept 0"});
+    }
+    {
+        // entry: slot 1 from its main function, slot 0 from subprog_tail (function 1); frames 0.
+        Loaded l = load({"ksft_tailcall_bpf2bpf1.o"});
+        auto a = analyze(l);
+        CHECK(site_list(*report_of(a, l, "entry")) == std::vector<std::string>{"fn 0 [1,1]", "fn 1 [0,0]"});
+        CHECK(edge_list(a) == std::multiset<std::string>{"entry>classifier_1 slot 1 kept 0",
+                                                         "entry>classifier_0 slot 0 kept 0"});
+    }
+    {
+        // The key 1 or 0 (by the first packet byte) of the 1-slot array: only slot 0 is an edge.
+        Loaded l = load({"ksft_tailcall_bpf2bpf2.o"});
+        auto a = analyze(l);
+        CHECK(site_list(*report_of(a, l, "classifier_0")) == std::vector<std::string>{"fn 1 [0,1]"});
+        CHECK(edge_list(a) == std::multiset<std::string>{"entry>classifier_0 slot 0 kept 0",
+                                                         "classifier_0>classifier_0 slot 0 kept 0"});
+    }
+    {
+        // 128-byte main frames stay below the tail calls made from the 64-byte subprograms; key 10 is no
+        // edge.
+        Loaded l = load({"ksft_tailcall_bpf2bpf3.o"});
+        auto a = analyze(l);
+        CHECK(site_list(*report_of(a, l, "entry")) == std::vector<std::string>{"fn 1 [0,0]"});
+        CHECK(site_list(*report_of(a, l, "classifier_0")) == std::vector<std::string>{"fn 1 [1,10]"});
+        CHECK(edge_list(a) == std::multiset<std::string>{"entry>classifier_0 slot 0 kept 128",
+                                                         "classifier_0>classifier_1 slot 1 kept 128"});
+        for (const char* name : {"entry", "classifier_0"}) {
+            const ProgramReport& r = *report_of(a, l, name);
+            REQUIRE(r.functions.size() == 2);
+            CHECK(round_frame(r.functions[0].stack_depth) == 128);
+            CHECK(round_frame(r.functions[1].stack_depth) == 64);
+            CHECK(r.functions[1].max_caller_stack == 128);
+            CHECK(node_of(a, name)->own_stack == 192);
+        }
+    }
+    {
+        // Every site in a subprogram below a frameless main function; subprog_tail_2 keeps `key` (16 B).
+        Loaded l = load({"ksft_tailcall_bpf2bpf4.o"});
+        auto a = analyze(l);
+        for (const char* name : {"entry", "classifier_0", "classifier_1", "classifier_2"})
+            CHECK(site_list(*report_of(a, l, name)) ==
+                  std::vector<std::string>{std::string("fn 1 [") + (name == std::string("entry") ? "0,0]"
+                                                                    : name == std::string("classifier_0")
+                                                                        ? "1,1]"
+                                                                        : "2,2]")});
+        CHECK(edge_list(a) == std::multiset<std::string>{"entry>classifier_0 slot 0 kept 0",
+                                                         "classifier_0>classifier_1 slot 1 kept 0",
+                                                         "classifier_1>classifier_2 slot 2 kept 0",
+                                                         "classifier_2>classifier_2 slot 2 kept 0"});
+        CHECK(node_of(a, "classifier_2")->own_stack == 16);
+    }
+    {
+        // sockex3's parse chain: one merged dispatch site per program; bpf_func_mpls's key is 2 or 4, proved
+        // as the interval [2, 4] (so slot 3 counts, see the file's hand count).
+        Loaded l = load({"ksft_sockex3.o"});
+        auto a = analyze(l);
+        const std::vector<std::string> parsers = {"bpf_func_vlan", "bpf_func_mpls", "bpf_func_ip",
+                                                  "bpf_func_ipv6"};
+        std::multiset<std::string> edges;
+        for (const char* from : {"main_prog", "bpf_func_vlan", "bpf_func_ip", "bpf_func_ipv6"}) {
+            CHECK(site_list(*report_of(a, l, from)) == std::vector<std::string>{"fn 0 [1,4]"});
+            for (size_t s = 0; s < parsers.size(); ++s)
+                edges.insert(std::string(from) + ">" + parsers[s] + " slot " + std::to_string(s + 1) +
+                             " kept 0");
+        }
+        CHECK(site_list(*report_of(a, l, "bpf_func_mpls")) == std::vector<std::string>{"fn 0 [2,4]"});
+        for (size_t s = 1; s < parsers.size(); ++s)
+            edges.insert("bpf_func_mpls>" + parsers[s] + " slot " + std::to_string(s + 1) + " kept 0");
+        CHECK(edge_list(a) == edges);
+        CHECK(node_of(a, "bpf_func_ip")->own_stack == 48);
+        CHECK(node_of(a, "bpf_func_ipv6")->own_stack == 64);
+        CHECK(node_of(a, "main_prog")->own_stack == 0);
+    }
 }
