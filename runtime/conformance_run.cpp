@@ -61,7 +61,9 @@ Result<uint64_t> run_conformance_program(std::span<const RawInsn> code, std::vec
         opt.max_insns = 100'000'000;
         return interpret(prog, env, opt);
     }
-    if (auto st = jit_compile(prog, helpers); !st) return st.error();
+    JitOptions checked;
+    checked.checked = true;
+    if (auto st = jit_compile(prog, helpers, checked); !st) return st.error();
     return jit_execute(prog, env);
 }
 

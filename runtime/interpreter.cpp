@@ -315,7 +315,7 @@ Result<uint64_t> Interpreter::run(const LoadedProgram& prog) {
             if (checked) {
                 const MapTable* t = cur->maps;
                 const bool ok = t != nullptr && !t->empty() && me >= t->data() && me < t->data() + t->size();
-                if (!ok) return fail("bad-tail-call-map", cur, at, "r2 is not a map of this program");
+                if (!ok) return fault(RunFault::BadTailCallMap, cur, at);
             }
             const ProgArray* pa = me != nullptr ? me->progs : nullptr;
             const auto index = static_cast<uint32_t>(r[kR3]);

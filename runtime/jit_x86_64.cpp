@@ -126,6 +126,20 @@ uint64_t jit_callx(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t 
     return jit_call_dynamic(r1, r2, r3, r4, r5, env, static_cast<uint64_t>(id), pc);
 }
 
+// Checked mode: may the program access [addr, addr + width) (width_write = width | write << 8)? The BPF
+// stacks of the run's frames: the current frame's base is `frame` (its rsp), each caller's is kFrameStride
+// higher, up to the first frame's r10 (env->jit_stack_top), and each frame's stack is its first 512 bytes;
+// everything else is vm.hpp env_allows() (env.regions, the converted ctx). Returns 1 when allowed.
+uint64_t jit_check_access(ExecEnv* env, uint64_t addr, uint64_t frame, uint64_t width_write) {
+    const uint64_t width = width_write & 0xff;
+    const bool write = (width_write >> 8) != 0;
+    const uint64_t top = env->jit_stack_top;
+    if (addr >= frame && top >= frame + width && addr - frame <= top - frame - width &&
+        (addr - frame) % kFrameStride + width <= static_cast<uint64_t>(kMaxBpfStack))
+        return 1;
+    return env_allows(*env, addr, width, write) ? 1 : 0;
+}
+
 // The native code of one program and the name its faults report (its address is baked into the code).
 struct JitImage {
     ExecMemory mem;
@@ -137,9 +151,10 @@ struct JitImage {
 
 class Emitter : public X86Emit {
   public:
-    Emitter(const LoadedProgram& prog, const HelperTable& helpers, const Layout& layout,
-            const JitImage* image, size_t max_size, uint8_t* buf)
-        : X86Emit(max_size, buf), prog_(prog), helpers_(helpers), layout_(layout), image_(image) {}
+    Emitter(const LoadedProgram& prog, const HelperTable& helpers, const JitOptions& options,
+            const Layout& layout, const JitImage* image, size_t max_size, uint8_t* buf)
+        : X86Emit(max_size, buf), prog_(prog), helpers_(helpers), checked_(options.checked), layout_(layout),
+          image_(image) {}
 
     // Emits the whole program. Returns an error (code, message) or an empty code on success.
     Error emit_program();
@@ -150,6 +165,7 @@ class Emitter : public X86Emit {
   private:
     const LoadedProgram& prog_;
     const HelperTable& helpers_;
+    const bool checked_;
     const Layout& layout_;
     const JitImage* image_;
     std::vector<Xbyak::Label> insn_labels_; // body of each slot
@@ -184,7 +200,8 @@ class Emitter : public X86Emit {
     void emit_helper_call(int32_t id, uint32_t pc);
     void emit_callx(Reg reg, uint32_t pc);
     void emit_dynamic_call(const void* fn, const Reg64& value, uint32_t pc);
-    void emit_tail_call();
+    void emit_tail_call(uint32_t pc);
+    void emit_access_check(uint32_t pc, RunFault fault, Reg base, int16_t off, uint8_t width, bool write);
     void emit_tail_call_convert(Xbyak::Label& out);
     void emit_ld_packet(const LoadPacket& lp);
     Error emit_lddw(const LoadImm64& l);
@@ -226,6 +243,7 @@ Error Emitter::emit_program() {
     for (int i = 0; i < 5; ++i)
         mov(R(static_cast<Reg>(kR1 + i)), qword[kEnv + offsetof(ExecEnv, args) + 8 * i]);
     mov(qword[rsp + kDepthSlot], 1); // frame 1; a tail call keeps the frame and so the depth
+    if (checked_) mov(qword[kEnv + offsetof(ExecEnv, jit_stack_top)], rbp);
     tail_entry_ = getCurr();
 
     for (const Insn& insn : insns) { // decode() guarantees this; checked so a bad IR cannot index past labels
@@ -297,7 +315,7 @@ Error Emitter::emit_insn(uint32_t pc, const Insn& insn) {
         if (g->target != pc + 1) jmp(insn_labels_[g->target]);
     } else if (const auto* c = std::get_if<Call>(&insn)) {
         if (c->helper == kHelperTailCall)
-            emit_tail_call();
+            emit_tail_call(pc);
         else
             emit_helper_call(c->helper, pc);
     } else if (const auto* cl = std::get_if<CallLocal>(&insn)) {
@@ -319,10 +337,13 @@ Error Emitter::emit_insn(uint32_t pc, const Insn& insn) {
     } else if (std::holds_alternative<LddwHigh>(insn)) {
         // second slot of an lddw: never executed, nothing to emit
     } else if (const auto* ld = std::get_if<Load>(&insn)) {
+        if (checked_) emit_access_check(pc, RunFault::LoadOutOfBounds, ld->base, ld->off, ld->width, false);
         emit_load(*ld);
     } else if (const auto* st = std::get_if<Store>(&insn)) {
+        if (checked_) emit_access_check(pc, RunFault::StoreOutOfBounds, st->base, st->off, st->width, true);
         emit_store(*st);
     } else if (const auto* at = std::get_if<Atomic>(&insn)) {
+        if (checked_) emit_access_check(pc, RunFault::AtomicOutOfBounds, at->base, at->off, at->width, true);
         emit_atomic(at->op, at->fetch, at->width, R(at->base), at->off, R(at->src));
     } else if (const auto* lp = std::get_if<LoadPacket>(&insn)) {
         emit_ld_packet(*lp);
@@ -417,6 +438,24 @@ void Emitter::emit_jump(const Jump& j) {
     }
 }
 
+// Checked mode: jit_check_access(env, base + off, this frame's rsp, width | write << 8) with r0-r5 saved
+// (six pushes keep rsp 16-byte aligned); a refusal jumps to the fault stub of this insn.
+void Emitter::emit_access_check(uint32_t pc, RunFault fault, Reg base, int16_t off, uint8_t width,
+                                bool write) {
+    lea(kTmp1, ptr[R(base) + off]);
+    const Reg64 saved[] = {rax, rdi, rsi, rdx, rcx, r8};
+    for (const Reg64& r : saved) push(r);
+    mov(rdi, kEnv);
+    mov(rsi, kTmp1);
+    lea(rdx, ptr[rsp + 6 * 8]); // the frame base before the pushes
+    mov(ecx, static_cast<uint32_t>(width) | (write ? 0x100u : 0u));
+    emit_abs_call(reinterpret_cast<const void*>(&jit_check_access));
+    mov(kTmp1, rax);
+    for (int i = 5; i >= 0; --i) pop(saved[i]);
+    test(kTmp1, kTmp1);
+    jz(fault_at(fault, pc, width));
+}
+
 void Emitter::emit_load(const Load& l) {
     const Reg64& d = R(l.dst);
     const Reg64& b = R(l.base);
@@ -490,8 +529,21 @@ void Emitter::emit_dynamic_call(const void* fn, const Reg64& value, uint32_t pc)
 //   tail_call_cnt++; goto *(prog->tail_entry)   -- same native frame, rsp/rbp unchanged, r1 = ctx;
 //   the frame's depth becomes 1: the target's bpf2bpf frames are counted from here (interpreter.cpp)
 // out: r0 = 0 and execution continues (vm.hpp). A map that is not a prog array also falls through.
-void Emitter::emit_tail_call() {
+void Emitter::emit_tail_call(uint32_t pc) {
     Xbyak::Label out;
+    if (checked_) { // r2 must be an entry of this program's MapTable (interpreter: bad-tail-call-map)
+        const MapTable* t = prog_.maps;
+        if (t == nullptr || t->empty()) {
+            jmp(fault_at(RunFault::BadTailCallMap, pc));
+        } else {
+            mov(kTmp1, reinterpret_cast<uint64_t>(t->data()));
+            cmp(rsi, kTmp1);
+            jb(fault_at(RunFault::BadTailCallMap, pc));
+            mov(kTmp1, reinterpret_cast<uint64_t>(t->data() + t->size()));
+            cmp(rsi, kTmp1);
+            jae(fault_at(RunFault::BadTailCallMap, pc));
+        }
+    }
     test(rsi, rsi);
     jz(out);
     mov(kTmp1, qword[rsi + offsetof(MapEntry, progs)]);
@@ -587,7 +639,7 @@ Error Emitter::emit_lddw(const LoadImm64& l) {
 
 } // namespace
 
-Status jit_compile(LoadedProgram& prog, const HelperTable& helpers) {
+Status jit_compile(LoadedProgram& prog, const HelperTable& helpers, const JitOptions& options) {
     static_assert(offsetof(ExecEnv, args) == 0);
     const Layout layout = measure_layout();
     if (!layout.ok) return make_error("jit-layout", "ProgArray::slots is not a plain pointer");
@@ -601,7 +653,7 @@ Status jit_compile(LoadedProgram& prog, const HelperTable& helpers) {
         const uint8_t* tail_entry = nullptr;
         size_t used = 0;
         try {
-            Emitter em(prog, helpers, layout, image.get(), mem->size(), mem->data());
+            Emitter em(prog, helpers, options, layout, image.get(), mem->size(), mem->data());
             Error e = em.emit_program();
             if (!e.code.empty()) return e;
             em.ready();

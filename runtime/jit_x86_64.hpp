@@ -22,7 +22,14 @@
 //   faults:      unverified code gone wrong (vm.hpp RunFault: unknown helper, 9th frame, running off the end)
 //                sets env->stop = kJitStopFault and env->fault/fault_pc/fault_detail/fault_image, and ends
 //                the run as a helper's stop does; jit_execute() turns it into the interpreter's Error.
-// Unchecked: memory accesses are not bounds checked (ExecEnv::regions is ignored); run verified code.
+// Checked mode (JitOptions::checked, for unverified code: the conformance plugin, tests): before every
+// load, store and atomic the emitted code calls a bounds check (jit_check_access in jit_x86_64.cpp) that
+// allows what the interpreter's checked mode allows: the BPF stack of the current frame and of its callers
+// (each frame's [r10 - 512, r10)), and vm.hpp env_allows() (env.regions, the converted ctx); a tail call
+// checks that r2 is an entry of the program's MapTable. A violation ends the run with the interpreter's
+// fault (out-of-bounds-access, bad-tail-call-map). Every program of a chain must be compiled in the same
+// mode. Unchecked (the default): memory accesses are not bounds checked; run verified code only.
+// The interpreter's instruction limit has no JIT counterpart.
 #pragma once
 
 #include <cstddef>
@@ -42,7 +49,10 @@ namespace tailgate::rt {
 //   jit-layout       the runtime structs do not have the layout the emitted code assumes
 //   jit-emit         the assembler failed (message from xbyak)
 //   mmap-failed / mprotect-failed (ExecMemory)
-Status jit_compile(LoadedProgram& prog, const HelperTable& helpers);
+struct JitOptions {
+    bool checked = false; // bounds-check every memory access (see "Checked mode" above)
+};
+Status jit_compile(LoadedProgram& prog, const HelperTable& helpers, const JitOptions& options = {});
 
 // The value of env.stop with which the JIT ends a run that unverified code got wrong (env.fault says how).
 inline constexpr uint32_t kJitStopFault = 0x7a170001;

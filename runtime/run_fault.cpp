@@ -27,6 +27,8 @@ Error run_fault_error(RunFault fault, const std::string& program, uint32_t pc, i
         return run_error("out-of-bounds-access", program, pc, "store of " + width);
     case RunFault::AtomicOutOfBounds:
         return run_error("out-of-bounds-access", program, pc, "atomic of " + width);
+    case RunFault::BadTailCallMap:
+        return run_error("bad-tail-call-map", program, pc, "r2 is not a map of this program");
     case RunFault::None: break;
     }
     return run_error("internal", program, pc, "fault " + std::to_string(static_cast<uint32_t>(fault)));

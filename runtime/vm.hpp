@@ -155,6 +155,7 @@ enum class RunFault : uint32_t {
     LoadOutOfBounds, // "out-of-bounds-access" (checked mode; detail = the access width)
     StoreOutOfBounds,  //   idem, a store
     AtomicOutOfBounds, //   idem, an atomic
+    BadTailCallMap,    // "bad-tail-call-map" (checked mode): r2 of a tail call is not a map of the program
 };
 
 // Error{code, "program 'NAME' insn PC: what"}: the shape of every engine error naming an instruction.
@@ -205,6 +206,7 @@ struct ExecEnv {
     uint32_t fault_pc = 0;
     int64_t fault_detail = 0;
     const void* fault_image = nullptr;
+    uint64_t jit_stack_top = 0; // JIT checked mode: r10 of the run's first frame (set by the entry)
     // Checked mode (conformance plugin, tests, --no-verify): only these regions and the stack may be
     // accessed; a violation ends the run with an error instead of touching memory. Ignored by unchecked runs.
     const MemRegion* regions = nullptr;

@@ -19,10 +19,12 @@ inline const Xbyak::Reg64 kTmp2{Xbyak::Operand::R11}; // scratch; holds the targ
 
 // Native frame below the 6 pushed registers: the BPF stack plus 8 bytes that keep rsp 16-byte aligned and
 // hold the frame's bpf2bpf depth (1 = main). From rsp: [0, 512) BPF stack, [512] depth, the 6 pushed
-// registers, the return address; the caller's rsp is rsp + 576.
+// registers, the return address; the caller's rsp is rsp + kFrameStride (576): a bpf2bpf call is a native
+// call made at the caller's frame base.
 inline constexpr int kFrameBytes = kMaxBpfStack + 8;
 inline constexpr int kDepthSlot = kMaxBpfStack;
-inline constexpr int kCallerDepthSlot = kFrameBytes + 6 * 8 + 8 + kDepthSlot;
+inline constexpr int kFrameStride = kFrameBytes + 6 * 8 + 8;
+inline constexpr int kCallerDepthSlot = kFrameStride + kDepthSlot;
 
 enum class Shift : uint8_t { Left, Right, Arith };
 

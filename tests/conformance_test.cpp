@@ -99,20 +99,25 @@ TEST_CASE("conformance: jit") {
     run_suite(Engine::Jit);
 }
 
-TEST_CASE("conformance: checked interpreter refuses out-of-bounds memory") {
-    // ldxdw r0, [r1+8] with 8 bytes of memory: one byte past the region.
+TEST_CASE("conformance: both engines run checked and refuse out-of-bounds memory") {
+    // ldxdw r0, [r1+1] with 8 bytes of memory: one byte past the region.
     auto code = assemble("ldxdw %r0, [%r1+1]\nexit\n");
     REQUIRE(code.ok());
-    std::vector<uint8_t> mem(8, 0);
-    auto r = run_conformance_program(*code, mem, Engine::Interp);
-    REQUIRE_FALSE(r.ok());
-    CHECK(r.error().code == "out-of-bounds-access");
     auto in = assemble("ldxdw %r0, [%r1]\nexit\n");
     REQUIRE(in.ok());
-    mem = {1, 2, 3, 4, 5, 6, 7, 8};
-    auto ok = run_conformance_program(*in, mem, Engine::Interp);
-    REQUIRE(ok.ok());
-    CHECK(*ok == 0x0807060504030201ull);
+    for (Engine e : {Engine::Interp, Engine::Jit}) {
+        const std::string engine = engine_name(e);
+        CAPTURE(engine);
+        std::vector<uint8_t> mem(8, 0);
+        auto r = run_conformance_program(*code, mem, e);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().code == "out-of-bounds-access");
+        CHECK(r.error().message == "program 'conformance' insn 0: load of 8 bytes");
+        mem = {1, 2, 3, 4, 5, 6, 7, 8};
+        auto ok = run_conformance_program(*in, mem, e);
+        REQUIRE(ok.ok());
+        CHECK(*ok == 0x0807060504030201ull);
+    }
 }
 
 TEST_CASE("conformance: unwind helper ends the program at once") {

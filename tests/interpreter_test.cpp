@@ -70,10 +70,10 @@ struct Fixture {
         return progs.back();
     }
     // Compile every program for the JIT (no-op for the interpreter).
-    void prepare(Engine e) {
+    void prepare(Engine e, const JitOptions& options = {}) {
         if (e != Engine::Jit) return;
         for (LoadedProgram& p : progs) {
-            auto st = jit_compile(p, helpers);
+            auto st = jit_compile(p, helpers, options);
             REQUIRE_MESSAGE(st.ok(), st.error().message);
         }
     }
@@ -333,39 +333,46 @@ TEST_CASE("interpreter checked mode: read-only regions, foreign tail-call maps, 
 TEST_CASE("checked mode: a cross-type tail call's converted ctx is readable, not writable") {
     // entry (kprobe, ctx = regs in a region) tail-calls slot 0, a generic_probe program that reads its
     // converted ctx: args[0] + probe_id * 1000.
-    Fixture f;
-    const CtxConversion* conv = find_ctx_conversion(ProgType::Kprobe, ProgType::GenericProbe);
-    REQUIRE(conv != nullptr);
-    std::vector<uint8_t> regs(kPtRegsSize, 0);
-    const uint64_t arg0 = 0x1234;
-    std::memcpy(regs.data() + conv->copies[0].src_offset, &arg0, sizeof arg0);
-    MemRegion region{regs.data(), regs.size(), true};
-    InterpOptions checked;
-    checked.checked = true;
-    const std::string entry_text = "lddw %r2, 0xfeed00000000\nmov %r3, 0\ncall 12\nmov %r0, 1\nexit\n";
-    LoadedProgram& entry = f.add("entry", entry_text);
-    entry.type = ProgType::Kprobe;
-    LoadedProgram& reader = f.add("reader", "ldxdw %r0, [%r1+" + std::to_string(kGenericProbeIdOffset) +
-                                                "]\nmul %r0, 1000\nldxdw %r2, [%r1]\nadd %r0, %r2\nexit\n");
-    reader.type = ProgType::GenericProbe;
-    LoadedProgram& writer = f.add("writer", "stdw [%r1], 7\nmov %r0, 3\nexit\n");
-    writer.type = ProgType::GenericProbe;
-    auto run = [&](const LoadedProgram& target) {
-        f.pa.set(0, &target);
-        ExecEnv env;
-        env.helpers = &f.helpers;
-        env.regions = &region;
-        env.num_regions = 1;
-        env.args[0] = reinterpret_cast<uint64_t>(regs.data());
-        return interpret(entry, env, checked);
-    };
-    auto r = run(reader);
-    REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
-    CHECK(*r == uint64_t(ProgType::Kprobe) * 1000 + arg0);
-    auto w = run(writer);
-    REQUIRE_FALSE(w.ok());
-    CHECK(w.error().code == "out-of-bounds-access");
-    CHECK(w.error().message == "program 'writer' insn 0: store of 8 bytes");
+    for (Engine e : kEngines) {
+        CAPTURE(std::string(engine_name(e)));
+        Fixture f;
+        const CtxConversion* conv = find_ctx_conversion(ProgType::Kprobe, ProgType::GenericProbe);
+        REQUIRE(conv != nullptr);
+        std::vector<uint8_t> regs(kPtRegsSize, 0);
+        const uint64_t arg0 = 0x1234;
+        std::memcpy(regs.data() + conv->copies[0].src_offset, &arg0, sizeof arg0);
+        MemRegion region{regs.data(), regs.size(), true};
+        InterpOptions checked;
+        checked.checked = true;
+        const std::string entry_text = "lddw %r2, 0xfeed00000000\nmov %r3, 0\ncall 12\nmov %r0, 1\nexit\n";
+        LoadedProgram& entry = f.add("entry", entry_text);
+        entry.type = ProgType::Kprobe;
+        LoadedProgram& reader =
+            f.add("reader", "ldxdw %r0, [%r1+" + std::to_string(kGenericProbeIdOffset) +
+                                "]\nmul %r0, 1000\nldxdw %r2, [%r1]\nadd %r0, %r2\nexit\n");
+        reader.type = ProgType::GenericProbe;
+        LoadedProgram& writer = f.add("writer", "stdw [%r1], 7\nmov %r0, 3\nexit\n");
+        writer.type = ProgType::GenericProbe;
+        JitOptions jit_checked;
+        jit_checked.checked = true;
+        f.prepare(e, jit_checked);
+        auto run = [&](const LoadedProgram& target) {
+            f.pa.set(0, &target);
+            ExecEnv env;
+            env.helpers = &f.helpers;
+            env.regions = &region;
+            env.num_regions = 1;
+            env.args[0] = reinterpret_cast<uint64_t>(regs.data());
+            return e == Engine::Jit ? jit_execute(entry, env) : interpret(entry, env, checked);
+        };
+        auto r = run(reader);
+        REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
+        CHECK(*r == uint64_t(ProgType::Kprobe) * 1000 + arg0);
+        auto w = run(writer);
+        REQUIRE_FALSE(w.ok());
+        CHECK(w.error().code == "out-of-bounds-access");
+        CHECK(w.error().message == "program 'writer' insn 0: store of 8 bytes");
+    }
 }
 
 TEST_CASE("prog-array updates from another thread: a run sees the old or the new program") {

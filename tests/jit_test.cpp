@@ -527,3 +527,83 @@ TEST_CASE("unverified code: frame limit, unknown helper, falling off the end giv
     REQUIRE(fine.ok());
     CHECK(*fine == 5);
 }
+
+// ---- checked mode
+// ------------------------------------------------------------------------------------------------
+
+TEST_CASE("checked mode: an out-of-bounds load, store or atomic is the interpreter's error on both engines") {
+    Fixture f;
+    f.options.checked = true;
+    const uint32_t pa = f.add_prog_array(1);
+    // r1 = 16 writable bytes, r2 = 8 read-only bytes.
+    std::vector<uint8_t> rw(16, 0x11), ro(8, 0x22);
+    const MemRegion regions[] = {{rw.data(), rw.size(), true}, {ro.data(), ro.size(), false}};
+    struct Run {
+        Result<uint64_t> r;
+        std::vector<uint8_t> mem;
+    };
+    auto run = [&](const LoadedProgram& p, bool jit) {
+        std::vector<uint8_t> saved = rw;
+        ExecEnv env;
+        env.args[0] = reinterpret_cast<uint64_t>(rw.data());
+        env.args[1] = reinterpret_cast<uint64_t>(ro.data());
+        env.helpers = &f.helpers;
+        env.regions = regions;
+        env.num_regions = 2;
+        InterpOptions checked;
+        checked.checked = true;
+        Run out{jit ? jit_execute(p, env) : interpret(p, env, checked), rw};
+        rw = saved;
+        return out;
+    };
+    // Both engines: the same fault (code and message), or the same r0 and memory.
+    auto fault = [&](std::vector<Insn> insns, const char* code, const std::string& what,
+                     std::vector<uint32_t> funcs = {0}) {
+        LoadedProgram& p = f.load(std::move(insns), std::move(funcs));
+        CAPTURE(what);
+        for (bool jit : {false, true}) {
+            Run o = run(p, jit);
+            REQUIRE(!o.r.ok());
+            CHECK(o.r.error().code == code);
+            CHECK(o.r.error().message == "program '" + p.name + "' " + what);
+            CHECK(o.mem == rw); // nothing written
+        }
+    };
+    auto fine = [&](std::vector<Insn> insns, std::vector<uint32_t> funcs = {0}) {
+        LoadedProgram& p = f.load(std::move(insns), std::move(funcs));
+        Run i = run(p, false), j = run(p, true);
+        REQUIRE_MESSAGE(i.r.ok(), (i.r.ok() ? "" : i.r.error().message));
+        REQUIRE_MESSAGE(j.r.ok(), (j.r.ok() ? "" : j.r.error().message));
+        CHECK(*i.r == *j.r);
+        CHECK(i.mem == j.mem);
+        return *j.r;
+    };
+    // one byte past the region, below it, in the read-only region, an atomic past it
+    fault({ldx(kR0, kR1, 9, 8), exit_()}, "out-of-bounds-access", "insn 0: load of 8 bytes");
+    fault({mov(kR0, 0), ldx(kR0, kR1, -1, 1), exit_()}, "out-of-bounds-access", "insn 1: load of 1 bytes");
+    fault({mov(kR3, 5), stx(kR1, 16, 4, kR3), exit_()}, "out-of-bounds-access", "insn 1: store of 4 bytes");
+    fault({Store{kR2, 0, 1, Operand::of_imm(1)}, exit_()}, "out-of-bounds-access",
+          "insn 0: store of 1 bytes");
+    fault({mov(kR3, 1), Atomic{AtomicOp::Add, false, 8, kR1, 12, kR3}, exit_()}, "out-of-bounds-access",
+          "insn 1: atomic of 8 bytes");
+    fault({mov(kR3, 1), Atomic{AtomicOp::Xchg, true, 4, kR2, 0, kR3}, exit_()}, "out-of-bounds-access",
+          "insn 1: atomic of 4 bytes");
+    // below the frame's 512-byte stack; a pointer that is not a map as tail-call r2
+    fault({mov(kR0, 0), stx(kR10, -520, 8, kR0), exit_()}, "out-of-bounds-access",
+          "insn 1: store of 8 bytes");
+    fault({movr(kR2, kR10), mov(kR3, 0), call(kHelperTailCall), exit_()}, "bad-tail-call-map",
+          "insn 2: r2 is not a map of this program");
+    // the regions, the whole stack frame and a caller's frame (main passes r10 - 8 to sub, which writes it)
+    CHECK(fine({ldx(kR0, kR1, 8, 8), ldx(kR3, kR2, 7, 1), alu(AluOp::Add, true, kR0, Operand::of_reg(kR3)),
+                mov(kR3, 9), stx(kR1, 12, 4, kR3), Atomic{AtomicOp::Add, false, 4, kR1, 0, kR3},
+                stx(kR10, -512, 8, kR3), stx(kR10, -8, 8, kR3), exit_()}) == 0x1111111111111111ull + 0x22);
+    CHECK(fine({mov(kR3, 3), stx(kR10, -8, 8, kR3), movr(kR1, kR10), addi(kR1, -8), CallLocal{7},
+                ldx(kR0, kR10, -8, 8), exit_(), ldx(kR2, kR1, 0, 8), addi(kR2, 4), stx(kR1, 0, 8, kR2),
+                stx(kR10, -512, 8, kR2), exit_()},
+               {0, 7}) == 7);
+    // a tail call through a real prog array (empty slot: falls through) passes the map check
+    std::vector<Insn> tc;
+    tail_call(tc, pa, 0);
+    tc.push_back(exit_());
+    CHECK(fine(tc) == 0);
+}

@@ -49,6 +49,7 @@ inline void lddw(std::vector<Insn>& p, Reg d, uint64_t v, uint8_t pseudo = 0) {
 
 struct Fixture {
     HelperTable helpers;
+    JitOptions options; // how load() compiles (checked mode for unverified-code tests)
     MapTable maps;
     std::vector<std::unique_ptr<ProgArray>> arrays;
     std::vector<std::unique_ptr<LoadedProgram>> progs;
@@ -61,7 +62,7 @@ struct Fixture {
         p->insns = std::move(insns);
         p->function_starts = std::move(funcs);
         p->maps = &maps;
-        Status st = jit_compile(*p, helpers);
+        Status st = jit_compile(*p, helpers, options);
         REQUIRE_MESSAGE(st.ok(), (st.ok() ? "" : st.error().message));
         progs.push_back(std::move(p));
         return *progs.back();
