@@ -15,6 +15,7 @@
 #include <xbyak/xbyak.h>
 
 #include "runtime/exec_memory.hpp"
+#include "runtime/jit_calls.hpp"
 #include "runtime/x86_emit.hpp"
 
 namespace tailgate::rt {
@@ -70,75 +71,6 @@ static_assert(sizeof(std::atomic<const LoadedProgram*>) == 8 &&
                   std::atomic<const LoadedProgram*>::is_always_lock_free,
               "prog-array slots are read with one plain 8-byte load (acquire on x86-64)");
 static_assert(std::is_standard_layout_v<ExecEnv> && std::is_standard_layout_v<MapEntry>);
-
-// --- out-of-line helpers the emitted code calls ------------------------------------------------------------
-
-// LD_ABS / LD_IND. kernel: filter.c bpf_gen_ld_abs() + bpf_skb_load_helper_{8,16,32}(): the offset is the
-// low 32 bits of (src + imm) as an int; a negative or out-of-bounds offset ends the program with r0 = 0.
-uint64_t jit_ld_packet(ExecEnv* env, uint64_t offset64, uint64_t width) {
-    int32_t off = static_cast<int32_t>(static_cast<uint32_t>(offset64));
-    if (off < 0 || env->packet == nullptr || static_cast<uint64_t>(off) + width > env->packet_len) {
-        env->stop = 1;
-        env->stop_value = 0;
-        return 0;
-    }
-    const uint8_t* p = env->packet + off;
-    uint64_t v = 0;
-    for (uint64_t i = 0; i < width; ++i) v = (v << 8) | p[i]; // network byte order
-    return v;
-}
-
-// Ends the run with a fault (vm.hpp RunFault) at `pc`; the emitted stop path adds the program's image.
-void set_fault(ExecEnv* env, RunFault fault, uint64_t pc, int64_t detail) {
-    env->stop = kJitStopFault;
-    env->stop_value = 0;
-    env->fault = static_cast<uint32_t>(fault);
-    env->fault_pc = static_cast<uint32_t>(pc);
-    env->fault_detail = detail;
-}
-
-// A helper call whose id was not in the HelperTable at compile time (7th argument: id, 8th: the call's
-// pc). An id with no helper ends the run with the interpreter's "unknown-helper" fault.
-uint64_t jit_call_dynamic(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5, ExecEnv* env,
-                          uint64_t id, uint64_t pc) {
-    HelperFn fn = nullptr;
-    if (env->helpers != nullptr && id < static_cast<uint64_t>(HelperTable::kMaxHelperId))
-        fn = env->helpers->get(static_cast<int32_t>(id));
-    if (fn == nullptr) {
-        set_fault(env, RunFault::UnknownHelper, pc, static_cast<int64_t>(id));
-        return 0;
-    }
-    return fn(r1, r2, r3, r4, r5, env);
-}
-
-// callx: the register's value names the helper (HelperTable::callx_id, as the interpreter reads it).
-uint64_t jit_callx(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5, ExecEnv* env,
-                   uint64_t value, uint64_t pc) {
-    const int64_t id = HelperTable::callx_id(value);
-    if (id == kHelperTailCall) {
-        set_fault(env, RunFault::CallxTailCall, pc, id);
-        return 0;
-    }
-    if (id < 0) {
-        set_fault(env, RunFault::UnknownHelper, pc, id);
-        return 0;
-    }
-    return jit_call_dynamic(r1, r2, r3, r4, r5, env, static_cast<uint64_t>(id), pc);
-}
-
-// Checked mode: may the program access [addr, addr + width) (width_write = width | write << 8)? The BPF
-// stacks of the run's frames: the current frame's base is `frame` (its rsp), each caller's is kFrameStride
-// higher, up to the first frame's r10 (env->jit_stack_top), and each frame's stack is its first 512 bytes;
-// everything else is vm.hpp env_allows() (env.regions, the converted ctx). Returns 1 when allowed.
-uint64_t jit_check_access(ExecEnv* env, uint64_t addr, uint64_t frame, uint64_t width_write) {
-    const uint64_t width = width_write & 0xff;
-    const bool write = (width_write >> 8) != 0;
-    const uint64_t top = env->jit_stack_top;
-    if (addr >= frame && top >= frame + width && addr - frame <= top - frame - width &&
-        (addr - frame) % kFrameStride + width <= static_cast<uint64_t>(kMaxBpfStack))
-        return 1;
-    return env_allows(*env, addr, width, write) ? 1 : 0;
-}
 
 // The native code of one program and the name its faults report (its address is baked into the code).
 struct JitImage {
@@ -438,8 +370,8 @@ void Emitter::emit_jump(const Jump& j) {
     }
 }
 
-// Checked mode: jit_check_access(env, base + off, this frame's rsp, width | write << 8) with r0-r5 saved
-// (six pushes keep rsp 16-byte aligned); a refusal jumps to the fault stub of this insn.
+// Checked mode: jit_calls::check_access(env, base + off, this frame's rsp, width | write << 8) with r0-r5
+// saved (six pushes keep rsp 16-byte aligned); a refusal jumps to the fault stub of this insn.
 void Emitter::emit_access_check(uint32_t pc, RunFault fault, Reg base, int16_t off, uint8_t width,
                                 bool write) {
     lea(kTmp1, ptr[R(base) + off]);
@@ -449,7 +381,7 @@ void Emitter::emit_access_check(uint32_t pc, RunFault fault, Reg base, int16_t o
     mov(rsi, kTmp1);
     lea(rdx, ptr[rsp + 6 * 8]); // the frame base before the pushes
     mov(ecx, static_cast<uint32_t>(width) | (write ? 0x100u : 0u));
-    emit_abs_call(reinterpret_cast<const void*>(&jit_check_access));
+    emit_abs_call(reinterpret_cast<const void*>(&jit_calls::check_access));
     mov(kTmp1, rax);
     for (int i = 5; i >= 0; --i) pop(saved[i]);
     test(kTmp1, kTmp1);
@@ -501,15 +433,15 @@ void Emitter::emit_helper_call(int32_t id, uint32_t pc) {
         return;
     }
     mov(kTmp1, static_cast<uint64_t>(static_cast<uint32_t>(id)));
-    emit_dynamic_call(reinterpret_cast<const void*>(&jit_call_dynamic), kTmp1, pc);
+    emit_dynamic_call(reinterpret_cast<const void*>(&jit_calls::call_dynamic), kTmp1, pc);
 }
 
 // callx: the register holds the helper id (uBPF / bpf_conformance "call %rN").
 void Emitter::emit_callx(Reg reg, uint32_t pc) {
-    emit_dynamic_call(reinterpret_cast<const void*>(&jit_callx), R(reg), pc);
+    emit_dynamic_call(reinterpret_cast<const void*>(&jit_calls::callx), R(reg), pc);
 }
 
-// fn(r1..r5, env, value, pc): jit_call_dynamic / jit_callx, which look the helper up at run time.
+// fn(r1..r5, env, value, pc): jit_calls::call_dynamic / callx, which look the helper up at run time.
 void Emitter::emit_dynamic_call(const void* fn, const Reg64& value, uint32_t pc) {
     mov(kTmp0, kEnv); // 6th argument: env
     mov(kTmp2, value);
@@ -606,7 +538,7 @@ void Emitter::emit_ld_packet(const LoadPacket& lp) {
     mov(rdi, kEnv);
     mov(rsi, kTmp1);
     mov(edx, static_cast<uint32_t>(lp.width));
-    emit_abs_call(reinterpret_cast<const void*>(&jit_ld_packet));
+    emit_abs_call(reinterpret_cast<const void*>(&jit_calls::ld_packet));
     for (int i = 5; i >= 0; --i) pop(saved[i]);
     emit_stop_check();
 }

@@ -23,7 +23,7 @@
 //                sets env->stop = kJitStopFault and env->fault/fault_pc/fault_detail/fault_image, and ends
 //                the run as a helper's stop does; jit_execute() turns it into the interpreter's Error.
 // Checked mode (JitOptions::checked, for unverified code: the conformance plugin, tests): before every
-// load, store and atomic the emitted code calls a bounds check (jit_check_access in jit_x86_64.cpp) that
+// load, store and atomic the emitted code calls a bounds check (runtime/jit_calls.cpp check_access) that
 // allows what the interpreter's checked mode allows: the BPF stack of the current frame and of its callers
 // (each frame's [r10 - 512, r10)), and vm.hpp env_allows() (env.regions, the converted ctx); a tail call
 // checks that r2 is an entry of the program's MapTable. A violation ends the run with the interpreter's
