@@ -88,7 +88,7 @@ static bool reg_leq(const RegValue& a, const RegValue& b) {
     }
     if (a.map != b.map || a.frame != b.frame) return false;
     if (b.id != 0 && a.id != b.id) return false;
-    if (a.pkt_avail < b.pkt_avail || a.mem_size < b.mem_size) return false;
+    if (a.pkt_avail < b.pkt_avail || a.mem_size < b.mem_size || (b.zlink && !a.zlink)) return false;
     return leq(a.num, b.num);
 }
 
@@ -138,6 +138,7 @@ RegValue join(const RegValue& a, const RegValue& b) {
     if (a.id != b.id) r.id = 0;
     r.pkt_avail = std::min(a.pkt_avail, b.pkt_avail);
     r.mem_size = std::min(a.mem_size, b.mem_size);
+    r.zlink = a.zlink && b.zlink;
     return r;
 }
 

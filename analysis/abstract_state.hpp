@@ -10,6 +10,8 @@
 // Relational facts live in one Zone per frame over these variables (see Frame::var_*):
 //   pkt_size  = data_end - data          meta_size = data - data_meta
 //   reg r     = the scalar value (signed reading) or the pointer offset of r0..r10
+//   spill[k]  = the offset of the packet pointer spilled in a stack slot s with s % kSpillVars == k (so that
+//               a bounds check made on a reloaded copy also bounds the spilled pointer and later reloads)
 //   loop[l], nloop[l] = the ghost iteration counter of the enclosing loop at WTO nesting level l, and its
 //               negation; snap[l][r] = r0..r9 at the head of the current iteration of that loop
 // The zone only ever receives facts that hold over the mathematical integers (no 64-bit wraparound).
@@ -65,6 +67,9 @@ struct RegValue {
     int32_t pkt_avail =
         0; // spilled Packet/PacketMeta only: offset + pkt_avail <= pkt_size (meta_size) was proved
     uint32_t mem_size = 0; // Mem / MemOrNull: bytes of the allocation
+    // spilled Packet/PacketMeta only: the frame's zone variable var_spill(slot % kSpillVars) equals this
+    // pointer's offset (set by the spill, cleared when another slot takes the variable)
+    bool zlink = false;
 
     static RegValue uninit() { return RegValue{}; }
     static RegValue scalar(ScalarValue v) {
@@ -108,17 +113,18 @@ struct Frame {
     // that both count-up (i - c) and count-down (i + c = i - nc) loops relate to a counter in the zone; and
     // snapshots of r0..r9 taken at the loop head, so that a register that moves by any stride on every
     // back edge is seen to be strictly monotone (a ranking function).
+    static constexpr int kSpillVars = 8;
+    static constexpr Zone::Var var_spill(int slot) { return Zone::Var(2 + kNumRegs + slot % kSpillVars); }
     static constexpr int kLoopVars = 2 + 10;
-    static constexpr Zone::Var var_loop(int level) { return Zone::Var(2 + kNumRegs + kLoopVars * level); }
+    static constexpr int kLoopBase = 2 + kNumRegs + kSpillVars;
+    static constexpr Zone::Var var_loop(int level) { return Zone::Var(kLoopBase + kLoopVars * level); }
     static constexpr Zone::Var var_loop_neg(int level) {
-        return Zone::Var(2 + kNumRegs + kLoopVars * level + 1);
+        return Zone::Var(kLoopBase + kLoopVars * level + 1);
     }
     static constexpr Zone::Var var_snap(int level, Reg r) {
-        return Zone::Var(2 + kNumRegs + kLoopVars * level + 2 + r);
+        return Zone::Var(kLoopBase + kLoopVars * level + 2 + r);
     }
-    static constexpr size_t zone_size(int loop_levels) {
-        return 2 + kNumRegs + kLoopVars * size_t(loop_levels);
-    }
+    static constexpr size_t zone_size(int loop_levels) { return kLoopBase + kLoopVars * size_t(loop_levels); }
 
     const RegValue* spill_at(int slot) const;
     void set_spill(int slot, RegValue v);

@@ -32,8 +32,12 @@ static bool joins_without_loss(const State& a, const State& b) {
         const Frame &fa = a.frames[i], &fb = b.frames[i];
         for (int r = 0; r < kNumRegs; ++r)
             if (!joins_without_loss(fa.regs[size_t(r)], fb.regs[size_t(r)])) return false;
-        for (const auto& [slot, v] : fa.spills)
-            if (const RegValue* w = fb.spill_at(slot); w && !joins_without_loss(v, *w)) return false;
+        for (const auto& [slot, v] : fa.spills) {
+            const RegValue* w = fb.spill_at(slot);
+            if (w ? !joins_without_loss(v, *w) : is_pointer(v.kind)) return false;
+        }
+        for (const auto& [slot, v] : fb.spills) // a pointer spilled on one side only (zeros on the other)
+            if (!fa.spill_at(slot) && is_pointer(v.kind)) return false;
     }
     return true;
 }

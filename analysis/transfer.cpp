@@ -344,7 +344,12 @@ void exec_load(const Load& l, uint32_t pc, State& s, const AnalysisEnv& env) {
     }
     if (out.kind == Kind::SockOrNull) retire_id(s, out.id);
     if (out.kind == Kind::Packet || out.kind == Kind::PacketMeta) {
+        const bool linked = out.zlink && l.width == 8 && base.frame == s.cur();
+        out.zlink = false;
         set_reg(f, l.dst, out);
+        if (linked) // the reload is exactly the spilled pointer: relations and all
+            f.zone.assign(Frame::var_reg(l.dst),
+                          Frame::var_spill(stack_index(int64_t(base.num.const_value()) + l.off) / 8), 0);
         if (out.pkt_avail != kNoAvail) {
             Zone::Var end = out.kind == Kind::PacketMeta ? Frame::var_meta_size : Frame::var_pkt_size;
             f.zone.add_constraint(Frame::var_reg(l.dst), end, -int64_t(out.pkt_avail));
@@ -372,7 +377,20 @@ void exec_store(const Store& st, State& s) {
     ByteRange r = access_range(base.num, st.off, st.width);
     bool zero = v.is_const_zero() || (v.kind == Kind::Scalar && truncate(v.num, st.width).is_const() &&
                                       truncate(v.num, st.width).const_value() == 0);
+    v.zlink = false;
     write_stack(target, r.lo, r.hi, r.constant, st.width == 8 ? &v : nullptr, zero);
+    // a packet pointer spilled into this frame: its slot's zone variable takes the pointer's offset
+    const int ia = stack_index(r.lo);
+    if ((v.kind == Kind::Packet || v.kind == Kind::PacketMeta) && st.value.is_reg && st.width == 8 &&
+        r.constant && base.frame == s.cur() && ia >= 0 && ia % 8 == 0 && f.spill_at(ia / 8)) {
+        const int slot = ia / 8;
+        for (auto& [other, sv] : f.spills)
+            if (other != slot && other % Frame::kSpillVars == slot % Frame::kSpillVars) sv.zlink = false;
+        f.zone.assign(Frame::var_spill(slot), Frame::var_reg(st.value.reg), 0);
+        RegValue linked = *f.spill_at(slot);
+        linked.zlink = true;
+        f.set_spill(slot, linked);
+    }
 }
 
 void exec_atomic(const Atomic& a, State& s) {

@@ -155,6 +155,43 @@ TEST_CASE("packet: bounds proved by comparisons with data_end") {
     expect_clean(verify(make_object(ProgType::Xdp, rev)));
 }
 
+TEST_CASE("packet: a spilled pointer is bounded by a check made on a reloaded copy") {
+    // p = data + (ifindex & 60) is spilled; reload 1 + 20 is checked against data_end; reload 2 reads the 2
+    // bytes at 18 after it (the TCP urgent pointer in test_pkt_access.c). The offset is variable, so only
+    // the relation between the reloads proves the access.
+    std::string spilled =
+        "ldxw %r2, [%r1+0]\n ldxw %r3, [%r1+4]\n ldxw %r5, [%r1+12]\n and %r5, 60\n"
+        " mov %r4, %r2\n add %r4, %r5\n stxdw [%r10-8], %r4\n ldxdw %r6, [%r10-8]\n"
+        " add %r6, 20\n jgt %r6, %r3, out\n ldxdw %r7, [%r10-8]\n ldxh %r0, [%r7+18]\n exit\n"
+        "out:\n mov %r0, 0\n exit\n";
+    expect_clean(verify(make_object(ProgType::Xdp, spilled)));
+    std::string beyond = spilled;
+    beyond.replace(beyond.find("ldxh %r0, [%r7+18]"), 18, "ldxh %r0, [%r7+19]");
+    expect_only(verify(make_object(ProgType::Xdp, beyond)), "memory-bounds", 11);
+    // a pointer spilled into a slot that shares the zone variable (64 bytes lower) unlinks the first: the
+    // check then says nothing about the spilled pointer
+    std::string shared = spilled;
+    shared.replace(shared.find(" ldxdw %r6"), 0, " stxdw [%r10-72], %r2\n");
+    expect_only(verify(make_object(ProgType::Xdp, shared)), "memory-bounds", 12);
+}
+
+TEST_CASE("merges keep a pointer's kinds apart: packet, stack copy or NULL") {
+    // r7 = (data + 8 <= data_end) ? data : (r0 & 1 ? fp - 8 : NULL); if (r7) read *(u8 *)r7
+    std::string src =
+        "ldxw %r2, [%r1+0]\n ldxw %r3, [%r1+4]\n mov %r0, 0\n stxdw [%r10-8], %r0\n"
+        " ldxw %r0, [%r1+12]\n mov %r4, %r2\n add %r4, 8\n mov %r7, %r2\n jle %r4, %r3, merge\n"
+        " mov %r7, 0\n mov %r5, %r0\n and %r5, 1\n jeq %r5, 0, merge\n mov %r7, %r10\n"
+        " add %r7, -8\nmerge:\n jeq %r7, 0, out\n ldxb %r0, [%r7+7]\nout:\n and %r0, 1\n exit\n";
+    expect_clean(verify(make_object(ProgType::Xdp, src)));
+    // reading 8 bytes on: past the proved packet (8 bytes) and past the stack copy (fp - 8 .. fp)
+    std::string beyond = src;
+    beyond.replace(beyond.find("[%r7+7]"), 7, "[%r7+8]");
+    ProgramReport r = verify(make_object(ProgType::Xdp, beyond));
+    INFO(dump(r));
+    CHECK(r.verdict == Verdict::Rejected);
+    CHECK(codes(r) == std::vector<std::string>{"memory-bounds"});
+}
+
 TEST_CASE("maps: null checks and value bounds") {
     std::vector<MapDef> maps = {map_def("values", MapType::Array, 4, 8, 4)};
     expect_only(verify(make_object(ProgType::Xdp, kLookup + " ldxdw %r0, [%r0+0]\n exit\n", maps)),
