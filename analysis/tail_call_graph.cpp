@@ -66,13 +66,20 @@ void add_diag(TailCallGraph& g, const Program& prog, ProgramId id, Severity sev,
 void expand_site(const std::vector<const Object*>& objects, const ProgArrayContents& contents, ProgramId from,
                  const ProgramReport& report, size_t site_index, TailCallGraph& g, TailCallNode& node) {
     const TailCallSite& site = report.tail_calls[site_index];
-    if (site.map < 0) return;
-    const Object& obj = *objects[from.object];
-    const MapDef& map = obj.maps[size_t(site.map)];
-    if (map.max_entries == 0 || site.index_min >= map.max_entries || site.index_min > site.index_max) return;
-    const uint64_t hi = std::min<uint64_t>(site.index_max, map.max_entries - 1);
     const Program& caller = program_of(objects, from);
     const int64_t retained = retained_stack(report, site);
+    // Several prog arrays reach the site (a subprogram given the map as an argument: the kernel selftest
+    // tailcall_bpf2bpf_hierarchy3; kernel: record_func_map() poisons the site's map, the JIT calls through
+    // whatever r2 holds). The report keeps one map per site (map = -1, map_name = the first), so the slots
+    // are not known here: the site reaches any compatible program. Dropping it would lose real chains.
+    // A site whose r2 is no prog array at all (map_name empty) is a tail-call-map error: no edge.
+    const bool several_maps = site.map < 0 && !site.map_name.empty();
+    if (site.map < 0 && !several_maps) return;
+    const MapDef* map = several_maps ? nullptr : &objects[from.object]->maps[size_t(site.map)];
+    if (map &&
+        (map->max_entries == 0 || site.index_min >= map->max_entries || site.index_min > site.index_max))
+        return;
+    const uint64_t hi = map ? std::min<uint64_t>(site.index_max, map->max_entries - 1) : 0;
 
     auto add_edge = [&](ProgramId to, std::optional<uint32_t> slot) {
         TailCallEdge e{from, site_index, site.insn, to, slot, nullptr, true, retained};
@@ -81,8 +88,8 @@ void expand_site(const std::vector<const Object*>& objects, const ProgArrayConte
         if (!why.empty()) {
             e.compatible = false;
             add_diag(g, caller, from, Severity::Error, "tail-call-target-type", site.insn,
-                     "slot " + std::to_string(*slot) + " of prog array '" + map.name + "' holds '" + target.name +
-                         "': " + why + " (kernel: __bpf_prog_map_compatible)");
+                     "slot " + std::to_string(*slot) + " of prog array '" + site.map_name + "' holds '" +
+                         target.name + "': " + why + " (kernel: __bpf_prog_map_compatible)");
         }
         g.edges.push_back(e);
         if (slot && std::find(node.targets.begin(), node.targets.end(), target.name) == node.targets.end())

@@ -106,6 +106,7 @@ struct BssRun {
     uint64_t ret;
     std::optional<std::pair<uint32_t, uint32_t>> count; // .bss offset -> u32 expected after the run
     uint32_t tail_calls;
+    const char* program = "entry";
 };
 
 uint32_t* bss_u32(Runtime& rt, uint32_t offset) {
@@ -142,6 +143,15 @@ TEST_CASE("kernel tail-call selftests: globals written before the run, counters 
         {"ksft_tailcall5.o", "zero128", {{0, 5678}}, {}, 2, {}, 1},
         {"ksft_tailcall5.o", "zero128", {{0, 1234}}, {0, 1}, 3, {}, 0},
         {"ksft_tailcall5.o", "zero128", {{0, 5678}}, {0, 1, 2}, 3, {}, 0},
+        // test_tailcall_bpf2bpf_6: retval 0, done == 1.
+        {"ksft_tailcall_bpf2bpf6.o", "pkt_v4", {}, {}, 0, {{0, 1}}, 1},
+        // hierarchy_1: 33 tail calls in all, two subprogram calls per entry run: count == 34.
+        {"ksft_tailcall_hierarchy1.o", "zero128", {}, {}, 1, {{0, 34}}, 33},
+        // hierarchy_2 (__retval(33)): count0 == 33, count1 == 0: the limit is reached under subprog_tail0.
+        {"ksft_tailcall_hierarchy2.o", "zero128", {}, {}, 33, {{0, 33}}, 33, "tailcall_bpf2bpf_hierarchy_2"},
+        {"ksft_tailcall_hierarchy2.o", "zero128", {}, {}, 33, {{4, 0}}, 33, "tailcall_bpf2bpf_hierarchy_2"},
+        // hierarchy_3 (__retval(33)): classifier_0 runs 33 times through jmp_table0 and jmp_table1.
+        {"ksft_tailcall_hierarchy3.o", "zero128", {}, {}, 33, {{0, 33}}, 33, "tailcall_bpf2bpf_hierarchy_3"},
     };
     for (const BssRun& c : cases)
         for (Engine engine : {Engine::Interp, Engine::Jit}) {
@@ -159,12 +169,38 @@ TEST_CASE("kernel tail-call selftests: globals written before the run, counters 
             auto pkt = corpus::load_packet(source_dir, c.packet);
             REQUIRE(pkt.has_value());
             in.packet = *pkt;
-            auto res = rt.run(RunRequest{"entry", engine, in, 1});
+            auto res = rt.run(RunRequest{c.program, engine, in, 1});
             REQUIRE_MESSAGE(res.ok(), (res.ok() ? "" : res.error().code + ": " + res.error().message));
             CHECK(res->ret == c.ret);
             CHECK(res->tail_calls == c.tail_calls);
             if (c.count) CHECK(*bss_u32(rt, c.count->first) == c.count->second);
         }
+}
+
+TEST_CASE("kernel selftest hierarchy_1: a second run after the slot is deleted counts once more (35)") {
+    const std::string source_dir = env_or("TAILGATE_SOURCE_DIR", ".") + "/corpus";
+    const std::string object_dir = env_or("TAILGATE_CORPUS_DIR", "corpus");
+    for (Engine engine : {Engine::Interp, Engine::Jit}) {
+        INFO("engine " << engine_name(engine));
+        auto obj = load_object(object_dir + "/ksft_tailcall_hierarchy1.o");
+        REQUIRE(obj.ok());
+        RuntimeOptions ro;
+        ro.trace_out = nullptr;
+        Runtime rt(ro);
+        REQUIRE(rt.load(*obj).ok());
+        ContextInput in;
+        in.packet = *corpus::load_packet(source_dir, "zero128");
+        auto first = rt.run(RunRequest{"entry", engine, in, 1});
+        REQUIRE(first.ok());
+        CHECK(first->ret == 1);
+        CHECK(*bss_u32(rt, 0) == 34);
+        REQUIRE(rt.set_prog_slot("jmp_table", 0, "").ok());
+        auto second = rt.run(RunRequest{"entry", engine, in, 1});
+        REQUIRE(second.ok());
+        CHECK(second->ret == 1);
+        CHECK(second->tail_calls == 0);
+        CHECK(*bss_u32(rt, 0) == 35);
+    }
 }
 
 TEST_CASE("kernel sample sockex3: each flow counted in hash_map; 40 VLAN tags stop at 33 tail calls") {

@@ -407,3 +407,30 @@ TEST_CASE("kernel selftest ports: edges, kept frames and sites by hand") {
         CHECK(node_of(a, "main_prog")->own_stack == 0);
     }
 }
+
+TEST_CASE("a site reached with several prog arrays is not dropped: it reaches any compatible program") {
+    // ksft_tailcall_hierarchy3: subprog_tail(skb, map) is called with jmp_table0 and jmp_table1. The
+    // report keeps one map per site (map = -1 once two differ); the graph must still see the chain.
+    Loaded l = load({"ksft_tailcall_hierarchy3.o"});
+    auto a = analyze(l);
+    const ProgramReport& r = *report_of(a, l, "classifier_0");
+    REQUIRE(r.tail_calls.size() == 1);
+    CHECK(r.tail_calls[0].map == -1);
+    CHECK(r.tail_calls[0].function == 1);
+    const TailCallNode* n = node_of(a, "classifier_0");
+    CHECK(n->unknown_targets);
+    CHECK(n->cycle);
+    CHECK(n->max_chain_length == 33);
+    // Sound: at least the kernel's bound (33 kept 16-byte classifier_0 frames + the running one).
+    CHECK(n->chain_stack_bytes >= 33 * 16 + 16);
+    // A site whose r2 is no prog array at all (a tail-call-map error) still gets no edge.
+    Loaded bad = load({"neg_tailcall.o"});
+    auto b = analyze(bad);
+    for (const char* name : {"map_is_hash", "map_is_value", "map_is_scalar"}) {
+        CAPTURE(name);
+        const TailCallNode* m = node_of(b, name);
+        REQUIRE(m != nullptr);
+        CHECK(m->targets.empty());
+        CHECK_FALSE(m->unknown_targets);
+    }
+}
