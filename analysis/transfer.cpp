@@ -308,6 +308,11 @@ static RegValue ctx_load_value(const Load& l, uint32_t pc, const RegValue& base,
         return r;
     }
     case CtxValue::FlowKeys: return RegValue::pointer(Kind::FlowKeys, 0);
+    case CtxValue::Socket: {
+        RegValue r;
+        r.kind = Kind::Sock;
+        return r;
+    }
     case CtxValue::SockCommonOrNull: {
         RegValue r;
         r.kind = Kind::SockOrNull;

@@ -49,10 +49,10 @@ constexpr auto kCg = ProgType::CgroupSkb;
 } // namespace
 
 TEST_CASE("ctx tables are sorted, non-overlapping, inside the struct") {
-    for (ProgType t :
-         {ProgType::Xdp, kSock, kCls, kAct, kCg, ProgType::SkSkb, ProgType::LwtIn, ProgType::LwtOut,
-          ProgType::LwtXmit, ProgType::LwtSeg6local, ProgType::FlowDissector, ProgType::Kprobe,
-          ProgType::PerfEvent, ProgType::RawTracepoint, ProgType::Tracepoint, ProgType::GenericProbe}) {
+    for (ProgType t : {ProgType::Xdp, kSock, kCls, kAct, kCg, ProgType::SkSkb, ProgType::LwtIn,
+                       ProgType::LwtOut, ProgType::LwtXmit, ProgType::LwtSeg6local, ProgType::FlowDissector,
+                       ProgType::SkMsg, ProgType::Kprobe, ProgType::PerfEvent, ProgType::RawTracepoint,
+                       ProgType::Tracepoint, ProgType::GenericProbe}) {
         const CtxLayout& l = L(t);
         CHECK(l.type == t);
         uint32_t end = 0;
@@ -63,7 +63,7 @@ TEST_CASE("ctx tables are sorted, non-overlapping, inside the struct") {
         CHECK(end <= l.size);
     }
     CHECK(ctx_layout(ProgType::Unspec) == nullptr);
-    CHECK(ctx_layout(ProgType::SkMsg) == nullptr);
+    CHECK(ctx_layout(ProgType::SkLookup) == nullptr);
 }
 
 TEST_CASE("offsets match the uapi headers") {
@@ -204,7 +204,7 @@ TEST_CASE("__sk_buff: per-type differences") {
     CHECK_FALSE(L(kCg).ld_abs);
 }
 
-TEST_CASE("sk_skb, lwt and flow_dissector: their is_valid_access functions") {
+TEST_CASE("sk_skb, sk_msg, lwt and flow_dissector: their is_valid_access functions") {
     using P = ProgType;
     const uint32_t data = offsetof(__sk_buff, data), data_end = offsetof(__sk_buff, data_end);
     const uint32_t flow_keys = offsetof(__sk_buff, flow_keys);
@@ -242,6 +242,20 @@ TEST_CASE("sk_skb, lwt and flow_dissector: their is_valid_access functions") {
     CHECK_FALSE(can_write(P::FlowDissector, data, 4));
     CHECK(L(P::FlowDissector).packet == PacketAccess::Read);
     CHECK(kFlowKeysSize == sizeof(struct bpf_flow_keys));
+    // sk_msg_is_valid_access(): read-only; 8-byte packet pointers and sk, 4-byte u32 fields
+    CHECK(L(P::SkMsg).size == sizeof(struct sk_msg_md));
+    CHECK(field_off(P::SkMsg, "data_end") == offsetof(struct sk_msg_md, data_end));
+    CHECK(field_off(P::SkMsg, "remote_ip6") == offsetof(struct sk_msg_md, remote_ip6));
+    CHECK(field_off(P::SkMsg, "size") == offsetof(struct sk_msg_md, size));
+    CHECK(field_off(P::SkMsg, "sk") == offsetof(struct sk_msg_md, sk));
+    CHECK(yields(P::SkMsg, offsetof(struct sk_msg_md, data), 8) == CtxValue::PacketStart);
+    CHECK(yields(P::SkMsg, offsetof(struct sk_msg_md, data_end), 8) == CtxValue::PacketEnd);
+    CHECK(yields(P::SkMsg, offsetof(struct sk_msg_md, sk), 8) == CtxValue::Socket);
+    CHECK_FALSE(can_read(P::SkMsg, offsetof(struct sk_msg_md, data), 4));
+    CHECK_FALSE(can_read(P::SkMsg, offsetof(struct sk_msg_md, remote_port), 2));
+    CHECK(can_read(P::SkMsg, offsetof(struct sk_msg_md, remote_ip6) + 12, 4));
+    CHECK_FALSE(can_write(P::SkMsg, offsetof(struct sk_msg_md, family), 4));
+    CHECK(L(P::SkMsg).packet == PacketAccess::ReadWrite);
 }
 
 TEST_CASE("tracing contexts are read-only") {

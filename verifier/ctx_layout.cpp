@@ -15,6 +15,7 @@ const char* ctx_value_name(CtxValue v) {
     case CtxValue::PacketMeta: return "packet_meta";
     case CtxValue::SockCommonOrNull: return "sock_common_or_null";
     case CtxValue::FlowKeys: return "flow_keys";
+    case CtxValue::Socket: return "socket";
     }
     return "unknown";
 }
@@ -235,6 +236,24 @@ constexpr std::array kFlowDissectorFields = {
     ro("flow_keys", 144, 8, kSize8, CtxValue::FlowKeys),
 };
 
+// struct sk_msg_md. kernel: net/core/filter.c sk_msg_is_valid_access(): read-only; data and data_end
+// (__bpf_md_ptr, 8 bytes) are packet pointers, sk (8 bytes) a PTR_TO_SOCKET; the other fields are u32
+// read at exactly 4 bytes.
+constexpr std::array kSkMsgFields = {
+    ro("data", 0, 8, kSize8, CtxValue::PacketStart),
+    ro("data_end", 8, 8, kSize8, CtxValue::PacketEnd),
+    ro("family", 16, 4, kSize4),
+    ro("remote_ip4", 20, 4, kSize4),
+    ro("local_ip4", 24, 4, kSize4),
+    ro("remote_ip6", 28, 16, kSize4),
+    ro("local_ip6", 44, 16, kSize4),
+    ro("remote_port", 60, 4, kSize4),
+    ro("local_port", 64, 4, kSize4),
+    ro("size", 68, 4, kSize4),
+    ro("sk", 72, 8, kSize8, CtxValue::Socket),
+};
+constexpr uint32_t kSkMsgMdSize = 80;
+
 // ---------------------------------------------------------------------------------------------------
 // struct pt_regs, x86-64 (arch/x86/include/asm/ptrace.h). kernel: kernel/trace/bpf_trace.c
 // kprobe_prog_is_valid_access(): read-only, off % size == 0, within sizeof(struct pt_regs); no narrow
@@ -291,9 +310,9 @@ static_assert(kPtRegsFields.size() * 8 == kPtRegsSize);
 
 const CtxLayout* ctx_layout(ProgType type) {
     // Direct packet access: verifier.c may_access_direct_pkt_data(): read+write for sched_cls,
-    // sched_act, xdp, lwt_xmit, sk_skb; read-only for cgroup_skb, lwt_in/out/seg6local, flow_dissector;
-    // none for socket filters and tracing types.
-    // LD_ABS/LD_IND: verifier.c may_access_skb(): socket_filter, sched_cls, sched_act.
+    // sched_act, xdp, lwt_xmit, sk_skb, sk_msg; read-only for cgroup_skb, lwt_in/out/seg6local,
+    // flow_dissector; none for socket filters and tracing types. LD_ABS/LD_IND: verifier.c may_access_skb():
+    // socket_filter, sched_cls, sched_act.
     static const CtxLayout xdp{
         ProgType::Xdp,           "xdp_md", 24,    kXdpFields,
         PacketAccess::ReadWrite, false,    false, "net/core/filter.c xdp_is_valid_access()"};
@@ -312,6 +331,9 @@ const CtxLayout* ctx_layout(ProgType type) {
     static const CtxLayout sk_skb{
         ProgType::SkSkb,         "__sk_buff", kSkBuffSize, sk_skb_fields(),
         PacketAccess::ReadWrite, false,       false,       "net/core/filter.c sk_skb_is_valid_access()"};
+    static const CtxLayout sk_msg{
+        ProgType::SkMsg,         "sk_msg_md", kSkMsgMdSize, kSkMsgFields,
+        PacketAccess::ReadWrite, false,       false,        "net/core/filter.c sk_msg_is_valid_access()"};
     static const CtxLayout lwt_in{
         ProgType::LwtIn,    "__sk_buff", kSkBuffSize, lwt_fields(),
         PacketAccess::Read, false,       false,       "net/core/filter.c lwt_is_valid_access()"};
@@ -374,6 +396,7 @@ const CtxLayout* ctx_layout(ProgType type) {
     case ProgType::SchedAct: return &act;
     case ProgType::CgroupSkb: return &cgskb;
     case ProgType::SkSkb: return &sk_skb;
+    case ProgType::SkMsg: return &sk_msg;
     case ProgType::LwtIn: return &lwt_in;
     case ProgType::LwtOut: return &lwt_out;
     case ProgType::LwtXmit: return &lwt_xmit;

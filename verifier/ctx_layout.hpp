@@ -28,12 +28,13 @@ enum class CtxValue : uint8_t {
     PacketMeta,       // PTR_TO_PACKET_META (data_meta)
     SockCommonOrNull, // PTR_TO_SOCK_COMMON_OR_NULL (__sk_buff.sk)
     FlowKeys,         // PTR_TO_FLOW_KEYS (__sk_buff.flow_keys of a flow dissector)
+    Socket,           // PTR_TO_SOCKET (sk_msg_md.sk): never NULL
 };
 // sizeof(struct bpf_flow_keys) (uapi bpf.h): what a PTR_TO_FLOW_KEYS may touch (verifier.c
 // check_flow_keys_access()).
 inline constexpr uint32_t kFlowKeysSize = 56;
-const char* ctx_value_name(
-    CtxValue v); // "scalar", "packet", "packet_end", "packet_meta", "sock_common_or_null", "flow_keys"
+const char* ctx_value_name(CtxValue v); // "scalar", "packet", "packet_end", "packet_meta",
+                                        // "sock_common_or_null", "flow_keys", "socket"
 
 // A set of access sizes (1, 2, 4, 8 bytes). Empty: the access is not allowed at all.
 struct SizeSet {
