@@ -249,3 +249,35 @@ TEST_CASE("kernel sample sockex3: each flow counted in hash_map; 40 VLAN tags st
             CHECK(pair[1] == c.bytes);
         }
 }
+
+TEST_CASE("kernel sample tracex5: the syscall number picks the handler; others fall through and print") {
+    const std::string object_dir = env_or("TAILGATE_CORPUS_DIR", "corpus");
+    struct Case {
+        std::vector<uint64_t> args; // PT_REGS_PARM1 (syscall number), PARM2 (struct seccomp_data *)
+        uint32_t tail_calls;
+        const char* trace;
+    };
+    const std::vector<Case> cases = {
+        {{9}, 1, "mmap\n"},                                        // -> bpf_func_SYS__NR_mmap
+        {{102}, 0, "syscall=102 (one of get/set uid/pid/gid)\n"}, // getuid: empty slot, falls through
+        {{1, 0}, 1, ""},     // -> write handler: the probe read of NULL faults, zero-fills, no print
+        {{4096}, 0, ""},     // >= max_entries: falls through, not a get/set id syscall
+    };
+    for (const Case& c : cases)
+        for (Engine engine : {Engine::Interp, Engine::Jit}) {
+            INFO("syscall " << c.args[0] << " engine " << engine_name(engine));
+            auto obj = load_object(object_dir + "/ksft_tracex5.o");
+            REQUIRE(obj.ok());
+            RuntimeOptions ro;
+            ro.trace_out = nullptr;
+            Runtime rt(ro);
+            REQUIRE(rt.load(*obj).ok());
+            ContextInput in;
+            in.args = c.args;
+            auto res = rt.run(RunRequest{"bpf_prog1", engine, in, 1});
+            REQUIRE_MESSAGE(res.ok(), (res.ok() ? "" : res.error().code + ": " + res.error().message));
+            CHECK(res->ret == 0);
+            CHECK(res->tail_calls == c.tail_calls);
+            CHECK(rt.host().trace_log == c.trace);
+        }
+}
