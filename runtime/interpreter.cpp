@@ -382,25 +382,20 @@ Result<uint64_t> Interpreter::run(const LoadedProgram& prog) {
                 break;
             }
             const bool is_map = l.pseudo == 1 || l.pseudo == 5, is_value = l.pseudo == 2 || l.pseudo == 6;
-            if (!is_map && !is_value)
-                return fail("bad-lddw", cur, at,
-                            "lddw pseudo " + std::to_string(l.pseudo) + " is not supported");
+            if (!is_map && !is_value) return fault(RunFault::LddwPseudo, cur, at, l.pseudo);
             const MapTable* t = cur->maps;
             const auto idx = static_cast<uint32_t>(l.imm_lo);
-            if (t == nullptr || idx >= t->size())
-                return fail("bad-lddw", cur, at, "map index " + std::to_string(idx) + " has no runtime map");
+            if (t == nullptr || idx >= t->size()) return fault(RunFault::LddwNoMap, cur, at, idx);
             const MapEntry& me = (*t)[idx];
             if (is_map) {
                 r[l.dst] = reinterpret_cast<uint64_t>(&me);
             } else {
-                if (me.value_base == nullptr)
-                    return fail("bad-lddw", cur, at,
-                                "map " + std::to_string(idx) + " has no direct value access");
+                if (me.value_base == nullptr) return fault(RunFault::LddwNoValue, cur, at, idx);
                 r[l.dst] = reinterpret_cast<uint64_t>(me.value_base) + static_cast<uint32_t>(l.imm_hi);
             }
             break;
         }
-        case kIdx<LddwHigh>: return fail("pc-out-of-range", cur, at, "executed the second half of an lddw");
+        case kIdx<LddwHigh>: return fault(RunFault::LddwHigh, cur, at);
         case kIdx<Load>: {
             const Load& l = *std::get_if<Load>(&insn);
             const uint64_t addr = r[l.base] + static_cast<uint64_t>(static_cast<int64_t>(l.off));

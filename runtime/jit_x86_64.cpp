@@ -136,7 +136,8 @@ class Emitter : public X86Emit {
     void emit_access_check(uint32_t pc, RunFault fault, Reg base, int16_t off, uint8_t width, bool write);
     void emit_tail_call_convert(Xbyak::Label& out);
     void emit_ld_packet(const LoadPacket& lp);
-    Error emit_lddw(const LoadImm64& l);
+    void emit_lddw(const LoadImm64& l, uint32_t pc);
+    std::vector<uint32_t> lddw_high_; // second slots of lddw's: their labels lead to a fault stub
     void emit_stop_check();
 
     Xbyak::Address mem_at(int width, Reg base, int16_t off) {
@@ -185,6 +186,10 @@ Error Emitter::emit_program() {
             return make_error("jit-unsupported", "jump target outside the program");
     }
     for (uint32_t pc = 0; pc < n; ++pc) {
+        if (std::holds_alternative<LddwHigh>(insns[pc])) { // never reached by falling through: see below
+            lddw_high_.push_back(pc);
+            continue;
+        }
         L(insn_labels_[pc]);
         Error e = emit_insn(pc, insns[pc]);
         if (!e.code.empty()) return e;
@@ -204,6 +209,11 @@ Error Emitter::emit_program() {
         add(kTmp2, 1);
         mov(qword[rsp + kDepthSlot], kTmp2);
         jmp(insn_labels_[s]);
+    }
+    // A jump to the second slot of an lddw (unverified code): the interpreter's pc-out-of-range.
+    for (uint32_t pc : lddw_high_) {
+        L(insn_labels_[pc]);
+        jmp(fault_at(RunFault::LddwHigh, pc));
     }
     emit_fault_stubs();
     return Error{};
@@ -265,7 +275,7 @@ Error Emitter::emit_insn(uint32_t pc, const Insn& insn) {
     } else if (std::holds_alternative<Exit>(insn)) {
         jmp(epilogue_);
     } else if (const auto* l = std::get_if<LoadImm64>(&insn)) {
-        return emit_lddw(*l);
+        emit_lddw(*l, pc);
     } else if (std::holds_alternative<LddwHigh>(insn)) {
         // second slot of an lddw: never executed, nothing to emit
     } else if (const auto* ld = std::get_if<Load>(&insn)) {
@@ -543,29 +553,26 @@ void Emitter::emit_ld_packet(const LoadPacket& lp) {
     emit_stop_check();
 }
 
-// lddw: plain 64-bit immediate, or a map / map value resolved against prog.maps (vm.hpp).
-Error Emitter::emit_lddw(const LoadImm64& l) {
+// lddw: plain 64-bit immediate, or a map / map value resolved against prog.maps (vm.hpp). What the
+// runtime cannot resolve (unverified code) is the interpreter's bad-lddw fault when executed.
+void Emitter::emit_lddw(const LoadImm64& l, uint32_t pc) {
     const Reg64& d = R(l.dst);
-    switch (l.pseudo) {
-    case 0: mov(d, l.value()); return Error{};
-    case 1:
-    case 2:
-    case 5:
-    case 6: {
-        const auto idx = static_cast<uint32_t>(l.imm_lo);
-        if (prog_.maps == nullptr || idx >= prog_.maps->size())
-            return make_error("jit-bad-map",
-                              "lddw map index " + std::to_string(idx) + " outside the map table");
-        const MapEntry& me = (*prog_.maps)[idx];
-        uint64_t v = (l.pseudo == 1 || l.pseudo == 5)
-                         ? reinterpret_cast<uint64_t>(&me)
-                         : reinterpret_cast<uint64_t>(me.value_base) + static_cast<uint32_t>(l.imm_hi);
-        mov(d, v);
-        return Error{};
+    if (l.pseudo == 0) {
+        mov(d, l.value());
+        return;
     }
-    default:
-        return make_error("jit-unsupported",
-                          "lddw with src_reg " + std::to_string(l.pseudo) + " (BTF/callback)");
+    const bool is_map = l.pseudo == 1 || l.pseudo == 5, is_value = l.pseudo == 2 || l.pseudo == 6;
+    const auto idx = static_cast<uint32_t>(l.imm_lo);
+    if (!is_map && !is_value) {
+        jmp(fault_at(RunFault::LddwPseudo, pc, l.pseudo));
+    } else if (prog_.maps == nullptr || idx >= prog_.maps->size()) {
+        jmp(fault_at(RunFault::LddwNoMap, pc, idx));
+    } else if (const MapEntry& me = (*prog_.maps)[idx]; is_map) {
+        mov(d, reinterpret_cast<uint64_t>(&me));
+    } else if (me.value_base == nullptr) {
+        jmp(fault_at(RunFault::LddwNoValue, pc, idx));
+    } else {
+        mov(d, reinterpret_cast<uint64_t>(me.value_base) + static_cast<uint32_t>(l.imm_hi));
     }
 }
 

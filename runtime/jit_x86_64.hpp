@@ -19,7 +19,8 @@
 //                HelperTable at compile time (an id unknown then is looked up in env->helpers at run time).
 //                After every helper (and every bpf2bpf return) env->stop is tested; when set the program
 //                ends at once with r0 = env->stop_value, unwinding every bpf2bpf frame.
-//   faults:      unverified code gone wrong (vm.hpp RunFault: unknown helper, 9th frame, running off the end)
+//   faults:      unverified code gone wrong (vm.hpp RunFault: unknown helper, 9th frame, running off the end,
+//                an lddw the runtime cannot resolve, and in checked mode a bad access or tail-call map)
 //                sets env->stop = kJitStopFault and env->fault/fault_pc/fault_detail/fault_image, and ends
 //                the run as a helper's stop does; jit_execute() turns it into the interpreter's Error.
 // Checked mode (JitOptions::checked, for unverified code: the conformance plugin, tests): before every
@@ -44,8 +45,7 @@ namespace tailgate::rt {
 // as long as prog.jit.owner (i.e. the LoadedProgram). Reads prog.insns, prog.function_starts, prog.maps,
 // prog.type (a tail call compares it with the target's type: set it before compiling) and the helper
 // addresses in `helpers`. Fails with:
-//   jit-unsupported  an instruction the JIT cannot translate (lddw pseudo 3/4: BTF variable, callback)
-//   jit-bad-map      an lddw map index outside prog.maps
+//   jit-unsupported  a jump or call target outside the program (decode() never produces one)
 //   jit-layout       the runtime structs do not have the layout the emitted code assumes
 //   jit-emit         the assembler failed (message from xbyak)
 //   mmap-failed / mprotect-failed (ExecMemory)
@@ -59,7 +59,8 @@ inline constexpr uint32_t kJitStopFault = 0x7a170001;
 
 // Run a compiled program: r0 of the outermost exit (or env.stop_value when a helper set env.stop). env.args
 // are r1..r5. Fails with "not-compiled" (no prog.jit.entry) or with the interpreter's Error for a fault
-// (vm.hpp run_fault_error: unknown-helper, call-depth-exceeded, pc-out-of-range), naming the faulting
+// (vm.hpp run_fault_error: unknown-helper, call-depth-exceeded, pc-out-of-range, bad-lddw and, checked,
+// out-of-bounds-access, bad-tail-call-map), naming the faulting
 // program (a tail-call target, maybe) and instruction.
 Result<uint64_t> jit_execute(const LoadedProgram& prog, ExecEnv& env);
 

@@ -29,6 +29,17 @@ Error run_fault_error(RunFault fault, const std::string& program, uint32_t pc, i
         return run_error("out-of-bounds-access", program, pc, "atomic of " + width);
     case RunFault::BadTailCallMap:
         return run_error("bad-tail-call-map", program, pc, "r2 is not a map of this program");
+    case RunFault::LddwPseudo:
+        return run_error("bad-lddw", program, pc,
+                         "lddw pseudo " + std::to_string(detail) + " is not supported");
+    case RunFault::LddwNoMap:
+        return run_error("bad-lddw", program, pc,
+                         "map index " + std::to_string(detail) + " has no runtime map");
+    case RunFault::LddwNoValue:
+        return run_error("bad-lddw", program, pc,
+                         "map " + std::to_string(detail) + " has no direct value access");
+    case RunFault::LddwHigh:
+        return run_error("pc-out-of-range", program, pc, "executed the second half of an lddw");
     case RunFault::None: break;
     }
     return run_error("internal", program, pc, "fault " + std::to_string(static_cast<uint32_t>(fault)));

@@ -156,6 +156,10 @@ enum class RunFault : uint32_t {
     StoreOutOfBounds,  //   idem, a store
     AtomicOutOfBounds, //   idem, an atomic
     BadTailCallMap,    // "bad-tail-call-map" (checked mode): r2 of a tail call is not a map of the program
+    LddwPseudo,        // "bad-lddw": an lddw pseudo the runtime does not resolve (detail = the pseudo: 3, 4)
+    LddwNoMap,         // "bad-lddw": an lddw map index with no MapTable entry (detail = the index)
+    LddwNoValue,       // "bad-lddw": a map-value lddw on a map without direct value access (detail = index)
+    LddwHigh,          // "pc-out-of-range": execution reached the second slot of an lddw
 };
 
 // Error{code, "program 'NAME' insn PC: what"}: the shape of every engine error naming an instruction.

@@ -508,6 +508,27 @@ TEST_CASE("unverified code: frame limit, unknown helper, falling off the end giv
     LoadedProgram& callx_tail = f.load({mov(kR6, kHelperTailCall), CallReg{kR6}, exit_()});
     same_error(callx_tail, "unknown-helper",
                "program '" + callx_tail.name + "' insn 1: callx cannot perform a tail call");
+    // lddw the runtime cannot resolve: a BTF pseudo, a map index past the table, a value of a map without
+    // direct value access (f.maps gets one prog array first), and a jump into an lddw's second slot
+    Fixture h;
+    h.add_prog_array(1);
+    std::vector<Insn> btf, no_map, no_value, into_high = {Jump{Cond::Eq, false, kR1, Operand::of_imm(0), 2}};
+    lddw(btf, kR0, 0, 3);
+    lddw(no_map, kR0, 7, 1);
+    lddw(no_value, kR0, 0, 2);
+    lddw(into_high, kR0, 5);
+    for (auto* v : {&btf, &no_map, &no_value, &into_high}) v->push_back(exit_());
+    LoadedProgram& l_btf = h.load(btf);
+    same_error(l_btf, "bad-lddw", "program '" + l_btf.name + "' insn 0: lddw pseudo 3 is not supported");
+    LoadedProgram& l_no_map = h.load(no_map);
+    same_error(l_no_map, "bad-lddw",
+               "program '" + l_no_map.name + "' insn 0: map index 7 has no runtime map");
+    LoadedProgram& l_no_value = h.load(no_value);
+    same_error(l_no_value, "bad-lddw",
+               "program '" + l_no_value.name + "' insn 0: map 0 has no direct value access");
+    LoadedProgram& l_high = h.load(into_high);
+    same_error(l_high, "pc-out-of-range",
+               "program '" + l_high.name + "' insn 2: executed the second half of an lddw");
     LoadedProgram& off = f.load({mov(kR0, 0)});
     same_error(off, "pc-out-of-range",
                "program '" + off.name + "' insn 1: execution ran past the last instruction");
