@@ -27,7 +27,7 @@ struct InterpOptions {
     // Checked mode: every load/store/atomic must fall inside the interpreter's stack or one of env.regions
     // (stores: a writable one) or, for a load, the converted ctx of a cross-type tail call (vm.hpp
     // env_allows), and a tail-call map must be an entry of the running program's MapTable.
-    // Used for unverified code (conformance plugin, tests, --no-verify). Verified code runs unchecked.
+    // Used for unverified code (conformance plugin, tests); the Runtime runs unchecked (also --no-verify).
     bool checked = false;
     // Stop with "insn-limit" after this many executed instructions (0: no limit).
     uint64_t max_insns = 0;

@@ -211,8 +211,10 @@ struct ExecEnv {
     int64_t fault_detail = 0;
     const void* fault_image = nullptr;
     uint64_t jit_stack_top = 0; // JIT checked mode: r10 of the run's first frame (set by the entry)
-    // Checked mode (conformance plugin, tests, --no-verify): only these regions and the stack may be
-    // accessed; a violation ends the run with an error instead of touching memory. Ignored by unchecked runs.
+    // Checked mode (InterpOptions::checked, JitOptions::checked: the conformance plugin, tests): only these
+    // regions, the stack and (loads) converted_ctx may be accessed (env_allows); a violation ends the run
+    // with an error instead of touching memory. Ignored by unchecked runs, which include the Runtime's
+    // (`tailgate run`, also with --no-verify).
     const MemRegion* regions = nullptr;
     uint32_t num_regions = 0;
     // Cross-type tail calls (verifier/ctx_conversion.hpp): the ctx a conversion built (two buffers, so a
