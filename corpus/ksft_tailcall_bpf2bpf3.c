@@ -45,7 +45,7 @@ static __noinline int subprog_tail(struct __sk_buff *skb)
 {
     volatile char arr[64] __attribute__((unused)) = {};
 
-    bpf_tail_call(skb, &jmp_table, 0); // tailgate: tailcall program=entry map=jmp_table index_min=0 index_max=0
+    bpf_tail_call(skb, &jmp_table, 0); // tailgate: tailcall program=entry map=jmp_table index_min=0 index_max=0 tailgate: expect program=entry code=tail-call-chain-stack severity=error when=max-chain-stack=256
     return skb->len * 2;
 }
 
@@ -83,7 +83,10 @@ int classifier_1(struct __sk_buff *skb)
 // + classifier_0 128 + classifier_1 128:
 //   chain_stack_bytes = max(own 128 + 64 = 192, 128 + 256) = 384; max_chain_length = 2 (entry ->
 //   classifier_0 -> classifier_1); no cycle.
+// With --max-chain-stack 256 the 384-byte chain is an error, reported on the first tail call of the worst
+// chain (subprog_tail's); classifier_0's own 256 bytes are within that limit.
 // tailgate: program name=entry verdict=accepted
+// tailgate: program name=entry verdict=rejected when=max-chain-stack=256
 // tailgate: graph program=entry targets=classifier_0 max_chain_length=2 chain_stack_bytes=384 cycle=no
 // tailgate: run program=entry packet=pkt_v4 return=162
 // tailgate: run program=entry packet=pkt_v4 return=54 prog_array=jmp_table:1=
