@@ -55,15 +55,17 @@ Result<uint64_t> run_conformance_program(std::span<const RawInsn> code, std::vec
     env.helpers = &helpers;
     env.regions = &region;
     env.num_regions = 1;
+    constexpr uint64_t kMaxInsns = 100'000'000; // both engines: a looping program ends with insn-limit
     if (engine == Engine::Interp) {
         InterpOptions opt;
         opt.checked = true;
-        opt.max_insns = 100'000'000;
+        opt.max_insns = kMaxInsns;
         return interpret(prog, env, opt);
     }
-    JitOptions checked;
-    checked.checked = true;
-    if (auto st = jit_compile(prog, helpers, checked); !st) return st.error();
+    JitOptions opt;
+    opt.checked = true;
+    opt.max_insns = kMaxInsns;
+    if (auto st = jit_compile(prog, helpers, opt); !st) return st.error();
     return jit_execute(prog, env);
 }
 

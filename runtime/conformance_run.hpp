@@ -5,8 +5,8 @@
 // memory (nullptr when there is none), r2 holds its length, r10 is the top of a 512-byte stack, and helper 5
 // is "unwind": it returns its first argument, and when that is 0 the program ends at once with r0 = 0.
 // Programs are NOT verified (the suite tests the ISA, not the verifier): both engines run them in checked
-// mode (memory limited to the stack and the test memory; a violation is the out-of-bounds-access error);
-// the interpreter also has an instruction limit, the JIT has none.
+// mode (memory limited to the stack and the test memory; a violation is the out-of-bounds-access error)
+// with the same instruction limit (insn-limit).
 #pragma once
 
 #include <cstdint>

@@ -270,8 +270,7 @@ Result<uint64_t> Interpreter::run(const LoadedProgram& prog) {
     for (;;) {
         if (pc >= n) return fault(RunFault::FellOff, cur, pc);
         if (opt_.max_insns != 0 && ++executed > opt_.max_insns)
-            return fail("insn-limit", cur, pc,
-                        "instruction limit " + std::to_string(opt_.max_insns) + " reached");
+            return fault(RunFault::InsnLimit, cur, pc, static_cast<int64_t>(opt_.max_insns));
         const Insn& insn = code[pc];
         const uint32_t at = pc++;
         switch (insn.index()) {

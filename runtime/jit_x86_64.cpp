@@ -85,8 +85,8 @@ class Emitter : public X86Emit {
   public:
     Emitter(const LoadedProgram& prog, const HelperTable& helpers, const JitOptions& options,
             const Layout& layout, const JitImage* image, size_t max_size, uint8_t* buf)
-        : X86Emit(max_size, buf), prog_(prog), helpers_(helpers), checked_(options.checked), layout_(layout),
-          image_(image) {}
+        : X86Emit(max_size, buf), prog_(prog), helpers_(helpers), checked_(options.checked),
+          max_insns_(options.max_insns), layout_(layout), image_(image) {}
 
     // Emits the whole program. Returns an error (code, message) or an empty code on success.
     Error emit_program();
@@ -98,6 +98,7 @@ class Emitter : public X86Emit {
     const LoadedProgram& prog_;
     const HelperTable& helpers_;
     const bool checked_;
+    const uint64_t max_insns_;
     const Layout& layout_;
     const JitImage* image_;
     std::vector<Xbyak::Label> insn_labels_; // body of each slot
@@ -177,6 +178,10 @@ Error Emitter::emit_program() {
         mov(R(static_cast<Reg>(kR1 + i)), qword[kEnv + offsetof(ExecEnv, args) + 8 * i]);
     mov(qword[rsp + kDepthSlot], 1); // frame 1; a tail call keeps the frame and so the depth
     if (checked_) mov(qword[kEnv + offsetof(ExecEnv, jit_stack_top)], rbp);
+    if (max_insns_ != 0) {
+        mov(kTmp1, max_insns_);
+        mov(qword[kEnv + offsetof(ExecEnv, insns_left)], kTmp1);
+    }
     tail_entry_ = getCurr();
 
     for (const Insn& insn : insns) { // decode() guarantees this; checked so a bad IR cannot index past labels
@@ -191,6 +196,10 @@ Error Emitter::emit_program() {
             continue;
         }
         L(insn_labels_[pc]);
+        if (max_insns_ != 0) { // the interpreter counts each insn before executing it
+            sub(qword[kEnv + offsetof(ExecEnv, insns_left)], 1);
+            jb(fault_at(RunFault::InsnLimit, pc, static_cast<int64_t>(max_insns_)));
+        }
         Error e = emit_insn(pc, insns[pc]);
         if (!e.code.empty()) return e;
     }

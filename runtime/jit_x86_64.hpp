@@ -30,7 +30,6 @@
 // checks that r2 is an entry of the program's MapTable. A violation ends the run with the interpreter's
 // fault (out-of-bounds-access, bad-tail-call-map). Every program of a chain must be compiled in the same
 // mode. Unchecked (the default): memory accesses are not bounds checked; run verified code only.
-// The interpreter's instruction limit has no JIT counterpart.
 #pragma once
 
 #include <cstddef>
@@ -51,6 +50,10 @@ namespace tailgate::rt {
 //   mmap-failed / mprotect-failed (ExecMemory)
 struct JitOptions {
     bool checked = false; // bounds-check every memory access (see "Checked mode" above)
+    // The interpreter's InterpOptions::max_insns (0: none): every executed instruction of the run counts,
+    // across tail calls and subprograms (a counter in ExecEnv, set by the entry); the next one ends the run
+    // with insn-limit. Every program of a chain must be compiled with the same limit.
+    uint64_t max_insns = 0;
 };
 Status jit_compile(LoadedProgram& prog, const HelperTable& helpers, const JitOptions& options = {});
 

@@ -40,6 +40,9 @@ Error run_fault_error(RunFault fault, const std::string& program, uint32_t pc, i
                          "map " + std::to_string(detail) + " has no direct value access");
     case RunFault::LddwHigh:
         return run_error("pc-out-of-range", program, pc, "executed the second half of an lddw");
+    case RunFault::InsnLimit:
+        return run_error("insn-limit", program, pc,
+                         "instruction limit " + std::to_string(detail) + " reached");
     case RunFault::None: break;
     }
     return run_error("internal", program, pc, "fault " + std::to_string(static_cast<uint32_t>(fault)));

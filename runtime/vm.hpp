@@ -160,6 +160,7 @@ enum class RunFault : uint32_t {
     LddwNoMap,         // "bad-lddw": an lddw map index with no MapTable entry (detail = the index)
     LddwNoValue,       // "bad-lddw": a map-value lddw on a map without direct value access (detail = index)
     LddwHigh,          // "pc-out-of-range": execution reached the second slot of an lddw
+    InsnLimit,         // "insn-limit": the run's instruction limit reached (detail = the limit)
 };
 
 // Error{code, "program 'NAME' insn PC: what"}: the shape of every engine error naming an instruction.
@@ -211,6 +212,7 @@ struct ExecEnv {
     int64_t fault_detail = 0;
     const void* fault_image = nullptr;
     uint64_t jit_stack_top = 0; // JIT checked mode: r10 of the run's first frame (set by the entry)
+    uint64_t insns_left = 0;    // JIT with an instruction limit: instructions the run may still execute
     // Checked mode (InterpOptions::checked, JitOptions::checked: the conformance plugin, tests): only these
     // regions, the stack and (loads) converted_ctx may be accessed (env_allows); a violation ends the run
     // with an error instead of touching memory. Ignored by unchecked runs, which include the Runtime's

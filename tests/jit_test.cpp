@@ -628,3 +628,56 @@ TEST_CASE("checked mode: an out-of-bounds load, store or atomic is the interpret
     tc.push_back(exit_());
     CHECK(fine(tc) == 0);
 }
+
+TEST_CASE(
+    "instruction limit: the same insn-limit error on both engines, counted across calls and tail calls") {
+    Fixture f;
+    f.options.max_insns = 7;
+    InterpOptions limited;
+    limited.max_insns = 7;
+    auto both_limited = [&](const LoadedProgram& p) {
+        ExecEnv e1, e2;
+        e1.helpers = e2.helpers = &f.helpers;
+        return std::make_pair(jit_execute(p, e1), interpret(p, e2, limited));
+    };
+    // 7 instructions run; an 8th is refused (main: 3 + sub: 2 + main: 2 = 7)
+    LoadedProgram& seven = f.load(
+        {mov(kR0, 1), mov(kR6, 2), CallLocal{5}, addi(kR0, 1), exit_(), addi(kR0, 5), exit_()}, {0, 5});
+    auto [j7, i7] = both_limited(seven);
+    REQUIRE(j7.ok());
+    REQUIRE(i7.ok());
+    CHECK(*j7 == 7);
+    CHECK(*i7 == 7);
+    LoadedProgram& eight = f.load(
+        {mov(kR0, 1), mov(kR6, 2), CallLocal{6}, addi(kR0, 1), addi(kR0, 1), exit_(), addi(kR0, 5), exit_()},
+        {0, 6});
+    auto [j8, i8] = both_limited(eight);
+    REQUIRE(!j8.ok());
+    REQUIRE(!i8.ok());
+    CHECK(j8.error().code == "insn-limit");
+    CHECK(j8.error().message == "program '" + eight.name + "' insn 5: instruction limit 7 reached");
+    CHECK(i8.error().message == j8.error().message);
+    // an endless loop ends, also through a self tail call (the counter is the run's)
+    LoadedProgram& loop = f.load({Goto{0}, exit_()});
+    auto [jl, il] = both_limited(loop);
+    REQUIRE(!jl.ok());
+    REQUIRE(!il.ok());
+    CHECK(jl.error().message == "program '" + loop.name + "' insn 0: instruction limit 7 reached");
+    CHECK(il.error().message == jl.error().message);
+    Fixture g;
+    g.options.max_insns = 7;
+    const uint32_t pa = g.add_prog_array(1);
+    std::vector<Insn> self; // 5 slots and 3 insns per run: the 3rd run's lddw (slot 2) is the 8th insn
+    tail_call(self, pa, 0);
+    self.push_back(exit_());
+    LoadedProgram& chain = g.load(self);
+    g.arrays.back()->set(0, &chain);
+    ExecEnv e1, e2;
+    e1.helpers = e2.helpers = &g.helpers;
+    auto jc = jit_execute(chain, e1);
+    auto ic = interpret(chain, e2, limited);
+    REQUIRE(!jc.ok());
+    REQUIRE(!ic.ok());
+    CHECK(jc.error().message == "program '" + chain.name + "' insn 2: instruction limit 7 reached");
+    CHECK(ic.error().message == jc.error().message);
+}
