@@ -2,6 +2,7 @@
 #include "analysis/abstract_state.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <limits>
 
 namespace tailgate {
@@ -207,7 +208,7 @@ bool leq(const State& a, const State& b) {
     if (a.frames.size() != b.frames.size()) return false;
     for (size_t i = 0; i < a.frames.size(); ++i)
         if (!frame_leq(a.frames[i], b.frames[i])) return false;
-    return true;
+    return std::includes(b.refs.begin(), b.refs.end(), a.refs.begin(), a.refs.end());
 }
 
 State join(const State& a, const State& b) {
@@ -218,6 +219,8 @@ State join(const State& a, const State& b) {
     // its own context); keep the common shape defensively.
     size_t n = std::min(a.frames.size(), b.frames.size());
     for (size_t i = 0; i < n; ++i) r.frames.push_back(frame_join(a.frames[i], b.frames[i]));
+    // a reference held on either path may be held after the merge
+    std::set_union(a.refs.begin(), a.refs.end(), b.refs.begin(), b.refs.end(), std::back_inserter(r.refs));
     return r;
 }
 
@@ -383,6 +386,7 @@ void refine_null(State& s, Reg r, bool non_null) {
         target.kind != Kind::MemOrNull)
         return;
     uint32_t id = target.id;
+    if (!non_null && id != 0) drop_ref(s, id); // NULL: nothing was acquired
     for (Frame& f : s.frames) {
         for (int i = 0; i < kNumRegs; ++i) {
             RegValue& v = f.regs[i];
@@ -408,7 +412,22 @@ void retire_id(State& s, uint32_t id) {
     }
 }
 
+void acquire_ref(State& s, uint32_t id) {
+    auto it = std::lower_bound(s.refs.begin(), s.refs.end(), id);
+    if (it == s.refs.end() || *it != id) s.refs.insert(it, id);
+}
+
+void drop_ref(State& s, uint32_t id) {
+    auto it = std::lower_bound(s.refs.begin(), s.refs.end(), id);
+    if (it != s.refs.end() && *it == id) s.refs.erase(it);
+}
+
+bool holds_ref(const State& s, uint32_t id) {
+    return std::binary_search(s.refs.begin(), s.refs.end(), id);
+}
+
 void release_ref(State& s, uint32_t id) {
+    drop_ref(s, id);
     if (id == 0) return;
     auto dead = [&](const RegValue& v) {
         return (v.kind == Kind::Mem || v.kind == Kind::MemOrNull) && v.id == id;

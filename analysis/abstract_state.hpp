@@ -136,6 +136,11 @@ struct Frame {
 struct State {
     bool bottom = false;
     std::vector<Frame> frames; // [0] the program's main function; back() the current one
+    // References acquired by helpers (ringbuf_reserve, sk_lookup_*) and not yet released, by id (the
+    // acquiring call's pc + 1), sorted. A non-NULL check keeps one, a NULL check drops it (nothing was
+    // acquired), a release helper drops it. kernel: verifier.c acquire_reference_state() /
+    // release_reference_state(); at exit check_reference_leak().
+    std::vector<uint32_t> refs;
 
     static State make_bottom() {
         State s;
@@ -187,6 +192,10 @@ void retire_id(State& s, uint32_t id);
 // A reference was released (ringbuf_submit/discard): every Mem/MemOrNull holder of `id` (id != 0) becomes
 // an unknown scalar. kernel: verifier.c release_reference()
 void release_ref(State& s, uint32_t id);
+// Reference bookkeeping on State::refs.
+void acquire_ref(State& s, uint32_t id);
+void drop_ref(State& s, uint32_t id);
+bool holds_ref(const State& s, uint32_t id);
 
 // A helper that consumed constants: the stack byte index of an r10-relative offset.
 inline int stack_index(int64_t off) {

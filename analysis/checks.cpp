@@ -356,6 +356,11 @@ void check_exit(uint32_t pc, const State& s, const AnalysisEnv& env, CheckSink& 
     const Frame& f = s.top();
     if (!need_init(f, kR0, pc, env, sink)) return;
     if (s.frames.size() > 1) return; // a subprogram returns to its caller
+    if (!s.refs
+             .empty()) // kernel: verifier.c check_reference_leak() "Unreleased reference id=%d alloc_insn=%d"
+        sink.report(env, Severity::Error, "reference-leak", pc,
+                    "unreleased reference acquired at insn " + std::to_string(s.refs.front() - 1) +
+                        " (submit/discard or release it on every path before exit)");
     const RegValue& r0 = f.regs[kR0];
     ReturnRule rule = return_rule(env.prog->type, env.ctx_opts.attach);
     if (r0.kind != Kind::Scalar) {

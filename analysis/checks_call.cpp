@@ -128,6 +128,11 @@ static void check_tail_call(uint32_t pc, const State& s, const AnalysisEnv& env,
     const RegValue& r1 = f.regs[kR1];
     const RegValue& r2 = f.regs[kR2];
     const RegValue& r3 = f.regs[kR3];
+    // kernel: check_helper_call() BPF_FUNC_tail_call: "tail_call would lead to reference leak"
+    if (!s.refs.empty())
+        sink.report(env, Severity::Error, "reference-leak", pc,
+                    "tail_call would lead to reference leak: the reference acquired at insn " +
+                        std::to_string(s.refs.front() - 1) + " is still held");
     // kernel: check_func_arg() ARG_PTR_TO_CTX + __check_ptr_off_reg(): the unmodified ctx
     if (r1.kind != Kind::Ctx || !r1.num.is_const() || r1.num.const_value() != 0)
         sink.report(env, Severity::Error, "tail-call-ctx", pc,
@@ -182,6 +187,11 @@ void check_call(const Call& c, uint32_t pc, const State& s, const AnalysisEnv& e
         check_tail_call(pc, s, env, sink);
         return;
     }
+    // the reference this call acquired on an earlier iteration was never released (its id is pc + 1)
+    if (p->acquires_ref && holds_ref(s, pc + 1))
+        sink.report(env, Severity::Error, "reference-leak", pc,
+                    "bpf_" + p->name +
+                        " acquires a new reference while the one it acquired before is unreleased");
     const MapDef* map = call_map(f, *p, env);
     for (int i = 0; i < 5; ++i) {
         ArgKind k = p->args[size_t(i)];

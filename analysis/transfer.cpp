@@ -489,6 +489,7 @@ void exec_call(const Call& c, uint32_t pc, State& s, const AnalysisEnv& env) {
         }
         }
         if (p->release_arg >= 0) release_ref(s, s.top().regs[kR1 + p->release_arg].id);
+        if (p->acquires_ref && r0.id != 0) acquire_ref(s, r0.id);
     }
     Frame& top = s.top();
     clobber_caller_saved(top);

@@ -468,9 +468,9 @@ TEST_CASE("ringbuf memory: null check, bounds, no use after submit") {
     std::string ok = reserve + " jeq %r0, 0, out\n stdw [%r0+8], 1\n mov %r1, %r0\n mov %r2, 0\n call 132\n "
                                "out:\n mov %r0, 0\n exit\n";
     expect_clean(verify(make_object(ProgType::Kprobe, ok, maps)));
-    expect_only(
-        verify(make_object(ProgType::Kprobe, reserve + " stdw [%r0+0], 1\n mov %r0, 0\n exit\n", maps)),
-        "null-dereference", 5);
+    ProgramReport nd =
+        verify(make_object(ProgType::Kprobe, reserve + " stdw [%r0+0], 1\n mov %r0, 0\n exit\n", maps));
+    CHECK(codes(nd) == std::vector<std::string>{"null-dereference", "reference-leak"});
     std::string oob = reserve + " jeq %r0, 0, out\n stdw [%r0+16], 1\n mov %r1, %r0\n mov %r2, 0\n call "
                                 "132\n out:\n mov %r0, 0\n exit\n";
     expect_only(verify(make_object(ProgType::Kprobe, oob, maps)), "memory-bounds", 6);
@@ -478,6 +478,37 @@ TEST_CASE("ringbuf memory: null check, bounds, no use after submit") {
         reserve + " jeq %r0, 0, out\n mov %r6, %r0\n mov %r1, %r0\n mov %r2, 0\n call 132\n stdw [%r6+0], 1\n"
                   " out:\n mov %r0, 0\n exit\n";
     expect_only(verify(make_object(ProgType::Kprobe, uaf, maps)), "memory-bounds", 10);
+}
+
+TEST_CASE("references: a reservation must be submitted or discarded on every path, before a tail call too") {
+    std::vector<MapDef> maps = {map_def("rb", MapType::Ringbuf, 0, 0, 4096),
+                                map_def("jt", MapType::ProgArray, 4, 4, 2)};
+    const std::string reserve = "lddw %r1, 0x4d41502100000000\n mov %r2, 16\n mov %r3, 0\n call 131\n";
+    // kept on the non-NULL path: the exit (insn 8) leaks it; the NULL path acquired nothing
+    expect_only(verify(make_object(
+                    ProgType::Kprobe,
+                    reserve + " jeq %r0, 0, out\n stdw [%r0+8], 1\n out:\n mov %r0, 0\n exit\n", maps)),
+                "reference-leak", 8);
+    // discarded on one branch only
+    std::string one_branch = "mov %r9, %r1\n" + reserve +
+                             " jeq %r0, 0, out\n mov %r6, %r0\n ldxw %r7, [%r9+0]\n"
+                             " jeq %r7, 0, out\n mov %r1, %r6\n mov %r2, 0\n call 133\n"
+                             " out:\n mov %r0, 0\n exit\n";
+    ProgramReport ob = verify(make_object(ProgType::Kprobe, one_branch, maps));
+    CHECK(codes(ob) == std::vector<std::string>{"reference-leak"});
+    // a tail call while holding it (kernel: "tail_call would lead to reference leak")
+    std::string tail = reserve + " jeq %r0, 0, out\n mov %r6, %r0\n mov %r1, %r9\n"
+                                 " lddw %r2, 0x4d41502100000001\n mov %r3, 0\n call 12\n"
+                                 " mov %r1, %r6\n mov %r2, 0\n call 132\n out:\n mov %r0, 0\n exit\n";
+    tail = "mov %r9, %r1\n" + tail;
+    ProgramReport tc = verify(make_object(ProgType::Kprobe, tail, maps));
+    CHECK(codes(tc) == std::vector<std::string>{"reference-leak"});
+    // released on every path: clean
+    std::string both = "mov %r9, %r1\n" + reserve +
+                       " jeq %r0, 0, out\n mov %r6, %r0\n ldxw %r7, [%r9+0]\n"
+                       " mov %r1, %r6\n mov %r2, 0\n jeq %r7, 0, discard\n call 132\n ja out\n"
+                       " discard:\n call 133\n out:\n mov %r0, 0\n exit\n";
+    expect_clean(verify(make_object(ProgType::Kprobe, both, maps)));
 }
 
 TEST_CASE("JMP32 null tests refine only the non-NULL edge") {
