@@ -228,13 +228,17 @@ class Interpreter {
         return run_fault_error(f, p->name, pc, detail);
     }
 
-    // Checked mode: is [addr, addr + width) inside the stack or an allowed region?
-    bool allowed(uint64_t addr, uint64_t width, bool write) const {
-        const auto lo = reinterpret_cast<uint64_t>(stack_.data());
-        if (addr >= lo && addr - lo <= kChunkBytes - width) return true;
-        for (const auto& c : extra_chunks_) {
-            const auto b = reinterpret_cast<uint64_t>(c.get());
-            if (addr >= b && addr - b <= kChunkBytes - width) return true;
+    // Checked mode: is [addr, addr + width) inside the stack of the running frame or of a caller (frames
+    // 0..depth: a returned frame's stack is gone, as in the kernel), within one frame, or an allowed region
+    // (vm.hpp env_allows)? The JIT's checked mode allows the same.
+    bool allowed(uint64_t addr, uint64_t width, bool write, int depth) const {
+        const size_t last = static_cast<size_t>(depth) / kMaxCallFrames; // chunk of the running frame
+        for (size_t c = 0; c <= last && c <= extra_chunks_.size(); ++c) {
+            const auto b = reinterpret_cast<uint64_t>(c == 0 ? stack_.data() : extra_chunks_[c - 1].get());
+            const uint64_t used =
+                c < last ? kChunkBytes : (static_cast<size_t>(depth) % kMaxCallFrames + 1) * kFrameBytes;
+            if (addr >= b && addr - b <= used - width && (addr - b) % kFrameBytes + width <= kFrameBytes)
+                return true;
         }
         return env_allows(env_, addr, width, write);
     }
@@ -398,7 +402,7 @@ Result<uint64_t> Interpreter::run(const LoadedProgram& prog) {
         case kIdx<Load>: {
             const Load& l = *std::get_if<Load>(&insn);
             const uint64_t addr = r[l.base] + static_cast<uint64_t>(static_cast<int64_t>(l.off));
-            if (checked && !allowed(addr, l.width, false))
+            if (checked && !allowed(addr, l.width, false, depth))
                 return fault(RunFault::LoadOutOfBounds, cur, at, l.width);
             r[l.dst] = load_bytes(reinterpret_cast<const uint8_t*>(addr), l.width, l.sign_extend);
             break;
@@ -407,7 +411,7 @@ Result<uint64_t> Interpreter::run(const LoadedProgram& prog) {
             const Store& s = *std::get_if<Store>(&insn);
             const uint64_t addr = r[s.base] + static_cast<uint64_t>(static_cast<int64_t>(s.off));
             const uint64_t v = s.value.is_reg ? r[s.value.reg] : static_cast<uint64_t>(s.value.imm);
-            if (checked && !allowed(addr, s.width, true))
+            if (checked && !allowed(addr, s.width, true, depth))
                 return fault(RunFault::StoreOutOfBounds, cur, at, s.width);
             store_bytes(reinterpret_cast<uint8_t*>(addr), s.width, v);
             break;
@@ -415,7 +419,7 @@ Result<uint64_t> Interpreter::run(const LoadedProgram& prog) {
         case kIdx<Atomic>: {
             const Atomic& a = *std::get_if<Atomic>(&insn);
             const uint64_t addr = r[a.base] + static_cast<uint64_t>(static_cast<int64_t>(a.off));
-            if (checked && !allowed(addr, a.width, true))
+            if (checked && !allowed(addr, a.width, true, depth))
                 return fault(RunFault::AtomicOutOfBounds, cur, at, a.width);
             auto* p = reinterpret_cast<uint8_t*>(addr);
             bool exchanged = false;

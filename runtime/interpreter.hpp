@@ -24,7 +24,8 @@
 namespace tailgate::rt {
 
 struct InterpOptions {
-    // Checked mode: every load/store/atomic must fall inside the interpreter's stack or one of env.regions
+    // Checked mode: every load/store/atomic must fall inside the stack of the running frame or a caller's
+    // (one frame per access), or one of env.regions
     // (stores: a writable one) or, for a load, the converted ctx of a cross-type tail call (vm.hpp
     // env_allows), and a tail-call map must be an entry of the running program's MapTable.
     // Used for unverified code (conformance plugin, tests); the Runtime runs unchecked (also --no-verify).

@@ -26,7 +26,8 @@
 // Checked mode (JitOptions::checked, for unverified code: the conformance plugin, tests): before every
 // load, store and atomic the emitted code calls a bounds check (runtime/jit_calls.cpp check_access) that
 // allows what the interpreter's checked mode allows: the BPF stack of the current frame and of its callers
-// (each frame's [r10 - 512, r10)), and vm.hpp env_allows() (env.regions, the converted ctx); a tail call
+// (each frame's [r10 - 512, r10), one frame per access; not a returned frame's), and vm.hpp env_allows()
+// (env.regions, the converted ctx); a tail call
 // checks that r2 is an entry of the program's MapTable. A violation ends the run with the interpreter's
 // fault (out-of-bounds-access, bad-tail-call-map). Every program of a chain must be compiled in the same
 // mode. Unchecked (the default): memory accesses are not bounds checked; run verified code only.

@@ -609,6 +609,10 @@ TEST_CASE("checked mode: an out-of-bounds load, store or atomic is the interpret
           "insn 1: atomic of 8 bytes");
     fault({mov(kR3, 1), Atomic{AtomicOp::Xchg, true, 4, kR2, 0, kR3}, exit_()}, "out-of-bounds-access",
           "insn 1: atomic of 4 bytes");
+    // across the top of the frame; into the stack of a returned subprogram (sub returns its r10)
+    fault({ldx(kR0, kR10, -4, 8), exit_()}, "out-of-bounds-access", "insn 0: load of 8 bytes");
+    fault({CallLocal{3}, ldx(kR0, kR0, -8, 8), exit_(), movr(kR0, kR10), exit_()}, "out-of-bounds-access",
+          "insn 1: load of 8 bytes", {0, 3});
     // below the frame's 512-byte stack; a pointer that is not a map as tail-call r2
     fault({mov(kR0, 0), stx(kR10, -520, 8, kR0), exit_()}, "out-of-bounds-access",
           "insn 1: store of 8 bytes");
