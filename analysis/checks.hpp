@@ -23,8 +23,13 @@ namespace tailgate {
 struct TailCallSite {
     uint32_t insn = 0;
     uint32_t function = 0; // index into Program::functions of the function holding the call
-    int32_t map = -1;      // index into Object::maps; -1 when r2 is not a prog array
-    std::string map_name;
+    // Every prog array r2 holds here, over all paths and calling contexts (several when a subprogram gets
+    // the map as an argument: kernel selftest tailcall_bpf2bpf_hierarchy3; record_func_map() then poisons
+    // the site's map and the JIT calls through whatever r2 holds), sorted; empty when r2 is never one.
+    std::vector<int32_t> maps;
+    int32_t map = -1;     // the map when there is exactly one, else -1
+    std::string map_name; // their names, joined with " or "
+
     uint64_t index_min = 0, index_max = 0xffffffffULL; // proved range of the u32 index (r3)
     std::vector<std::string> targets;                  // filled by verify_program()
 };

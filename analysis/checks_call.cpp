@@ -2,6 +2,7 @@
 // arguments (tail-call-ctx, tail-call-map; the index range is recorded for verify_program()), and of the
 // legacy packet loads (check_ld_abs()).
 #include <algorithm>
+#include <iterator>
 
 #include "analysis/checks_internal.hpp"
 
@@ -141,8 +142,7 @@ static void check_tail_call(uint32_t pc, const State& s, const AnalysisEnv& env,
     site.insn = pc;
     site.function = f.function;
     if (r2.kind == Kind::ProgArray) {
-        site.map = r2.map;
-        site.map_name = env.obj->maps[size_t(r2.map)].name;
+        site.maps = {r2.map};
     } else if (r2.kind == Kind::MapPtr && r2.map >= 0) {
         const MapDef& m = env.obj->maps[size_t(r2.map)];
         sink.report(env, Severity::Error, "tail-call-map", pc,
@@ -164,11 +164,19 @@ static void check_tail_call(uint32_t pc, const State& s, const AnalysisEnv& env,
     site.index_min = idx.umin;
     site.index_max = idx.umax;
     auto [it, fresh] = sink.tail_calls.emplace(pc, site);
-    if (!fresh) { // another context reaches the same site: the ranges join
-        it->second.index_min = std::min(it->second.index_min, site.index_min);
-        it->second.index_max = std::max(it->second.index_max, site.index_max);
-        if (it->second.map != site.map) it->second.map = -1;
+    TailCallSite& known = it->second;
+    if (!fresh) { // another path or context reaches the same site: the ranges and the maps join
+        known.index_min = std::min(known.index_min, site.index_min);
+        known.index_max = std::max(known.index_max, site.index_max);
+        std::vector<int32_t> maps;
+        std::set_union(known.maps.begin(), known.maps.end(), site.maps.begin(), site.maps.end(),
+                       std::back_inserter(maps));
+        known.maps = std::move(maps);
     }
+    known.map = known.maps.size() == 1 ? known.maps[0] : -1;
+    known.map_name.clear();
+    for (int32_t m : known.maps)
+        known.map_name += (known.map_name.empty() ? "" : " or ") + env.obj->maps[size_t(m)].name;
 }
 
 void check_call(const Call& c, uint32_t pc, const State& s, const AnalysisEnv& env, CheckSink& sink) {

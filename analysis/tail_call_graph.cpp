@@ -10,7 +10,7 @@
 namespace tailgate {
 namespace {
 
-struct Indexer { // ProgramId <-> dense node index
+struct Indexer {               // ProgramId <-> dense node index
     std::vector<size_t> first; // per object: index of its first program's node
     size_t of(ProgramId id) const { return first[id.object] + id.program; }
 };
@@ -22,7 +22,8 @@ const Program& program_of(const std::vector<const Object*>& objects, ProgramId i
 // The deepest bpf2bpf call chain of a program: for each function, its callers' frames plus its own frame.
 int64_t own_stack(const ProgramReport& r) {
     int64_t deepest = 0;
-    for (const auto& f : r.functions) deepest = std::max(deepest, f.max_caller_stack + round_frame(f.stack_depth));
+    for (const auto& f : r.functions)
+        deepest = std::max(deepest, f.max_caller_stack + round_frame(f.stack_depth));
     return deepest;
 }
 
@@ -41,9 +42,9 @@ std::string incompatibility(const Program& owner, const Program& fp, const CtxCo
             *conversion = c;
             return "";
         }
-        return std::string("'") + fp.name + "' is " + prog_type_name(fp.type) + " but '" + owner.name + "' is " +
-               prog_type_name(owner.type) + ", and no conversion from " + prog_type_name(owner.type) + " to " +
-               prog_type_name(fp.type) + " is declared";
+        return std::string("'") + fp.name + "' is " + prog_type_name(fp.type) + " but '" + owner.name +
+               "' is " + prog_type_name(owner.type) + ", and no conversion from " +
+               prog_type_name(owner.type) + " to " + prog_type_name(fp.type) + " is declared";
     }
     if (owner.expected_attach != fp.expected_attach)
         return std::string("'") + fp.name + "' has another expected attach type than '" + owner.name + "'";
@@ -53,58 +54,54 @@ std::string incompatibility(const Program& owner, const Program& fp, const CtxCo
     return "";
 }
 
-void add_diag(TailCallGraph& g, const Program& prog, ProgramId id, Severity sev, const char* code, uint32_t insn,
-              std::string message) {
+void add_diag(TailCallGraph& g, const Program& prog, ProgramId id, Severity sev, const char* code,
+              uint32_t insn, std::string message) {
     auto& list = g.diagnostics[id];
     for (const auto& d : list)
         if (d.insn == insn && d.code == code && d.message == message) return;
     list.push_back(make_diagnostic(sev, code, std::move(message), prog, insn));
 }
 
-// Edges of one site: each slot in the proved index range that holds a program, and every compatible program
-// for an unknown slot in range.
+// Edges of one site: for each prog array that reaches it (usually one; several when a subprogram gets the
+// map as an argument, as in the kernel selftest tailcall_bpf2bpf_hierarchy3), each slot in the proved index
+// range that holds a program, and every compatible program for an unknown slot in range. A site whose r2 is
+// no prog array at all is a tail-call-map error: no edge.
 void expand_site(const std::vector<const Object*>& objects, const ProgArrayContents& contents, ProgramId from,
                  const ProgramReport& report, size_t site_index, TailCallGraph& g, TailCallNode& node) {
     const TailCallSite& site = report.tail_calls[site_index];
     const Program& caller = program_of(objects, from);
     const int64_t retained = retained_stack(report, site);
-    // Several prog arrays reach the site (a subprogram given the map as an argument: the kernel selftest
-    // tailcall_bpf2bpf_hierarchy3; kernel: record_func_map() poisons the site's map, the JIT calls through
-    // whatever r2 holds). The report keeps one map per site (map = -1, map_name = the first), so the slots
-    // are not known here: the site reaches any compatible program. Dropping it would lose real chains.
-    // A site whose r2 is no prog array at all (map_name empty) is a tail-call-map error: no edge.
-    const bool several_maps = site.map < 0 && !site.map_name.empty();
-    if (site.map < 0 && !several_maps) return;
-    const MapDef* map = several_maps ? nullptr : &objects[from.object]->maps[size_t(site.map)];
-    if (map &&
-        (map->max_entries == 0 || site.index_min >= map->max_entries || site.index_min > site.index_max))
-        return;
-    const uint64_t hi = map ? std::min<uint64_t>(site.index_max, map->max_entries - 1) : 0;
-
-    auto add_edge = [&](ProgramId to, std::optional<uint32_t> slot) {
-        TailCallEdge e{from, site_index, site.insn, to, slot, nullptr, true, retained};
-        const Program& target = program_of(objects, to);
-        std::string why = incompatibility(caller, target, &e.conversion);
-        if (!why.empty()) {
-            e.compatible = false;
-            add_diag(g, caller, from, Severity::Error, "tail-call-target-type", site.insn,
-                     "slot " + std::to_string(*slot) + " of prog array '" + site.map_name + "' holds '" +
-                         target.name + "': " + why + " (kernel: __bpf_prog_map_compatible)");
-        }
-        g.edges.push_back(e);
-        if (slot && std::find(node.targets.begin(), node.targets.end(), target.name) == node.targets.end())
-            node.targets.push_back(target.name);
-    };
-
     bool unknown = false;
-    auto described = contents.described.find(MapId{from.object, site.map});
-    if (described == contents.described.end()) {
-        unknown = true;
-    } else {
+    for (int32_t map_index : site.maps) {
+        const MapDef& map = objects[from.object]->maps[size_t(map_index)];
+        if (map.max_entries == 0 || site.index_min >= map.max_entries || site.index_min > site.index_max)
+            continue;
+        const uint64_t hi = std::min<uint64_t>(site.index_max, map.max_entries - 1);
+        auto add_edge = [&](ProgramId to, std::optional<uint32_t> slot) {
+            TailCallEdge e{from, site_index, site.insn, to, slot, nullptr, true, retained};
+            const Program& target = program_of(objects, to);
+            std::string why = incompatibility(caller, target, &e.conversion);
+            if (!why.empty()) {
+                e.compatible = false;
+                add_diag(g, caller, from, Severity::Error, "tail-call-target-type", site.insn,
+                         "slot " + std::to_string(*slot) + " of prog array '" + map.name + "' holds '" +
+                             target.name + "': " + why + " (kernel: __bpf_prog_map_compatible)");
+            }
+            g.edges.push_back(e);
+            if (std::find(node.targets.begin(), node.targets.end(), target.name) == node.targets.end())
+                node.targets.push_back(target.name);
+        };
+        auto described = contents.described.find(MapId{from.object, map_index});
+        if (described == contents.described.end()) {
+            unknown = true;
+            continue;
+        }
         for (auto it = described->second.lower_bound(uint32_t(site.index_min));
              it != described->second.end() && it->first <= hi; ++it) {
-            if (it->second.program) add_edge(*it->second.program, it->first);
-            else unknown = true;
+            if (it->second.program)
+                add_edge(*it->second.program, it->first);
+            else
+                unknown = true;
         }
     }
     if (!unknown) return;
@@ -114,33 +111,35 @@ void expand_site(const std::vector<const Object*>& objects, const ProgArrayConte
         for (size_t p = 0; p < objects[o]->programs.size(); ++p) {
             const CtxConversion* conv = nullptr;
             if (incompatibility(caller, objects[o]->programs[p], &conv).empty() && conv == nullptr)
-                add_edge(ProgramId{o, p}, std::nullopt);
+                g.edges.push_back(TailCallEdge{from, site_index, site.insn, ProgramId{o, p}, std::nullopt,
+                                               nullptr, true, retained});
         }
 }
 
 // kernel: core.c bpf_prog_map_compatible(): the first program to use a prog array owns it; every other
 // program that uses it must match the owner.
-void check_owners(const std::vector<const Object*>& objects, const std::vector<std::vector<ProgramReport>>& reports,
-                  TailCallGraph& g) {
+void check_owners(const std::vector<const Object*>& objects,
+                  const std::vector<std::vector<ProgramReport>>& reports, TailCallGraph& g) {
     std::map<MapId, ProgramId> owner;
     for (size_t o = 0; o < reports.size(); ++o)
         for (size_t p = 0; p < reports[o].size(); ++p)
-            for (const auto& site : reports[o][p].tail_calls) {
-                if (site.map < 0) continue;
-                const ProgramId id{o, p};
-                auto [it, inserted] = owner.emplace(MapId{o, site.map}, id);
-                if (inserted || it->second == id) continue;
-                const Program& first = program_of(objects, it->second);
-                const Program& prog = program_of(objects, id);
-                const CtxConversion* conv = nullptr;
-                std::string why = incompatibility(first, prog, &conv);
-                if (why.empty() && conv == nullptr) continue;
-                if (why.empty()) why = "'" + prog.name + "' is " + prog_type_name(prog.type);
-                add_diag(g, prog, id, Severity::Error, "tail-call-target-type", site.insn,
-                         "prog array '" + site.map_name + "' is owned by '" + first.name + "' (" +
-                             prog_type_name(first.type) + "), the first program to use it: " + why +
-                             " (kernel: bpf_prog_map_compatible)");
-            }
+            for (const auto& site : reports[o][p].tail_calls)
+                for (int32_t map_index : site.maps) {
+                    const ProgramId id{o, p};
+                    auto [it, inserted] = owner.emplace(MapId{o, map_index}, id);
+                    if (inserted || it->second == id) continue;
+                    const Program& first = program_of(objects, it->second);
+                    const Program& prog = program_of(objects, id);
+                    const CtxConversion* conv = nullptr;
+                    std::string why = incompatibility(first, prog, &conv);
+                    if (why.empty() && conv == nullptr) continue;
+                    if (why.empty()) why = "'" + prog.name + "' is " + prog_type_name(prog.type);
+                    add_diag(g, prog, id, Severity::Error, "tail-call-target-type", site.insn,
+                             "prog array '" + objects[o]->maps[size_t(map_index)].name + "' is owned by '" +
+                                 first.name + "' (" + prog_type_name(first.type) +
+                                 "), the first program to use it: " + why +
+                                 " (kernel: bpf_prog_map_compatible)");
+                }
 }
 
 } // namespace
@@ -242,15 +241,17 @@ TailCallGraph build_tail_call_graph(const std::vector<const Object*>& objects,
             // Blame the first tail call of a worst chain (or the entry when the program alone is too deep).
             uint32_t insn = 0;
             for (const auto& e : g.edges)
-                if (ix.of(e.from) == v && e.retained_stack + before_last[ix.of(e.to)] == node.chain_stack_bytes) {
+                if (ix.of(e.from) == v &&
+                    e.retained_stack + before_last[ix.of(e.to)] == node.chain_stack_bytes) {
                     insn = e.insn;
                     break;
                 }
             const Program& prog = program_of(objects, node.id);
             add_diag(g, prog, node.id, Severity::Error, "tail-call-chain-stack", insn,
-                     "the stack over a chain of up to " + std::to_string(kMaxTailCallCnt) + " tail calls from '" +
-                         node.name + "' can reach " + std::to_string(node.chain_stack_bytes) +
-                         " bytes, more than --max-chain-stack " + std::to_string(*options.max_chain_stack) +
+                     "the stack over a chain of up to " + std::to_string(kMaxTailCallCnt) +
+                         " tail calls from '" + node.name + "' can reach " +
+                         std::to_string(node.chain_stack_bytes) + " bytes, more than --max-chain-stack " +
+                         std::to_string(*options.max_chain_stack) +
                          " (caller frames stay on the stack below tail calls made from subprograms)");
         }
     }

@@ -39,14 +39,12 @@ std::vector<std::string> prog_array_targets(const Object& obj, int32_t map, uint
     return out;
 }
 
-// Per-site results: the index warning and the target types (kernel: core.c __bpf_prog_map_compatible()).
-static void tail_call_site_checks(const AnalysisEnv& env, const VerifyOptions& options, TailCallSite& site,
-                                  CheckSink& sink) {
+// The checks of one prog array that reaches the site.
+static void map_site_checks(const AnalysisEnv& env, const VerifyOptions& options, TailCallSite& site,
+                            int32_t map, const std::string& range, CheckSink& sink) {
     const Object& obj = *env.obj;
     const Program& prog = *env.prog;
-    if (site.map < 0) return; // tail-call-map already reported
-    const MapDef& m = obj.maps[size_t(site.map)];
-    std::string range = "[" + std::to_string(site.index_min) + ", " + std::to_string(site.index_max) + "]";
+    const MapDef& m = obj.maps[size_t(map)];
     if (site.index_min >= m.max_entries)
         sink.report(env, Severity::Warning, "tail-call-index", site.insn,
                     "r3 ∈ " + range + " is >= max_entries " + std::to_string(m.max_entries) + " of map '" +
@@ -55,8 +53,9 @@ static void tail_call_site_checks(const AnalysisEnv& env, const VerifyOptions& o
         sink.report(env, Severity::Warning, "tail-call-index", site.insn,
                     "r3 ∈ " + range + " may exceed max_entries " + std::to_string(m.max_entries) +
                         " of map '" + m.name + "'; the tail call then falls through");
-    site.targets = prog_array_targets(obj, site.map, site.index_min, site.index_max, options);
-    for (const std::string& t : site.targets) {
+    for (const std::string& t : prog_array_targets(obj, map, site.index_min, site.index_max, options)) {
+        if (std::find(site.targets.begin(), site.targets.end(), t) != site.targets.end()) continue;
+        site.targets.push_back(t);
         const Program* target = obj.find_program(t);
         if (!target) continue; // a program of another object (issue 5 resolves those)
         std::string why;
@@ -76,6 +75,16 @@ static void tail_call_site_checks(const AnalysisEnv& env, const VerifyOptions& o
                     "prog array '" + m.name + "' can hold '" + t + "' at an index in " + range + ", but " +
                         why + " (kernel: __bpf_prog_map_compatible() refuses mixed prog arrays)");
     }
+}
+
+// Per-site results: the index warning and the target types of every prog array that reaches the site
+// (kernel: core.c __bpf_prog_map_compatible()); targets are their union.
+static void tail_call_site_checks(const AnalysisEnv& env, const VerifyOptions& options, TailCallSite& site,
+                                  CheckSink& sink) {
+    std::string range = "[" + std::to_string(site.index_min) + ", " + std::to_string(site.index_max) + "]";
+    site.targets.clear();
+    for (int32_t map : site.maps) // none: tail-call-map already reported
+        map_site_checks(env, options, site, map, range, sink);
 }
 
 Result<ProgramReport> verify_program(const Object& obj, size_t program_index, const VerifyOptions& options) {

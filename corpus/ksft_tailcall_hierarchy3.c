@@ -51,10 +51,7 @@ static __noinline int subprog_tail(struct __sk_buff *skb, void *jmp_table)
 // 0. The one site (in subprog_tail) is reached with jmp_table0 and with jmp_table1; slot 0 of each holds
 // classifier_0, so either way it goes back to classifier_0 and keeps one more 16-byte classifier_0 frame:
 //   chain_stack_bytes = 33 * 16 + 16 = 544; cycle, max_chain_length = 33; targets = classifier_0.
-// KNOWN FAILURE (reported to the lead): tailgate's verifier keeps one map per tail-call site
-// (analysis/checks_call.cpp: two maps at one site -> map = -1), so the graph cannot read the slots and
-// takes the site as reaching any compatible program (targets=*, which also adds classifier_0 ->
-// tailcall_bpf2bpf_hierarchy_3 and a larger bound). The directives below are the kernel's answer.
+// tailgate records every prog array that reaches the site (TailCallSite::maps) and reads the slots of both.
 // tailgate: program name=classifier_0 verdict=accepted
 // tailgate: graph program=classifier_0 targets=classifier_0 max_chain_length=33 chain_stack_bytes=544 cycle=yes
 // Run directly (not tail-called from the main program) classifier_0 itself is the first of 34 runs: 34.
@@ -75,7 +72,6 @@ int classifier_0(struct __sk_buff *skb)
 // Hand count: the main frame is 32 (llvm-objdump -d: deepest r10-24, the stack fill), its site is in the
 // main function (keeps nothing); after it, up to 32 calls classifier_0 -> classifier_0 keep 16 each:
 //   chain_stack_bytes = max(32, 0 + 32 * 16 + 16) = 528; -> classifier_0 and its cycle: 33.
-// KNOWN FAILURE for chain_stack_bytes (see classifier_0 above): the kernel's answer is written.
 // tailgate: program name=tailcall_bpf2bpf_hierarchy_3 verdict=accepted
 // tailgate: graph program=tailcall_bpf2bpf_hierarchy_3 targets=classifier_0 max_chain_length=33 chain_stack_bytes=528 cycle=yes
 // tailgate: run program=tailcall_bpf2bpf_hierarchy_3 packet=zero128 return=33

@@ -23,8 +23,12 @@ std::string env_or(const char* name, const char* fallback) {
     const char* v = std::getenv(name);
     return v && *v ? v : fallback;
 }
-std::string corpus_dir() { return env_or("TAILGATE_CORPUS_DIR", "build/corpus"); }
-std::string source_dir() { return env_or("TAILGATE_SOURCE_DIR", "."); }
+std::string corpus_dir() {
+    return env_or("TAILGATE_CORPUS_DIR", "build/corpus");
+}
+std::string source_dir() {
+    return env_or("TAILGATE_SOURCE_DIR", ".");
+}
 
 struct Loaded {
     std::vector<std::unique_ptr<Object>> owned;
@@ -62,7 +66,8 @@ const TailCallNode* node_of(const ObjectSetAnalysis& a, const std::string& name)
     return nullptr;
 }
 
-bool has_diag(const ProgramReport& r, const std::string& code, Severity sev, std::optional<uint32_t> line = {}) {
+bool has_diag(const ProgramReport& r, const std::string& code, Severity sev,
+              std::optional<uint32_t> line = {}) {
     return std::any_of(r.diagnostics.begin(), r.diagnostics.end(), [&](const Diagnostic& d) {
         return d.code == code && d.severity == sev && (!line || (d.loc && d.loc->line == *line));
     });
@@ -93,9 +98,11 @@ TEST_CASE("every graph expectation of the corpus holds") {
             if (g.chain_stack_bytes) CHECK(n->chain_stack_bytes == int64_t(*g.chain_stack_bytes));
             if (g.cycle) CHECK(n->cycle == *g.cycle);
             if (!g.cross_type.empty()) {
-                bool crossed = std::any_of(a.graph.edges.begin(), a.graph.edges.end(), [&](const TailCallEdge& e) {
-                    return e.from == n->id && e.conversion && prog_type_name(e.conversion->to) == g.cross_type;
-                });
+                bool crossed =
+                    std::any_of(a.graph.edges.begin(), a.graph.edges.end(), [&](const TailCallEdge& e) {
+                        return e.from == n->id && e.conversion &&
+                               prog_type_name(e.conversion->to) == g.cross_type;
+                    });
                 CHECK(crossed);
             }
             ++checked;
@@ -164,7 +171,8 @@ TEST_CASE("a manifest fills unknown slots, possibly with programs of another obj
     const auto dir = std::filesystem::temp_directory_path() / "tailgate_graph_test";
     std::filesystem::create_directories(dir);
     const auto path = (dir / "manifest.json").string();
-    std::ofstream(path) << R"({"prog_arrays": {"legacy_jmp": {"0": "neg_tailcall.o:tc_target", "1": "cls_mark"}}})";
+    std::ofstream(path)
+        << R"({"prog_arrays": {"legacy_jmp": {"0": "neg_tailcall.o:tc_target", "1": "cls_mark"}}})";
     auto manifest = read_manifest(path);
     REQUIRE(manifest.ok());
     REQUIRE(manifest->size() == 2);
@@ -197,7 +205,8 @@ TEST_CASE("a manifest fills unknown slots, possibly with programs of another obj
 TEST_CASE("--prog-array across objects checks kernel compatibility on the new edge") {
     Loaded l = load({"proto_dispatch.o", "neg_tailcall.o"});
     VerifyOptions v;
-    v.prog_array.push_back({"jmp_table", 6, "neg_tailcall.o:tc_target"}); // a sched_cls program in an xdp array
+    v.prog_array.push_back(
+        {"jmp_table", 6, "neg_tailcall.o:tc_target"}); // a sched_cls program in an xdp array
     auto a = analyze(l, v);
     const ProgramReport* r = report_of(a, l, "dispatch");
     CHECK(has_diag(*r, "tail-call-target-type", Severity::Error));
@@ -241,7 +250,8 @@ TEST_CASE("a prog array has one owner type: the first program to use it") {
     jt.key_size = jt.value_size = 4;
     jt.max_entries = 4;
     obj.maps.push_back(jt);
-    for (auto [name, type] : {std::pair{"xdp_user", ProgType::Xdp}, std::pair{"tc_user", ProgType::SchedCls}}) {
+    for (auto [name, type] :
+         {std::pair{"xdp_user", ProgType::Xdp}, std::pair{"tc_user", ProgType::SchedCls}}) {
         Program p;
         p.name = name;
         p.type = type;
@@ -256,6 +266,7 @@ TEST_CASE("a prog array has one owner type: the first program to use it") {
         r.functions.push_back({p.name, 0, 64, true, 0});
         TailCallSite site;
         site.insn = 0;
+        site.maps = {0};
         site.map = 0;
         site.map_name = "jt";
         site.index_min = 0;
@@ -408,21 +419,25 @@ TEST_CASE("kernel selftest ports: edges, kept frames and sites by hand") {
     }
 }
 
-TEST_CASE("a site reached with several prog arrays is not dropped: it reaches any compatible program") {
-    // ksft_tailcall_hierarchy3: subprog_tail(skb, map) is called with jmp_table0 and jmp_table1. The
-    // report keeps one map per site (map = -1 once two differ); the graph must still see the chain.
+TEST_CASE("a site reached with several prog arrays reads the slots of each") {
+    // ksft_tailcall_hierarchy3: subprog_tail(skb, map) is called with jmp_table0 and jmp_table1 (kernel:
+    // record_func_map() poisons the site's map; the JIT calls through whatever r2 holds). Slot 0 of both
+    // holds classifier_0, so the site reaches classifier_0 and nothing else.
     Loaded l = load({"ksft_tailcall_hierarchy3.o"});
     auto a = analyze(l);
     const ProgramReport& r = *report_of(a, l, "classifier_0");
     REQUIRE(r.tail_calls.size() == 1);
     CHECK(r.tail_calls[0].map == -1);
+    CHECK(r.tail_calls[0].maps.size() == 2);
+    CHECK(r.tail_calls[0].map_name == "jmp_table0 or jmp_table1");
     CHECK(r.tail_calls[0].function == 1);
+    CHECK(r.tail_calls[0].targets == std::vector<std::string>{"classifier_0"});
     const TailCallNode* n = node_of(a, "classifier_0");
-    CHECK(n->unknown_targets);
+    CHECK_FALSE(n->unknown_targets);
+    CHECK(n->targets == std::vector<std::string>{"classifier_0"});
     CHECK(n->cycle);
     CHECK(n->max_chain_length == 33);
-    // Sound: at least the kernel's bound (33 kept 16-byte classifier_0 frames + the running one).
-    CHECK(n->chain_stack_bytes >= 33 * 16 + 16);
+    CHECK(n->chain_stack_bytes == 33 * 16 + 16);
     // A site whose r2 is no prog array at all (a tail-call-map error) still gets no edge.
     Loaded bad = load({"neg_tailcall.o"});
     auto b = analyze(bad);
