@@ -9,10 +9,12 @@
 
 #include <array>
 #include <cstdlib>
+#include <memory>
 #include <string>
 
 #include "runtime/runtime.hpp"
 #include "tests/corpus_expect.hpp"
+#include "tests/test_support.hpp"
 #include "verifier/elf_loader.hpp"
 
 using namespace tailgate;
@@ -20,9 +22,17 @@ using namespace tailgate::rt;
 
 namespace {
 
-std::string env_or(const char* name, const char* fallback) {
-    const char* v = std::getenv(name);
-    return v ? v : fallback;
+using testing::env_or;
+
+// A fresh runtime with `object` of the built corpus loaded (traces discarded), as each run directive gets.
+std::unique_ptr<Runtime> corpus_runtime(const std::string& object) {
+    auto obj = load_object(env_or("TAILGATE_CORPUS_DIR", "corpus") + "/" + object);
+    REQUIRE_MESSAGE(obj.ok(), object << ": " << (obj.ok() ? "" : obj.error().message));
+    RuntimeOptions ro;
+    ro.trace_out = nullptr;
+    auto rt = std::make_unique<Runtime>(ro);
+    REQUIRE(rt->load(*obj).ok());
+    return rt;
 }
 
 std::optional<ProgArrayAssignment> parse_slot(const std::string& s) {
@@ -123,7 +133,6 @@ uint32_t* bss_u32(Runtime& rt, uint32_t offset) {
 
 TEST_CASE("kernel tail-call selftests: globals written before the run, counters read after") {
     const std::string source_dir = env_or("TAILGATE_SOURCE_DIR", ".") + "/corpus";
-    const std::string object_dir = env_or("TAILGATE_CORPUS_DIR", "corpus");
     const std::vector<BssRun> cases = {
         // test_tailcall_3 / _6 / bpf2bpf_2: retval 1, count == 33 (entry's call + 32 self calls).
         {"ksft_tailcall3.o", "zero128", {}, {}, 1, {{0, 33}}, 33},
@@ -157,12 +166,8 @@ TEST_CASE("kernel tail-call selftests: globals written before the run, counters 
         for (Engine engine : {Engine::Interp, Engine::Jit}) {
             INFO(c.object << " engine " << engine_name(engine) << " writes " << c.writes.size() << " deleted "
                           << c.empty_slots.size());
-            auto obj = load_object(object_dir + "/" + c.object);
-            REQUIRE(obj.ok());
-            RuntimeOptions ro;
-            ro.trace_out = nullptr;
-            Runtime rt(ro);
-            REQUIRE(rt.load(*obj).ok());
+            auto runtime = corpus_runtime(c.object);
+            Runtime& rt = *runtime;
             for (uint32_t slot : c.empty_slots) REQUIRE(rt.set_prog_slot("jmp_table", slot, "").ok());
             for (auto [offset, value] : c.writes) *bss_u32(rt, offset) = value;
             ContextInput in;
@@ -179,15 +184,10 @@ TEST_CASE("kernel tail-call selftests: globals written before the run, counters 
 
 TEST_CASE("kernel selftest hierarchy_1: a second run after the slot is deleted counts once more (35)") {
     const std::string source_dir = env_or("TAILGATE_SOURCE_DIR", ".") + "/corpus";
-    const std::string object_dir = env_or("TAILGATE_CORPUS_DIR", "corpus");
     for (Engine engine : {Engine::Interp, Engine::Jit}) {
         INFO("engine " << engine_name(engine));
-        auto obj = load_object(object_dir + "/ksft_tailcall_hierarchy1.o");
-        REQUIRE(obj.ok());
-        RuntimeOptions ro;
-        ro.trace_out = nullptr;
-        Runtime rt(ro);
-        REQUIRE(rt.load(*obj).ok());
+        auto runtime = corpus_runtime("ksft_tailcall_hierarchy1.o");
+        Runtime& rt = *runtime;
         ContextInput in;
         in.packet = *corpus::load_packet(source_dir, "zero128");
         auto first = rt.run(RunRequest{"entry", engine, in, 1});
@@ -205,7 +205,6 @@ TEST_CASE("kernel selftest hierarchy_1: a second run after the slot is deleted c
 
 TEST_CASE("kernel sample sockex3: each flow counted in hash_map; 40 VLAN tags stop at 33 tail calls") {
     const std::string source_dir = env_or("TAILGATE_SOURCE_DIR", ".") + "/corpus";
-    const std::string object_dir = env_or("TAILGATE_CORPUS_DIR", "corpus");
     struct Case {
         const char* packet;
         uint32_t tail_calls; // main -> ip; main -> vlan -> ip; main -> vlan x 33
@@ -222,12 +221,8 @@ TEST_CASE("kernel sample sockex3: each flow counted in hash_map; 40 VLAN tags st
     for (const Case& c : cases)
         for (Engine engine : {Engine::Interp, Engine::Jit}) {
             INFO(c.packet << " engine " << engine_name(engine));
-            auto obj = load_object(object_dir + "/ksft_sockex3.o");
-            REQUIRE(obj.ok());
-            RuntimeOptions ro;
-            ro.trace_out = nullptr;
-            Runtime rt(ro);
-            REQUIRE(rt.load(*obj).ok());
+            auto runtime = corpus_runtime("ksft_sockex3.o");
+            Runtime& rt = *runtime;
             ContextInput in;
             auto pkt = corpus::load_packet(source_dir, c.packet);
             REQUIRE(pkt.has_value());
@@ -251,27 +246,22 @@ TEST_CASE("kernel sample sockex3: each flow counted in hash_map; 40 VLAN tags st
 }
 
 TEST_CASE("kernel sample tracex5: the syscall number picks the handler; others fall through and print") {
-    const std::string object_dir = env_or("TAILGATE_CORPUS_DIR", "corpus");
     struct Case {
         std::vector<uint64_t> args; // PT_REGS_PARM1 (syscall number), PARM2 (struct seccomp_data *)
         uint32_t tail_calls;
         const char* trace;
     };
     const std::vector<Case> cases = {
-        {{9}, 1, "mmap\n"},                                        // -> bpf_func_SYS__NR_mmap
+        {{9}, 1, "mmap\n"},                                       // -> bpf_func_SYS__NR_mmap
         {{102}, 0, "syscall=102 (one of get/set uid/pid/gid)\n"}, // getuid: empty slot, falls through
-        {{1, 0}, 1, ""},     // -> write handler: the probe read of NULL faults, zero-fills, no print
-        {{4096}, 0, ""},     // >= max_entries: falls through, not a get/set id syscall
+        {{1, 0}, 1, ""}, // -> write handler: the probe read of NULL faults, zero-fills, no print
+        {{4096}, 0, ""}, // >= max_entries: falls through, not a get/set id syscall
     };
     for (const Case& c : cases)
         for (Engine engine : {Engine::Interp, Engine::Jit}) {
             INFO("syscall " << c.args[0] << " engine " << engine_name(engine));
-            auto obj = load_object(object_dir + "/ksft_tracex5.o");
-            REQUIRE(obj.ok());
-            RuntimeOptions ro;
-            ro.trace_out = nullptr;
-            Runtime rt(ro);
-            REQUIRE(rt.load(*obj).ok());
+            auto runtime = corpus_runtime("ksft_tracex5.o");
+            Runtime& rt = *runtime;
             ContextInput in;
             in.args = c.args;
             auto res = rt.run(RunRequest{"bpf_prog1", engine, in, 1});
