@@ -41,7 +41,9 @@ struct {
 
 // tailgate: program name=probe_entry verdict=accepted
 // tailgate: graph program=probe_entry targets=generic_handler max_chain_length=1 cross_type=generic_probe
-// tailgate: run program=probe_entry args=5,7 engine=both return=12
+// Through the conversion generic_handler sees args 5 and 7 and finalize_context says it came from a kprobe
+// (program type 2): 5 + 7 + 2 * 100 = 212.
+// tailgate: run program=probe_entry args=5,7 engine=both return=212
 SEC("kprobe/do_sys_openat2")
 int probe_entry(struct pt_regs *ctx)
 {
@@ -49,12 +51,29 @@ int probe_entry(struct pt_regs *ctx)
     return 1;
 }
 
-// The generic probe: sums the first two arguments.
+// tailgate's finalize_context helper (verifier/helper_protos.cpp, id 10000, generic_probe programs only),
+// after the proposal's finalize_context(): called first by a conversion target, it returns the program type
+// the ctx was converted from, 0 when the program was entered natively.
+static long (*bpf_tg_finalize_context)(void *ctx) = (void *)10000;
+
+// The generic probe: sums the first two arguments, plus 100 times the source program type.
+// Run natively (no conversion): 5 + 7 + 0 = 12.
 // tailgate: program name=generic_handler verdict=accepted type=generic_probe
+// tailgate: run program=generic_handler args=5,7 engine=both return=12
 SEC("generic_probe")
 int generic_handler(struct tg_generic_probe_ctx *ctx)
 {
-    return ctx->args[0] + ctx->args[1];
+    long from = bpf_tg_finalize_context(ctx);
+
+    return ctx->args[0] + ctx->args[1] + from * 100;
+}
+
+// finalize_context belongs to conversion targets: a kprobe may not call it.
+// tailgate: program name=probe_finalize verdict=rejected
+SEC("kprobe/do_sys_openat2")
+int probe_finalize(struct pt_regs *ctx)
+{
+    return bpf_tg_finalize_context(ctx); // tailgate: expect code=unknown-helper severity=error
 }
 
 // tailgate: program name=probe_to_tp verdict=rejected
