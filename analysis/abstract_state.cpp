@@ -26,6 +26,7 @@ const char* kind_name(Kind k) {
     case Kind::MemOrNull: return "mem_or_null";
     case Kind::Mem: return "mem";
     case Kind::FlowKeys: return "flow_keys";
+    case Kind::Func: return "func";
     }
     return "?";
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "analysis/checks_internal.hpp"
+#include "analysis/wto.hpp"
 
 namespace tailgate {
 
@@ -89,6 +90,7 @@ std::optional<MemIssue> check_region(const State& s, Reg r, const RegValue& v, i
     case Kind::ProgArray:
         return err("memory-bounds", who + " is a map pointer (" + describe(v, env) + "), not memory");
     case Kind::Sock: return err("memory-bounds", who + " is a socket pointer: its fields are not modelled");
+    case Kind::Func: return err("memory-bounds", who + " is a function pointer (a callback), not memory");
     case Kind::Ctx: return std::nullopt; // ctx accesses are checked against the ctx table by the caller
     case Kind::Stack: {
         if (v.frame >= s.frames.size())
@@ -273,6 +275,7 @@ static void check_alu(const Alu& a, uint32_t pc, const State& s, const AnalysisE
         bad(dn + " pointer arithmetic on map_ptr prohibited (" + describe(p, env) + ")");
         break;
     case Kind::Sock: bad(dn + " pointer arithmetic on sock prohibited"); break;
+    case Kind::Func: bad(dn + " pointer arithmetic on func prohibited"); break;
     default: break;
     }
 }
@@ -308,10 +311,16 @@ void check_insn(const Insn& insn, uint32_t pc, const State& s, const AnalysisEnv
                         sink.report(env, Severity::Error, "invalid-instruction", pc,
                                     "lddw refers to map index " + std::to_string(i.imm_lo) +
                                         " which does not exist");
+                } else if (i.pseudo == 4) { // kernel: check_ld_imm() BPF_PSEUDO_FUNC
+                    const int64_t target = int64_t(pc) + 1 + i.imm_lo;
+                    if (target < 0 || function_starting_at(*env.prog, uint32_t(target)) < 0)
+                        sink.report(env, Severity::Error, "invalid-instruction", pc,
+                                    "lddw pseudo func points to insn " + std::to_string(target) +
+                                        ", which starts no function");
                 } else if (i.pseudo != 0) {
                     sink.report(env, Severity::Error, "invalid-instruction", pc,
                                 "lddw with src_reg " + std::to_string(i.pseudo) +
-                                    " (BTF variable / function pointer) is not supported");
+                                    " (BTF variable) is not supported");
                 }
             } else if constexpr (std::is_same_v<T, Load>) {
                 if (need_init(f, i.base, pc, env, sink))
@@ -355,7 +364,16 @@ void check_jump(const Jump& j, uint32_t pc, const State& s, const AnalysisEnv& e
 void check_exit(uint32_t pc, const State& s, const AnalysisEnv& env, CheckSink& sink) {
     const Frame& f = s.top();
     if (!need_init(f, kR0, pc, env, sink)) return;
-    if (s.frames.size() > 1) return; // a subprogram returns to its caller
+    if (s.frames.size() > 1) { // a subprogram returns to its caller
+        // kernel: verifier.c prepare_func_exit(): "At callback return R0 must be in [0, 1]" (bpf_loop: 1
+        // stops)
+        const RegValue& r0 = f.regs[kR0];
+        if (f.callback && (r0.kind != Kind::Scalar || r0.num.s32_min < 0 || r0.num.s32_max > 1))
+            sink.report(env, Severity::Error, "invalid-return", pc,
+                        "r0 = " + describe(r0, env) +
+                            " at callback return; a bpf_loop callback returns 0 or 1");
+        return;
+    }
     if (!s.refs
              .empty()) // kernel: verifier.c check_reference_leak() "Unreleased reference id=%d alloc_insn=%d"
         sink.report(env, Severity::Error, "reference-leak", pc,

@@ -241,9 +241,13 @@ void check_call(const Call& c, uint32_t pc, const State& s, const AnalysisEnv& e
                           reg_name(r) + " type=" + describe(v, env) +
                               " expected=ringbuf_mem (null-checked, unmodified)");
             break;
-        case ArgKind::PtrToFunc:
-            arg_error(env, sink, pc, *p, i,
-                      std::string("argument kind ") + arg_kind_name(k) + " is not supported by tailgate");
+        case ArgKind::PtrToFunc: // kernel: check_func_arg() ARG_PTR_TO_FUNC, callbacks analysed in
+                                 // fixpoint.cpp
+            if (c.helper != kHelperLoop)
+                arg_error(env, sink, pc, *p, i,
+                          "callbacks of bpf_" + p->name + " are not supported by tailgate (only bpf_loop's)");
+            else if (v.kind != Kind::Func)
+                arg_error(env, sink, pc, *p, i, reg_name(r) + " type=" + describe(v, env) + " expected=func");
             break;
         case ArgKind::PtrToStackOrNull:
             if (v.kind != Kind::Stack && !v.is_const_zero())

@@ -290,6 +290,11 @@ void Analyzer::exec_block_state(Run& run, uint32_t b, State& st) {
             st = exec_call_local(*cl, pc, st, run.checking);
             continue;
         }
+        if (const auto* call = std::get_if<Call>(&in); call && call->helper == kHelperLoop) {
+            if (run.checking) check_insn(in, pc, st, env_, sink_);
+            st = exec_loop_call(*call, pc, st, run.checking);
+            continue;
+        }
         if (uint32_t n = exec_zext_idiom(run, pc, c.block_end[b], st)) {
             pc += n - 1;
             continue;
@@ -381,6 +386,95 @@ State Analyzer::analyze_function(uint32_t fn, const State& entry, bool checking)
 
 // --- bpf2bpf calls ----------------------------------------------------------------------------------
 
+// Removes the top frame (a returning callee); pointers into its stack dangle from then on and become unusable
+// (kernel: "cannot return stack pointer to the caller"). Returns its r0, likewise.
+static RegValue pop_frame(State& exit) {
+    RegValue ret = exit.top().regs[kR0];
+    exit.frames.pop_back();
+    auto dangling = [&](const RegValue& v) { return v.kind == Kind::Stack && v.frame >= exit.frames.size(); };
+    RegValue mixed;
+    mixed.kind = Kind::Mixed;
+    if (dangling(ret)) ret = mixed;
+    for (Frame& f : exit.frames) {
+        for (int i = 0; i < kNumRegs; ++i)
+            if (dangling(f.regs[i])) set_reg(f, Reg(i), mixed);
+        for (auto& [slot, v] : f.spills)
+            if (dangling(v)) v = mixed;
+    }
+    return ret;
+}
+
+// Whether `callee` may get a new frame on top of s: no recursion, at most 8 frames (reported when checking);
+// records the call site for stack_check.
+bool Analyzer::may_enter(uint32_t callee, uint32_t pc, const State& s, bool checking) {
+    const Frame& caller = s.top();
+    CallSite site{caller.function, pc, callee};
+    bool known = false;
+    for (const CallSite& cs : call_sites_)
+        known = known || (cs.insn == pc && cs.callee == site.callee && cs.caller == site.caller);
+    if (!known) call_sites_.push_back(site);
+    for (const Frame& f : s.frames)
+        if (f.function == callee) {
+            if (checking)
+                sink_.report(env_, Severity::Error, "call-depth", pc,
+                             "recursive call to '" + env_.prog->functions[callee].name + "'");
+            return false;
+        }
+    if (s.frames.size() >=
+        size_t(kMaxCallFrames)) { // kernel: setup_func_entry() curframe + 1 >= MAX_CALL_FRAMES
+        if (checking)
+            sink_.report(env_, Severity::Error, "call-depth", pc,
+                         "the call stack of " + std::to_string(s.frames.size() + 1) +
+                             " frames is too deep (at most " + std::to_string(kMaxCallFrames) + ")");
+        return false;
+    }
+    return true;
+}
+
+State Analyzer::exec_loop_call(const Call& c, uint32_t pc, const State& s, bool checking) {
+    const RegValue cb = s.top().regs[kR2];
+    State out = s;
+    auto finish = [&](State r) {
+        if (r.bottom) return r;
+        clobber_caller_saved(r.top());
+        set_reg(r.top(), kR0, RegValue::scalar_top()); // the number of runs, or -E2BIG / -EINVAL
+        return r;
+    };
+    if (cb.kind != Kind::Func || cb.map < 0 || !may_enter(uint32_t(cb.map), pc, s, checking)) {
+        exec_insn(Insn{c}, pc, out, env_); // the checks report the argument
+        return out;
+    }
+    const auto fn = uint32_t(cb.map);
+    cfg(fn);
+    auto entry_of = [&](const State& caller) { // kernel: verifier.c set_loop_callback_state()
+        State e = caller;
+        Frame f = new_frame(fn);
+        f.callback = true;
+        f.return_pc = pc + 1;
+        set_reg(f, kR1, RegValue::scalar(ScalarValue::from_urange(0, kMaxLoops - 1))); // the index
+        set_reg(f, kR2, caller.top().regs[kR3]);                                       // callback_ctx
+        RegValue fp = RegValue::pointer(Kind::Stack, 0);
+        fp.frame = uint8_t(caller.frames.size());
+        set_reg(f, kR10, fp);
+        e.frames.push_back(std::move(f));
+        return e;
+    };
+    auto one_more_run = [&](const State& caller, bool check) {
+        State x = analyze_function(fn, entry_of(caller), check);
+        if (!x.bottom) pop_frame(x);
+        return x;
+    };
+    WidenThresholds th{thr_signed_, thr_unsigned_};
+    State acc = s; // zero runs
+    for (int iter = 0;; ++iter) {
+        State next = join(acc, one_more_run(acc, false));
+        if (leq(next, acc)) break;
+        acc = iter < kJoinIterations ? next : widen(acc, next, th);
+    }
+    if (checking) one_more_run(acc, true); // the checks, on the stable state
+    return finish(acc);
+}
+
 State Analyzer::exec_call_local(const CallLocal& cl, uint32_t pc, const State& s, bool checking) {
     const Frame& caller = s.top();
     int callee = function_starting_at(*env_.prog, cl.target);
@@ -396,26 +490,7 @@ State Analyzer::exec_call_local(const CallLocal& cl, uint32_t pc, const State& s
                          "call to insn " + std::to_string(cl.target) + ", which starts no function");
         return unknown_return();
     }
-    CallSite site{caller.function, pc, uint32_t(callee)};
-    bool known = false;
-    for (const CallSite& cs : call_sites_)
-        known = known || (cs.insn == pc && cs.callee == site.callee && cs.caller == site.caller);
-    if (!known) call_sites_.push_back(site);
-    for (const Frame& f : s.frames)
-        if (f.function == uint32_t(callee)) {
-            if (checking)
-                sink_.report(env_, Severity::Error, "call-depth", pc,
-                             "recursive call to '" + env_.prog->functions[size_t(callee)].name + "'");
-            return unknown_return();
-        }
-    if (s.frames.size() >=
-        size_t(kMaxCallFrames)) { // kernel: setup_func_entry() curframe + 1 >= MAX_CALL_FRAMES
-        if (checking)
-            sink_.report(env_, Severity::Error, "call-depth", pc,
-                         "the call stack of " + std::to_string(s.frames.size() + 1) +
-                             " frames is too deep (at most " + std::to_string(kMaxCallFrames) + ")");
-        return unknown_return();
-    }
+    if (!may_enter(uint32_t(callee), pc, s, checking)) return unknown_return();
     // a new frame: r1..r5 are the arguments, r10 the new frame pointer; packet facts carry over
     cfg(uint32_t(callee));
     State entry = s;
@@ -448,20 +523,7 @@ State Analyzer::exec_call_local(const CallLocal& cl, uint32_t pc, const State& s
         entries.push_back(CacheEntry{entry, exit, checking});
     }
     if (exit.bottom) return exit;
-    RegValue ret = exit.top().regs[kR0];
-    exit.frames.pop_back();
-    // pointers into the returning frame's stack dangle from now on: unusable (kernel: "cannot return stack
-    // pointer to the caller")
-    auto dangling = [&](const RegValue& v) { return v.kind == Kind::Stack && v.frame >= exit.frames.size(); };
-    RegValue mixed;
-    mixed.kind = Kind::Mixed;
-    if (dangling(ret)) ret = mixed;
-    for (Frame& f : exit.frames) {
-        for (int i = 0; i < kNumRegs; ++i)
-            if (dangling(f.regs[i])) set_reg(f, Reg(i), mixed);
-        for (auto& [slot, v] : f.spills)
-            if (dangling(v)) v = mixed;
-    }
+    RegValue ret = pop_frame(exit);
     Frame& top = exit.top();
     clobber_caller_saved(top);
     set_reg(top, kR0, ret);

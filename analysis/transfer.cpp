@@ -1,5 +1,6 @@
 // Transfer functions: ALU, byte swap, lddw, loads, stores, atomics, LD_ABS/IND, helper calls, branches.
 #include "analysis/transfer.hpp"
+#include "analysis/wto.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -191,7 +192,7 @@ void exec_endian(const Endian& e, State& s) {
     set_reg(f, e.dst, RegValue::scalar(endian(n, e.bits, e.order)));
 }
 
-void exec_lddw(const LoadImm64& l, State& s, const AnalysisEnv& env) {
+void exec_lddw(const LoadImm64& l, uint32_t pc, State& s, const AnalysisEnv& env) {
     Frame& f = s.top();
     switch (l.pseudo) {
     case 0: set_reg(f, l.dst, RegValue::scalar_const(l.value())); return;
@@ -212,7 +213,18 @@ void exec_lddw(const LoadImm64& l, State& s, const AnalysisEnv& env) {
         set_reg(f, l.dst, r);
         return;
     }
-    default: { // BTF variable / function pointer: not modelled (checks report)
+    case 4: { // BPF_PSEUDO_FUNC: imm is the callback's start relative to the next slot
+        RegValue r;
+        r.kind = Kind::Mixed;
+        const int fn = function_starting_at(*env.prog, uint32_t(int64_t(pc) + 1 + l.imm_lo));
+        if (fn >= 0) {
+            r.kind = Kind::Func;
+            r.map = fn;
+        }
+        set_reg(f, l.dst, r);
+        return;
+    }
+    default: { // BTF variable: not modelled (checks report)
         RegValue r;
         r.kind = Kind::Mixed;
         set_reg(f, l.dst, r);
@@ -506,7 +518,7 @@ void exec_insn(const Insn& insn, uint32_t pc, State& s, const AnalysisEnv& env) 
             else if constexpr (std::is_same_v<T, Endian>)
                 exec_endian(i, s);
             else if constexpr (std::is_same_v<T, LoadImm64>)
-                exec_lddw(i, s, env);
+                exec_lddw(i, pc, s, env);
             else if constexpr (std::is_same_v<T, Load>)
                 exec_load(i, pc, s, env);
             else if constexpr (std::is_same_v<T, Store>)

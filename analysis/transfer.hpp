@@ -29,7 +29,7 @@ struct AnalysisEnv {
 // One function per instruction kind (reads and writes `s`, s not bottom).
 void exec_alu(const Alu& a, State& s);
 void exec_endian(const Endian& e, State& s);
-void exec_lddw(const LoadImm64& l, State& s, const AnalysisEnv& env);
+void exec_lddw(const LoadImm64& l, uint32_t pc, State& s, const AnalysisEnv& env);
 void exec_load(const Load& l, uint32_t pc, State& s, const AnalysisEnv& env);
 void exec_store(const Store& st, State& s);
 void exec_atomic(const Atomic& a, State& s);

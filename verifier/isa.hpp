@@ -26,8 +26,8 @@ struct RawInsn {
 static_assert(sizeof(RawInsn) == 8, "eBPF instructions are 8 bytes");
 
 using Reg = uint8_t; // r0..r10
-inline constexpr Reg kR0 = 0, kR1 = 1, kR2 = 2, kR3 = 3, kR4 = 4, kR5 = 5, kR6 = 6, kR7 = 7, kR8 = 8,
-                     kR9 = 9, kR10 = 10;
+inline constexpr Reg kR0 = 0, kR1 = 1, kR2 = 2, kR3 = 3, kR4 = 4, kR5 = 5, kR6 = 6, kR7 = 7, kR8 = 8, kR9 = 9,
+                     kR10 = 10;
 inline constexpr int kNumRegs = 11;
 
 // Second operand of ALU and conditional-jump instructions: a register or a sign-extended 32-bit immediate.
@@ -40,8 +40,23 @@ struct Operand {
 };
 
 enum class AluOp : uint8_t {
-    Add, Sub, Mul, Div, SDiv, Or, And, Lsh, Rsh, Neg, Mod, SMod, Xor, Mov,
-    MovSx8, MovSx16, MovSx32, // sign-extending moves (MOVSX, off = 8/16/32)
+    Add,
+    Sub,
+    Mul,
+    Div,
+    SDiv,
+    Or,
+    And,
+    Lsh,
+    Rsh,
+    Neg,
+    Mod,
+    SMod,
+    Xor,
+    Mov,
+    MovSx8,
+    MovSx16,
+    MovSx32, // sign-extending moves (MOVSX, off = 8/16/32)
     Arsh,
 };
 
@@ -106,7 +121,7 @@ struct Load { // LDX
     Reg dst;
     Reg base;
     int16_t off;
-    uint8_t width; // bytes: 1, 2, 4, 8
+    uint8_t width;    // bytes: 1, 2, 4, 8
     bool sign_extend; // LDXS (MEMSX)
 };
 
@@ -121,7 +136,7 @@ enum class AtomicOp : uint8_t { Add, Or, And, Xor, Xchg, CmpXchg };
 
 struct Atomic {
     AtomicOp op;
-    bool fetch; // BPF_FETCH: src receives the old value (always set for Xchg and CmpXchg)
+    bool fetch;    // BPF_FETCH: src receives the old value (always set for Xchg and CmpXchg)
     uint8_t width; // 4 or 8
     Reg base;
     int16_t off;
@@ -129,7 +144,7 @@ struct Atomic {
 };
 
 struct LoadPacket { // legacy LD_ABS / LD_IND: r0 = ntoh(*(width*)(skb->data + [src +] imm))
-    uint8_t width; // 1, 2, 4
+    uint8_t width;  // 1, 2, 4
     bool indirect;
     Reg src; // for LD_IND
     int32_t imm;
@@ -156,13 +171,17 @@ std::vector<RawInsn> encode(const Insn& insn, uint32_t pc);
 std::string to_text(const Insn& insn, uint32_t pc);
 
 // Number of 8-byte slots an instruction takes (2 for lddw).
-inline int slots(const Insn& insn) { return std::holds_alternative<LoadImm64>(insn) ? 2 : 1; }
+inline int slots(const Insn& insn) {
+    return std::holds_alternative<LoadImm64>(insn) ? 2 : 1;
+}
 
 // Well-known helper and limit numbers.
 inline constexpr int32_t kHelperTailCall = 12;
-inline constexpr int kMaxTailCallCnt = 33;  // include/linux/bpf.h MAX_TAIL_CALL_CNT
-inline constexpr int kMaxBpfStack = 512;    // include/linux/filter.h MAX_BPF_STACK
-inline constexpr int kMaxCallFrames = 8;    // include/linux/bpf_verifier.h MAX_CALL_FRAMES
-inline constexpr int kTailCallStackCap = 256; // verifier.c check_max_stack_depth_subprog()
+inline constexpr int32_t kHelperLoop = 181;              // bpf_loop(nr_loops, callback, ctx, flags)
+inline constexpr uint32_t kMaxLoops = uint32_t(1) << 23; // kernel/bpf/bpf_iter.c BPF_MAX_LOOPS
+inline constexpr int kMaxTailCallCnt = 33;               // include/linux/bpf.h MAX_TAIL_CALL_CNT
+inline constexpr int kMaxBpfStack = 512;                 // include/linux/filter.h MAX_BPF_STACK
+inline constexpr int kMaxCallFrames = 8;                 // include/linux/bpf_verifier.h MAX_CALL_FRAMES
+inline constexpr int kTailCallStackCap = 256;            // verifier.c check_max_stack_depth_subprog()
 
 } // namespace tailgate
