@@ -42,6 +42,12 @@ static bool joins_without_loss(const State& a, const State& b) {
     return true;
 }
 
+static State join_all(const Disjuncts& ds) {
+    State all = State::make_bottom();
+    for (const State& d : ds) all = join(all, d);
+    return all;
+}
+
 // Adds s to ds: joined into the first disjunct it joins without loss, else kept apart; past kMaxDisjuncts
 // everything is joined into one state.
 static void add_disjunct(Disjuncts& ds, State s) {
@@ -52,16 +58,7 @@ static void add_disjunct(Disjuncts& ds, State s) {
             return;
         }
     ds.push_back(std::move(s));
-    if (ds.size() <= kMaxDisjuncts) return;
-    State all = State::make_bottom();
-    for (const State& d : ds) all = join(all, d);
-    ds.assign(1, std::move(all));
-}
-
-static State join_all(const Disjuncts& ds) {
-    State all = State::make_bottom();
-    for (const State& d : ds) all = join(all, d);
-    return all;
+    if (ds.size() > kMaxDisjuncts) ds.assign(1, join_all(ds));
 }
 
 struct Analyzer::Run {
@@ -379,9 +376,7 @@ State Analyzer::analyze_function(uint32_t fn, const State& entry, bool checking)
         run.checking = true;
         run_elems(run, c.wto);
     }
-    State out = State::make_bottom();
-    for (const State& e : run.exits) out = join(out, e);
-    return out;
+    return join_all(run.exits);
 }
 
 // --- bpf2bpf calls ----------------------------------------------------------------------------------
