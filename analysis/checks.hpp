@@ -31,7 +31,10 @@ struct TailCallSite {
     std::string map_name; // their names, joined with " or "
 
     uint64_t index_min = 0, index_max = 0xffffffffULL; // proved range of the u32 index (r3)
-    std::vector<std::string> targets;                  // filled by verify_program()
+    std::vector<std::string> targets;                  // filled by analyze_objects(): programs in known slots
+    // Some slot inside the proved index range has unknown contents ("dynamic" in a manifest, or no static
+    // initialisation and no flag): the site may then reach any program of a compatible type.
+    bool unknown_slots = false;
 };
 
 struct CtxAccessRecord {

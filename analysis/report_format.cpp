@@ -87,12 +87,13 @@ std::string format_text(const VerifyRun& run) {
             for (const TailCallSite& t : p.tail_calls) {
                 os << "  tail call at insn " << t.insn << ": map " << (t.map_name.empty() ? "?" : t.map_name)
                    << ", index " << range_text(t.index_min, t.index_max);
-                if (!t.targets.empty()) {
-                    os << " → ";
-                    for (size_t i = 0; i < t.targets.size(); ++i) os << (i ? ", " : "") << t.targets[i];
-                } else {
-                    os << " → no known target";
-                }
+                os << " → ";
+                for (size_t i = 0; i < t.targets.size(); ++i) os << (i ? ", " : "") << t.targets[i];
+                if (t.unknown_slots)
+                    os << (t.targets.empty() ? "" : ", ")
+                       << "any program of a compatible type (slots not known)";
+                else if (t.targets.empty())
+                    os << "no known target";
                 os << "\n";
             }
         }
@@ -131,7 +132,8 @@ json to_json(const VerifyRun& run) {
                                       {"map", t.map_name.empty() ? json(nullptr) : json(t.map_name)},
                                       {"index_min", t.index_min},
                                       {"index_max", t.index_max},
-                                      {"targets", t.targets}});
+                                      {"targets", t.targets},
+                                      {"unknown_slots", t.unknown_slots}});
             json diags = json::array();
             for (const Diagnostic& d : p.diagnostics) diags.push_back(diagnostic_json(d));
             json functions = json::array();

@@ -11,24 +11,32 @@ void set_site_targets(const std::vector<const Object*>& objects, const TailCallG
                       ProgramReport& report) {
     for (size_t s = 0; s < report.tail_calls.size(); ++s) {
         std::vector<std::string> targets;
+        bool unknown = false;
         for (const auto& e : graph.edges) {
-            if (e.from != id || e.site != s || !e.slot) continue;
+            if (e.from != id || e.site != s) continue;
+            if (!e.slot) {
+                unknown = true;
+                continue;
+            }
             const std::string& name = objects[e.to.object]->programs[e.to.program].name;
             if (std::find(targets.begin(), targets.end(), name) == targets.end()) targets.push_back(name);
         }
         report.tail_calls[s].targets = std::move(targets);
+        report.tail_calls[s].unknown_slots = unknown;
     }
 }
 
 void merge_diagnostics(std::vector<Diagnostic> extra, ProgramReport& report, bool strict) {
     for (auto& d : extra) {
-        const bool dup = std::any_of(report.diagnostics.begin(), report.diagnostics.end(), [&](const Diagnostic& o) {
-            return o.code == d.code && o.insn == d.insn && o.severity == d.severity;
-        });
+        const bool dup =
+            std::any_of(report.diagnostics.begin(), report.diagnostics.end(), [&](const Diagnostic& o) {
+                return o.code == d.code && o.insn == d.insn && o.severity == d.severity;
+            });
         if (!dup) report.diagnostics.push_back(std::move(d));
     }
-    std::stable_sort(report.diagnostics.begin(), report.diagnostics.end(),
-                     [](const Diagnostic& a, const Diagnostic& b) { return a.insn.value_or(0) < b.insn.value_or(0); });
+    std::stable_sort(
+        report.diagnostics.begin(), report.diagnostics.end(),
+        [](const Diagnostic& a, const Diagnostic& b) { return a.insn.value_or(0) < b.insn.value_or(0); });
     const bool rejected = std::any_of(report.diagnostics.begin(), report.diagnostics.end(),
                                       [&](const Diagnostic& d) { return is_rejecting(d, strict); });
     if (rejected) report.verdict = Verdict::Rejected;
@@ -36,8 +44,10 @@ void merge_diagnostics(std::vector<Diagnostic> extra, ProgramReport& report, boo
 
 } // namespace
 
-Result<ObjectSetAnalysis> analyze_objects(const std::vector<const Object*>& objects, const VerifyOptions& verify,
-                                          const std::vector<ManifestEntry>& manifest, const GraphOptions& graph) {
+Result<ObjectSetAnalysis> analyze_objects(const std::vector<const Object*>& objects,
+                                          const VerifyOptions& verify,
+                                          const std::vector<ManifestEntry>& manifest,
+                                          const GraphOptions& graph) {
     ObjectSetAnalysis out;
     TG_TRY_ASSIGN(out.contents, build_prog_array_contents(objects, manifest, verify.prog_array));
     // Flags are resolved across objects above; verify_program sees only those naming its own programs.

@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
@@ -164,9 +165,11 @@ TEST_CASE("verify JSON has the fields of issue 3, and its summary adds up") {
                 CHECK(t.at("map").is_string());
                 CHECK(t.at("index_min").get<uint64_t>() <= t.at("index_max").get<uint64_t>());
                 CHECK(t.at("targets").is_array());
+                CHECK(t.at("unknown_slots").is_boolean());
                 if (p.at("name") == "dispatch") {
                     CHECK(t.at("map") == "jmp_table");
                     CHECK(t.at("targets") == json::array({"parse_tcp", "parse_udp"}));
+                    CHECK(t.at("unknown_slots") == false);
                     saw_targets = true;
                 }
             }
@@ -181,6 +184,45 @@ TEST_CASE("verify JSON has the fields of issue 3, and its summary adds up") {
     CHECK(s.at("warnings") == warnings);
     CHECK(rejected > 0);
     CHECK(warnings > 0);
+}
+
+TEST_CASE("verify says when a site's slots are not known (issue 5: any program of a compatible type)") {
+    // maps_programs' prog array has no static initialisation: cls_mark's site can reach any classifier.
+    const CommandResult r =
+        run_tailgate("verify --format json --program cls_mark " + corpus_object("maps_programs"));
+    REQUIRE(r.status == 0);
+    const json j = parse_json(r);
+    const json& p = j.at("objects")[0].at("programs")[0];
+    REQUIRE(p.at("name") == "cls_mark");
+    REQUIRE(p.at("tail_calls").size() == 1);
+    const json& site = p.at("tail_calls")[0];
+    CHECK(site.at("unknown_slots") == true);
+    CHECK(std::find(site.at("targets").begin(), site.at("targets").end(), "cls_mark") ==
+          site.at("targets").end());
+
+    const CommandResult text = run_tailgate("verify --program cls_mark " + corpus_object("maps_programs"));
+    CHECK(text.status == 0);
+    CHECK(text.out.find("any program of a compatible type (slots not known)") != std::string::npos);
+    CHECK(text.out.find("no known target") == std::string::npos);
+
+    // --prog-array describes the map as static initialisation does: the named slots hold their programs,
+    // the others are empty.
+    const CommandResult flagged = run_tailgate(
+        "verify --prog-array legacy_jmp:0=cls_mark --program cls_mark " + corpus_object("maps_programs"));
+    CHECK(flagged.out.find("index ∈ [0, 3] → cls_mark\n") != std::string::npos);
+    CHECK(flagged.out.find("slots not known") == std::string::npos);
+
+    // A manifest can name some slots and leave others "dynamic": both are said.
+    const auto manifest = std::filesystem::temp_directory_path() /
+                          ("tailgate-cli-manifest-" + std::to_string(getpid()) + ".json");
+    { std::ofstream(manifest) << R"({"prog_arrays": {"legacy_jmp": {"0": "cls_mark", "2": "dynamic"}}})"; }
+    const CommandResult mixed = run_tailgate("verify --format json --manifest " + manifest.string() +
+                                             " --program cls_mark " + corpus_object("maps_programs"));
+    std::filesystem::remove(manifest);
+    REQUIRE(mixed.status == 0);
+    const json mixed_site = parse_json(mixed).at("objects")[0].at("programs")[0].at("tail_calls")[0];
+    CHECK(mixed_site.at("targets") == json::array({"cls_mark"}));
+    CHECK(mixed_site.at("unknown_slots") == true);
 }
 
 TEST_CASE("verify SARIF 2.1.0: every result names a declared rule and a physical location") {
