@@ -27,6 +27,7 @@ const char* kind_name(Kind k) {
     case Kind::Mem: return "mem";
     case Kind::FlowKeys: return "flow_keys";
     case Kind::Func: return "func";
+    case Kind::MapKey: return "map_key";
     }
     return "?";
 }
@@ -34,7 +35,7 @@ const char* kind_name(Kind k) {
 static bool has_offset(Kind k) {
     return k == Kind::Ctx || k == Kind::Stack || k == Kind::Packet || k == Kind::PacketMeta ||
            k == Kind::MapValue || k == Kind::MapValueOrNull || k == Kind::Mem || k == Kind::MemOrNull ||
-           k == Kind::FlowKeys;
+           k == Kind::FlowKeys || k == Kind::MapKey;
 }
 
 std::string to_string(const RegValue& v) {

@@ -50,7 +50,9 @@ enum class Kind : uint8_t {
     MemOrNull,      // helper-allocated memory (ringbuf_reserve) or NULL; RegValue::mem_size bytes
     Mem,            // helper-allocated memory, null-checked; RegValue::id is the reference to release
     FlowKeys,       // a flow dissector's struct bpf_flow_keys (ctx->flow_keys): kFlowKeysSize bytes
-    Func, // PTR_TO_FUNC (lddw pseudo func): a bpf_loop callback; RegValue::map is the function index
+    Func,           // PTR_TO_FUNC (lddw pseudo func): a callback; RegValue::map is the function index
+    MapKey, // PTR_TO_MAP_KEY: the key a bpf_for_each_map_elem callback gets (map index in RegValue::map),
+            // read-only
 };
 const char* kind_name(Kind k); // "uninit", "scalar", "ctx", "stack", "packet", "pkt_end", ...
 
@@ -106,7 +108,8 @@ struct Frame {
     Zone zone;
     uint32_t function = 0;  // index into Program::functions
     uint32_t return_pc = 0; // caller's instruction after the call (frames > 0)
-    bool callback = false;  // entered by a helper (bpf_loop) rather than by a bpf2bpf call
+    bool callback =
+        false; // entered by a helper (bpf_loop, bpf_for_each_map_elem) rather than by a bpf2bpf call
 
     static constexpr Zone::Var var_pkt_size = 0;
     static constexpr Zone::Var var_meta_size = 1;

@@ -112,16 +112,20 @@ std::optional<MemIssue> check_region(const State& s, Reg r, const RegValue& v, i
         }
         return std::nullopt;
     }
+    case Kind::MapKey: // kernel: verifier.c check_mem_access() PTR_TO_MAP_KEY
     case Kind::MapValue: {
+        const bool key = v.kind == Kind::MapKey;
+        if (write && key) return err("memory-bounds", "write to change key " + who + " not allowed");
         if (v.map < 0 || size_t(v.map) >= env.obj->maps.size())
             return err("memory-bounds", who + " points into an unknown map");
         const MapDef& m = env.obj->maps[size_t(v.map)];
+        const uint32_t limit = key ? m.key_size : m.value_size;
         ByteRange br = access_range(v.num, off, size);
-        if (br.lo < 0 || br.hi > int64_t(m.value_size))
-            return err("memory-bounds", "invalid access to map value of '" + m.name +
-                                            "': value_size=" + std::to_string(m.value_size) +
-                                            " off=" + range_text(br.lo, br.hi - size) +
-                                            " size=" + std::to_string(size));
+        if (br.lo < 0 || br.hi > int64_t(limit))
+            return err("memory-bounds",
+                       std::string("invalid access to map ") + (key ? "key" : "value") + " of '" + m.name +
+                           "': " + (key ? "key_size=" : "value_size=") + std::to_string(limit) +
+                           " off=" + range_text(br.lo, br.hi - size) + " size=" + std::to_string(size));
         if (write && m.readonly) return err("memory-bounds", "write into read-only map '" + m.name + "'");
         return std::nullopt;
     }
@@ -365,13 +369,13 @@ void check_exit(uint32_t pc, const State& s, const AnalysisEnv& env, CheckSink& 
     const Frame& f = s.top();
     if (!need_init(f, kR0, pc, env, sink)) return;
     if (s.frames.size() > 1) { // a subprogram returns to its caller
-        // kernel: verifier.c prepare_func_exit(): "At callback return R0 must be in [0, 1]" (bpf_loop: 1
-        // stops)
+        // kernel: verifier.c prepare_func_exit(): "At callback return R0 must be in [0, 1]" (bpf_loop and
+        // bpf_for_each_map_elem: 1 stops)
         const RegValue& r0 = f.regs[kR0];
         if (f.callback && (r0.kind != Kind::Scalar || r0.num.s32_min < 0 || r0.num.s32_max > 1))
             sink.report(env, Severity::Error, "invalid-return", pc,
                         "r0 = " + describe(r0, env) +
-                            " at callback return; a bpf_loop callback returns 0 or 1");
+                            " at callback return; a callback returns 0 (go on) or 1 (stop)");
         return;
     }
     if (!s.refs

@@ -87,6 +87,7 @@ static void check_mem_arg(uint32_t pc, const State& s, const HelperProto& p, int
     switch (v.kind) {
     case Kind::Stack:
     case Kind::MapValue:
+    case Kind::MapKey: // read-only: check_region refuses a write
     case Kind::Mem: break;
     case Kind::Packet:
     case Kind::PacketMeta:
@@ -243,9 +244,10 @@ void check_call(const Call& c, uint32_t pc, const State& s, const AnalysisEnv& e
             break;
         case ArgKind::PtrToFunc: // kernel: check_func_arg() ARG_PTR_TO_FUNC, callbacks analysed in
                                  // fixpoint.cpp
-            if (c.helper != kHelperLoop)
+            if (c.helper != kHelperLoop && c.helper != kHelperForEachMapElem)
                 arg_error(env, sink, pc, *p, i,
-                          "callbacks of bpf_" + p->name + " are not supported by tailgate (only bpf_loop's)");
+                          "callbacks of bpf_" + p->name +
+                              " are not supported by tailgate (only bpf_loop's and bpf_for_each_map_elem's)");
             else if (v.kind != Kind::Func)
                 arg_error(env, sink, pc, *p, i, reg_name(r) + " type=" + describe(v, env) + " expected=func");
             break;

@@ -287,9 +287,10 @@ void Analyzer::exec_block_state(Run& run, uint32_t b, State& st) {
             st = exec_call_local(*cl, pc, st, run.checking);
             continue;
         }
-        if (const auto* call = std::get_if<Call>(&in); call && call->helper == kHelperLoop) {
+        if (const auto* call = std::get_if<Call>(&in);
+            call && (call->helper == kHelperLoop || call->helper == kHelperForEachMapElem)) {
             if (run.checking) check_insn(in, pc, st, env_, sink_);
-            st = exec_loop_call(*call, pc, st, run.checking);
+            st = exec_callback_call(*call, pc, st, run.checking);
             continue;
         }
         if (uint32_t n = exec_zext_idiom(run, pc, c.block_end[b], st)) {
@@ -426,8 +427,10 @@ bool Analyzer::may_enter(uint32_t callee, uint32_t pc, const State& s, bool chec
     return true;
 }
 
-State Analyzer::exec_loop_call(const Call& c, uint32_t pc, const State& s, bool checking) {
+State Analyzer::exec_callback_call(const Call& c, uint32_t pc, const State& s, bool checking) {
     const RegValue cb = s.top().regs[kR2];
+    const RegValue map = s.top().regs[kR1];
+    const bool for_each = c.helper == kHelperForEachMapElem;
     State out = s;
     auto finish = [&](State r) {
         if (r.bottom) return r;
@@ -435,19 +438,33 @@ State Analyzer::exec_loop_call(const Call& c, uint32_t pc, const State& s, bool 
         set_reg(r.top(), kR0, RegValue::scalar_top()); // the number of runs, or -E2BIG / -EINVAL
         return r;
     };
-    if (cb.kind != Kind::Func || cb.map < 0 || !may_enter(uint32_t(cb.map), pc, s, checking)) {
+    const HelperProto* proto = env_.helpers ? env_.helpers->find(c.helper) : builtin_helper(c.helper);
+    const bool map_ok =
+        !for_each ||
+        (proto && map.kind == Kind::MapPtr && map.map >= 0 && size_t(map.map) < env_.obj->maps.size() &&
+         check_map_func_compatibility(*proto, env_.obj->maps[size_t(map.map)].type).ok());
+    if (!map_ok || cb.kind != Kind::Func || cb.map < 0 || !may_enter(uint32_t(cb.map), pc, s, checking)) {
         exec_insn(Insn{c}, pc, out, env_); // the checks report the argument
         return out;
     }
     const auto fn = uint32_t(cb.map);
     cfg(fn);
-    auto entry_of = [&](const State& caller) { // kernel: verifier.c set_loop_callback_state()
+    auto entry_of = [&](const State& caller) {
         State e = caller;
         Frame f = new_frame(fn);
         f.callback = true;
         f.return_pc = pc + 1;
-        set_reg(f, kR1, RegValue::scalar(ScalarValue::from_urange(0, kMaxLoops - 1))); // the index
-        set_reg(f, kR2, caller.top().regs[kR3]);                                       // callback_ctx
+        if (for_each) { // kernel: verifier.c set_map_elem_callback_state()
+            RegValue key = RegValue::pointer(Kind::MapKey, 0), value = RegValue::pointer(Kind::MapValue, 0);
+            key.map = value.map = map.map;
+            set_reg(f, kR1, map);
+            set_reg(f, kR2, key);
+            set_reg(f, kR3, value);
+            set_reg(f, kR4, caller.top().regs[kR3]); // callback_ctx
+        } else {                                     // kernel: verifier.c set_loop_callback_state()
+            set_reg(f, kR1, RegValue::scalar(ScalarValue::from_urange(0, kMaxLoops - 1))); // the index
+            set_reg(f, kR2, caller.top().regs[kR3]);                                       // callback_ctx
+        }
         RegValue fp = RegValue::pointer(Kind::Stack, 0);
         fp.frame = uint8_t(caller.frames.size());
         set_reg(f, kR10, fp);

@@ -13,9 +13,11 @@
 // frame pushed, once per call site and calling context (results are cached per site and entry state), up
 // to 8 frames (kernel MAX_CALL_FRAMES).
 //
-// bpf_loop(nr_loops, callback, ctx, flags): the callback is analysed like a bpf2bpf callee (a new frame,
-// r1 = the index, r2 = ctx) but as a loop body: the state after the helper is the fixpoint of "the caller's
-// state, or the caller's state after one more run of the callback" (zero to nr_loops runs), with widening.
+// bpf_loop(nr_loops, callback, ctx, flags) and bpf_for_each_map_elem(map, callback, ctx, flags): the
+// callback is analysed like a bpf2bpf callee (a new frame; r1 = the index, r2 = ctx for bpf_loop; r1 = map,
+// r2 = key, r3 = value, r4 = ctx for for_each) but as a loop body: the state after the helper is the
+// fixpoint of "the caller's state, or the caller's state after one more run of the callback" (zero to N
+// runs), with widening.
 //
 // Termination: every loop head gets a ghost counter in the zone (0 on entry, +1 on each back edge) and
 // snapshots of r0..r9 at the head. After narrowing, a loop is proved to terminate when its counter is
@@ -69,7 +71,7 @@ class Analyzer {
     void exec_block(Run& run, uint32_t b, const Disjuncts& in);
     void exec_block_state(Run& run, uint32_t b, State& st);
     State exec_call_local(const CallLocal& c, uint32_t pc, const State& s, bool checking);
-    State exec_loop_call(const Call& c, uint32_t pc, const State& s, bool checking);
+    State exec_callback_call(const Call& c, uint32_t pc, const State& s, bool checking);
     bool may_enter(uint32_t callee, uint32_t pc, const State& s, bool checking);
     Frame new_frame(uint32_t fn) const;
 

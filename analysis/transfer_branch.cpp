@@ -77,7 +77,7 @@ static void assume_scalars(const Jump& j, bool taken, std::optional<Cond> c, Sta
 static bool never_null(Kind k) {
     return k == Kind::Ctx || k == Kind::Stack || k == Kind::Packet || k == Kind::PacketEnd ||
            k == Kind::PacketMeta || k == Kind::MapPtr || k == Kind::ProgArray || k == Kind::MapValue ||
-           k == Kind::Sock || k == Kind::Mem || k == Kind::FlowKeys || k == Kind::Func;
+           k == Kind::Sock || k == Kind::Mem || k == Kind::FlowKeys || k == Kind::Func || k == Kind::MapKey;
 }
 
 // data (+x) vs data_end: x ? pkt_size. kernel: verifier.c try_match_pkt_pointers() / find_good_pkt_pointers()

@@ -264,8 +264,11 @@ std::vector<HelperProto> make_builtin() {
     add(B(163, "check_mtu", I, {A::PtrToCtx, A::Anything, A::PtrToFixedUninitMem, A::Anything, A::Anything},
           kTc | kXdp)
             .fixed(2, 4));
-    add(B(164, "for_each_map_elem", I, {A::ConstMapPtr, A::PtrToFunc, A::PtrToStackOrNull, A::Anything},
-          kBase));
+    // the map types whose map_ops have map_for_each_callback (arraymap.c, hashtab.c)
+    add(B(kHelperForEachMapElem, "for_each_map_elem", I,
+          {A::ConstMapPtr, A::PtrToFunc, A::PtrToStackOrNull, A::Anything}, kBase)
+            .maps(MapTypeSet::of(
+                {M::Array, M::PercpuArray, M::Hash, M::PercpuHash, M::LruHash, M::LruPercpuHash})));
     add(B(173, "get_func_ip", I, {A::PtrToCtx}, ProgTypeSet::of({P::Kprobe, P::Tracing})));
     add(B(174, "get_attach_cookie", I, {A::PtrToCtx},
           ProgTypeSet::of({P::Kprobe, P::Tracepoint, P::PerfEvent, P::Tracing})));
@@ -277,7 +280,8 @@ std::vector<HelperProto> make_builtin() {
     add(B(190, "xdp_store_bytes", I, {A::PtrToCtx, A::Anything, A::PtrToMem, A::ConstSize}, kXdp));
     add(B(208, "ktime_get_tai_ns", I, {}, kBase));
     // tailgate's own: finalize_context of a declared cross-type tail call (verifier/ctx_conversion.hpp).
-    add(B(kHelperFinalizeContext, "tg_finalize_context", I, {A::PtrToCtx}, ProgTypeSet::of({P::GenericProbe})));
+    add(B(kHelperFinalizeContext, "tg_finalize_context", I, {A::PtrToCtx},
+          ProgTypeSet::of({P::GenericProbe})));
     std::sort(t.begin(), t.end(), [](const HelperProto& a, const HelperProto& b) { return a.id < b.id; });
     return t;
 }

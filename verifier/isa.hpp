@@ -177,6 +177,7 @@ inline int slots(const Insn& insn) {
 
 // Well-known helper and limit numbers.
 inline constexpr int32_t kHelperTailCall = 12;
+inline constexpr int32_t kHelperForEachMapElem = 164;    // bpf_for_each_map_elem(map, callback, ctx, flags)
 inline constexpr int32_t kHelperLoop = 181;              // bpf_loop(nr_loops, callback, ctx, flags)
 inline constexpr uint32_t kMaxLoops = uint32_t(1) << 23; // kernel/bpf/bpf_iter.c BPF_MAX_LOOPS
 inline constexpr int kMaxTailCallCnt = 33;               // include/linux/bpf.h MAX_TAIL_CALL_CNT
