@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <iterator>
 #include <limits>
+#include <optional>
 
 namespace tailgate {
 
@@ -159,15 +160,32 @@ static bool byte_leq(StackByte a, StackByte b) {
     return false;
 }
 
-// Spill slots that survive in a joined frame: both sides have all 8 bytes spilled.
+// How many low bytes of a slot hold the spilled value: 8, or 1..4 for a narrow scalar spill (the bytes
+// marked Spill from the slot's start).
+static int spilled_width(const Frame& f, int slot) {
+    int n = 0;
+    while (n < 8 && f.bytes[size_t(slot * 8 + n)] == StackByte::Spill) ++n;
+    return n;
+}
+
+// A spilled value as seen through its slot's first `width` bytes (a pointer only as a whole).
+static std::optional<RegValue> spill_seen(const RegValue& v, int width) {
+    if (width == 8) return v;
+    if (width == 0 || v.kind != Kind::Scalar) return std::nullopt;
+    return RegValue::scalar(truncate(v.num, uint8_t(width)));
+}
+
+// Spill slots that survive in a joined frame: both sides spilled the slot's low bytes (joined bytes are Spill
+// only where both are), the value seen through the common width.
 static void join_spills(Frame& out, const Frame& a, const Frame& b) {
     out.spills.clear();
     for (const auto& [slot, va] : a.spills) {
         const RegValue* vb = b.spill_at(slot);
-        bool whole = true;
-        for (int i = 0; i < 8; ++i) whole = whole && out.bytes[slot * 8 + i] == StackByte::Spill;
-        if (!vb || !whole) continue;
-        RegValue j = join(va, *vb);
+        if (!vb) continue;
+        const int width = spilled_width(out, slot);
+        auto sa = spill_seen(va, width), sb = spill_seen(*vb, width);
+        if (!sa || !sb) continue;
+        RegValue j = join(*sa, *sb);
         if (j.kind == Kind::Uninit) {
             for (int i = 0; i < 8; ++i) out.bytes[slot * 8 + i] = StackByte::Uninit;
             continue;
@@ -197,9 +215,10 @@ static bool frame_leq(const Frame& a, const Frame& b) {
         if (!reg_leq(a.regs[i], b.regs[i])) return false;
     for (int i = 0; i < kStackSize; ++i)
         if (!byte_leq(a.bytes[i], b.bytes[i])) return false;
-    for (const auto& [slot, vb] : b.spills) {
+    for (const auto& [slot, vb] : b.spills) { // bytes: a spilled at least b's width of the slot
         const RegValue* va = a.spill_at(slot);
-        if (!va || !reg_leq(*va, vb)) return false;
+        auto seen = va ? spill_seen(*va, spilled_width(b, slot)) : std::nullopt;
+        if (!seen || !reg_leq(*seen, vb)) return false;
     }
     return a.zone.leq(b.zone);
 }
@@ -246,7 +265,10 @@ State widen(const State& old, const State& next, const WidenThresholds& th) {
         for (auto& [slot, v] : fr.spills) {
             const RegValue* a = fo.spill_at(slot);
             const RegValue* b = fn.spill_at(slot);
-            if (a && b) v = reg_widen(*a, *b, th);
+            const int width = spilled_width(fr, slot);
+            if (!a || !b) continue;
+            auto sa = spill_seen(*a, width), sb = spill_seen(*b, width);
+            if (sa && sb) v = reg_widen(*sa, *sb, th);
         }
         fr.zone = fo.zone.widen(fn.zone);
         for (int i = 0; i < kNumRegs; ++i)
@@ -265,8 +287,11 @@ State narrow(const State& a, const State& b) {
         for (int i = 0; i < kNumRegs; ++i)
             if (fr.regs[i].kind == fb.regs[i].kind && fr.regs[i].kind != Kind::Uninit)
                 fr.regs[i].num = narrow(fr.regs[i].num, fb.regs[i].num);
-        for (auto& [slot, v] : fr.spills)
-            if (const RegValue* w = fb.spill_at(slot); w && w->kind == v.kind) v.num = narrow(v.num, w->num);
+        for (auto& [slot, v] : fr.spills) {
+            const RegValue* w = fb.spill_at(slot);
+            auto seen = w ? spill_seen(*w, spilled_width(fr, slot)) : std::nullopt;
+            if (seen && seen->kind == v.kind) v.num = narrow(v.num, seen->num);
+        }
         fr.zone = fr.zone.narrow(fb.zone);
     }
     return r;

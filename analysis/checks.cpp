@@ -202,11 +202,20 @@ static void check_access(uint32_t pc, const State& s, Reg base, int16_t off, uin
         sink.report(env, Severity::Error, issue->code, pc, issue->message);
 }
 
-// Stores of pointers anywhere but the stack leak kernel addresses (kernel: "R%d leaks addr into map").
-static void check_store_value(uint32_t pc, const Frame& f, Reg base, const RegValue& v, Reg vreg,
+// Stores of pointers anywhere but the stack leak kernel addresses (kernel: "R%d leaks addr into map"); on
+// the stack a pointer is spilled whole (kernel: check_stack_write_fixed_off() "invalid size of register
+// spill"): its low bytes, read back as a number, would leak it too.
+static void check_store_value(uint32_t pc, const Frame& f, Reg base, const RegValue& v, Reg vreg, int width,
                               const AnalysisEnv& env, CheckSink& sink) {
     const RegValue& b = f.regs[base];
-    if (b.kind == Kind::Stack || !(is_pointer(v.kind) || v.kind == Kind::Mixed)) return;
+    if (!(is_pointer(v.kind) || v.kind == Kind::Mixed)) return;
+    if (b.kind == Kind::Stack) {
+        if (width != 8)
+            sink.report(env, Severity::Error, "pointer-leak", pc,
+                        "invalid size of register spill: " + reg_name(vreg) + " (" + describe(v, env) +
+                            ") stored with " + std::to_string(width) + " bytes; a pointer is spilled whole");
+        return;
+    }
     std::string where =
         b.kind == Kind::MapValue ? "map " + map_label(env, b.map) : std::string(kind_name(b.kind));
     sink.report(env, Severity::Error, "pointer-leak", pc,
@@ -335,7 +344,7 @@ void check_insn(const Insn& insn, uint32_t pc, const State& s, const AnalysisEnv
                 if (!ok) return;
                 check_access(pc, s, i.base, i.off, i.width, true, false, env, sink);
                 if (i.value.is_reg)
-                    check_store_value(pc, f, i.base, f.regs[i.value.reg], i.value.reg, env, sink);
+                    check_store_value(pc, f, i.base, f.regs[i.value.reg], i.value.reg, i.width, env, sink);
             } else if constexpr (std::is_same_v<T, Atomic>) {
                 bool ok = need_init(f, i.base, pc, env, sink) && need_init(f, i.src, pc, env, sink);
                 if (i.op == AtomicOp::CmpXchg) ok = need_init(f, kR0, pc, env, sink) && ok;

@@ -259,9 +259,13 @@ void write_stack(Frame& f, int64_t lo, int64_t hi, bool strong, const RegValue* 
             if (f.bytes[i] != StackByte::Uninit) f.bytes[i] = StackByte::Misc;
         return;
     }
-    if (v && ib - ia == 8 && ia % 8 == 0 && !zero) {
-        for (int i = ia; i < ib; ++i) f.bytes[i] = StackByte::Spill;
-        f.set_spill(ia / 8, *v);
+    // A spill: 8 bytes at a slot, or (scalars only) the low 1, 2 or 4 bytes of a slot (kernel:
+    // check_stack_write_fixed_off() needs off % BPF_REG_SIZE == 0; save_register_state() marks `size`
+    // bytes STACK_SPILL and the rest of the slot STACK_MISC). The value kept is what those bytes hold.
+    const int width = ib - ia;
+    if (v && ia % 8 == 0 && !zero && (width == 8 || (v->kind == Kind::Scalar && width < 8))) {
+        for (int i = ia; i < ia + 8; ++i) f.bytes[i] = i < ib ? StackByte::Spill : StackByte::Misc;
+        f.set_spill(ia / 8, width == 8 ? *v : RegValue::scalar(truncate(v->num, uint8_t(width))));
         return;
     }
     for (int i = ia; i < ib; ++i) f.bytes[i] = zero ? StackByte::Zero : StackByte::Misc;
@@ -271,7 +275,11 @@ RegValue read_stack(const Frame& f, int64_t off, int size, bool sign_extend) {
     int ia = stack_index(off);
     if (ia < 0 || ia + size > kStackSize) return RegValue::scalar_top();
     if (ia % 8 == 0) {
-        if (const RegValue* sp = f.spill_at(ia / 8)) {
+        const RegValue* sp = f.spill_at(ia / 8);
+        // the spilled bytes must cover the read: a narrow spill leaves the slot's upper bytes Misc
+        for (int i = ia; sp && i < ia + size; ++i)
+            if (f.bytes[i] != StackByte::Spill) sp = nullptr;
+        if (sp) {
             if (size == 8) return *sp;
             if (sp->kind == Kind::Scalar) // low bytes of a spilled scalar (little-endian)
                 return RegValue::scalar(sign_extend ? tailgate::sign_extend(sp->num, uint8_t(size))
@@ -395,7 +403,7 @@ void exec_store(const Store& st, State& s) {
     bool zero = v.is_const_zero() || (v.kind == Kind::Scalar && truncate(v.num, st.width).is_const() &&
                                       truncate(v.num, st.width).const_value() == 0);
     v.zlink = false;
-    write_stack(target, r.lo, r.hi, r.constant, st.width == 8 ? &v : nullptr, zero);
+    write_stack(target, r.lo, r.hi, r.constant, st.width == 8 || v.kind == Kind::Scalar ? &v : nullptr, zero);
     // a packet pointer spilled into this frame: its slot's zone variable takes the pointer's offset
     const int ia = stack_index(r.lo);
     if ((v.kind == Kind::Packet || v.kind == Kind::PacketMeta) && st.value.is_reg && st.width == 8 &&
