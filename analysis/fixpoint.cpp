@@ -73,10 +73,15 @@ struct Analyzer::Run {
 
 Analyzer::Analyzer(const AnalysisEnv& env, CheckSink& sink) : env_(env), sink_(sink) {
     cfgs_.resize(env.prog->functions.size());
-    // widening thresholds: the program's constants and their neighbours, and the map sizes
+    // widening thresholds: the program's constants and their neighbours, and the map sizes. Constants
+    // moved into registers count too: clang compares a loop counter with a register holding the bound
+    // (`r3 = 60 ... if r3 > r4 goto loop`) as often as with an immediate.
     std::vector<int64_t> ks;
-    for (const Insn& in : env.prog->insns)
+    for (const Insn& in : env.prog->insns) {
         if (const auto* j = std::get_if<Jump>(&in); j && !j->src.is_reg) ks.push_back(j->src.imm);
+        if (const auto* a = std::get_if<Alu>(&in); a && a->op == AluOp::Mov && !a->src.is_reg)
+            ks.push_back(a->src.imm);
+    }
     ks.push_back(0);
     for (const MapDef& m : env.obj->maps) {
         ks.push_back(m.value_size);
