@@ -27,8 +27,8 @@ struct TailCallSite {
     // the map as an argument: kernel selftest tailcall_bpf2bpf_hierarchy3; record_func_map() then poisons
     // the site's map and the JIT calls through whatever r2 holds), sorted; empty when r2 is never one.
     std::vector<int32_t> maps;
-    int32_t map = -1;     // the map when there is exactly one, else -1
-    std::string map_name; // their names, joined with " or "
+    int32_t map = -1;                   // the map when there is exactly one, else -1
+    std::vector<std::string> map_names; // their names, in the order of `maps`
 
     uint64_t index_min = 0, index_max = 0xffffffffULL; // proved range of the u32 index (r3)
     std::vector<std::string> targets;                  // filled by analyze_objects(): programs in known slots
@@ -36,6 +36,9 @@ struct TailCallSite {
     // initialisation and no flag): the site may then reach any program of a compatible type.
     bool unknown_slots = false;
 };
+
+// The site's prog arrays for people: "jmp_table", "a or b", or "" when r2 is no prog array.
+std::string map_label(const TailCallSite& site);
 
 struct CtxAccessRecord {
     uint32_t insn = 0;

@@ -175,9 +175,14 @@ static void check_tail_call(uint32_t pc, const State& s, const AnalysisEnv& env,
         known.maps = std::move(maps);
     }
     known.map = known.maps.size() == 1 ? known.maps[0] : -1;
-    known.map_name.clear();
-    for (int32_t m : known.maps)
-        known.map_name += (known.map_name.empty() ? "" : " or ") + env.obj->maps[size_t(m)].name;
+    known.map_names.clear();
+    for (int32_t m : known.maps) known.map_names.push_back(env.obj->maps[size_t(m)].name);
+}
+
+std::string map_label(const TailCallSite& site) {
+    std::string out;
+    for (const std::string& name : site.map_names) out += (out.empty() ? "" : " or ") + name;
+    return out;
 }
 
 void check_call(const Call& c, uint32_t pc, const State& s, const AnalysisEnv& env, CheckSink& sink) {

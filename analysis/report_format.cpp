@@ -85,8 +85,9 @@ std::string format_text(const VerifyRun& run) {
                << ", stack " << p.stack_depth << " bytes, " << plural(p.tail_calls.size(), "tail call")
                << ", " << plural(errors, "error") << ", " << plural(warnings, "warning") << "\n";
             for (const TailCallSite& t : p.tail_calls) {
-                os << "  tail call at insn " << t.insn << ": map " << (t.map_name.empty() ? "?" : t.map_name)
-                   << ", index " << range_text(t.index_min, t.index_max);
+                os << "  tail call at insn " << t.insn << ": map "
+                   << (t.map_names.empty() ? "?" : map_label(t)) << ", index "
+                   << range_text(t.index_min, t.index_max);
                 os << " → ";
                 for (size_t i = 0; i < t.targets.size(); ++i) os << (i ? ", " : "") << t.targets[i];
                 if (t.unknown_slots)
@@ -129,7 +130,8 @@ json to_json(const VerifyRun& run) {
             json tail_calls = json::array();
             for (const TailCallSite& t : p.tail_calls)
                 tail_calls.push_back({{"insn", t.insn},
-                                      {"map", t.map_name.empty() ? json(nullptr) : json(t.map_name)},
+                                      {"map", t.map_names.empty() ? json(nullptr) : json(map_label(t))},
+                                      {"maps", t.map_names},
                                       {"index_min", t.index_min},
                                       {"index_max", t.index_max},
                                       {"targets", t.targets},

@@ -379,7 +379,7 @@ TEST_CASE("tail calls: ctx, map and index checks, state after fall-through") {
     REQUIRE(masked.tail_calls.size() == 1);
     CHECK(masked.tail_calls[0].index_min == 0);
     CHECK(masked.tail_calls[0].index_max == 1);
-    CHECK(masked.tail_calls[0].map_name == "jt");
+    CHECK(map_label(masked.tail_calls[0]) == "jt");
     CHECK(masked.tail_calls[0].targets == std::vector<std::string>{"t0", "t1"});
 
     ProgramReport out = verify(

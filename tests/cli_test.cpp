@@ -168,6 +168,7 @@ TEST_CASE("verify JSON has the fields of issue 3, and its summary adds up") {
                 CHECK(t.at("unknown_slots").is_boolean());
                 if (p.at("name") == "dispatch") {
                     CHECK(t.at("map") == "jmp_table");
+                    CHECK(t.at("maps") == json::array({"jmp_table"}));
                     CHECK(t.at("targets") == json::array({"parse_tcp", "parse_udp"}));
                     CHECK(t.at("unknown_slots") == false);
                     saw_targets = true;

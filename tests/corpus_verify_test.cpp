@@ -110,7 +110,7 @@ TEST_CASE("every corpus program gets the stated verdict, diagnostics and tail-ca
                 if (tc.program != name) continue;
                 bool found = false;
                 for (const TailCallSite& s : rep->tail_calls) {
-                    if (line_of(prog, s.insn) != tc.line || s.map_name != tc.map) continue;
+                    if (line_of(prog, s.insn) != tc.line || map_label(s) != tc.map) continue;
                     found = true;
                     CHECK_MESSAGE(s.index_min == tc.index_min,
                                   name << " line " << tc.line << ": index_min " << s.index_min);

@@ -39,7 +39,7 @@ VerifyRun sample_run() {
     TailCallSite site;
     site.insn = 23;
     site.map = 0;
-    site.map_name = "jmp_table";
+    site.map_names = {"jmp_table"};
     site.index_min = 0;
     site.index_max = 4294967295ULL;
     site.targets = {"parse_tcp", "parse_udp"};

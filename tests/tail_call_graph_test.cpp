@@ -268,7 +268,7 @@ TEST_CASE("a prog array has one owner type: the first program to use it") {
         site.insn = 0;
         site.maps = {0};
         site.map = 0;
-        site.map_name = "jt";
+        site.map_names = {"jt"};
         site.index_min = 0;
         site.index_max = 3;
         r.tail_calls.push_back(site);
@@ -429,7 +429,8 @@ TEST_CASE("a site reached with several prog arrays reads the slots of each") {
     REQUIRE(r.tail_calls.size() == 1);
     CHECK(r.tail_calls[0].map == -1);
     CHECK(r.tail_calls[0].maps.size() == 2);
-    CHECK(r.tail_calls[0].map_name == "jmp_table0 or jmp_table1");
+    CHECK(map_label(r.tail_calls[0]) == "jmp_table0 or jmp_table1");
+    CHECK(r.tail_calls[0].map_names == std::vector<std::string>{"jmp_table0", "jmp_table1"});
     CHECK(r.tail_calls[0].function == 1);
     CHECK(r.tail_calls[0].targets == std::vector<std::string>{"classifier_0"});
     const TailCallNode* n = node_of(a, "classifier_0");
