@@ -213,6 +213,62 @@ bool Analyzer::loop_terminates(Run& run, uint32_t h, const State& pre) {
     return false;
 }
 
+// Linear induction variables, which widening loses and the zone cannot express: a register that changes by
+// exactly d on every back edge of the loop headed by h equals, at the head, its value on entry + d * c, c the
+// loop's ghost counter (back edges taken since entry). Once c is bounded (the exit condition bounds a counter
+// the zone relates to c), so is the register: e.g. a map value pointer stepping by 4 while an index counts to
+// 64. (The kernel walks every iteration, so it sees each offset.) Tightens `pre`; true when it changed.
+bool Analyzer::refine_induction(Run& run, uint32_t h, State& pre) {
+    if (pre.bottom) return false;
+    const FunctionCfg& c = *run.cfg;
+    const int level = c.loop_level[h];
+    Frame& f = pre.top();
+    const std::optional<int64_t> cmax = f.zone.upper(Frame::var_loop(level));
+    if (!cmax || *cmax < 0) return false;
+    State entry = h == 0 ? run.entry : State::make_bottom();
+    std::vector<State> back;
+    for (uint32_t p : c.pred[h]) {
+        State e = join_all(edge_state(run, p, h));
+        if (e.bottom) continue;
+        if (c.in_loop(p, h))
+            back.push_back(std::move(e));
+        else
+            entry = join(entry, e);
+    }
+    if (entry.bottom || back.empty() || entry.frames.size() != pre.frames.size()) return false;
+    constexpr __int128 kBig = __int128(1) << 62;
+    bool changed = false;
+    for (Reg r = kR0; r <= kR9; ++r) {
+        const RegValue v = f.regs[r];
+        const RegValue& ev = entry.top().regs[r];
+        if (v.kind == Kind::Uninit || v.kind == Kind::Mixed || ev.kind != v.kind || ev.map != v.map ||
+            ev.frame != v.frame)
+            continue;
+        const Zone::Var x = Frame::var_reg(r), sn = Frame::var_snap(level, r);
+        std::optional<int64_t> d;
+        bool exact = true;
+        for (const State& e : back) {
+            const Zone& ez = e.top().zone;
+            auto up = ez.bound(x, sn), down = ez.bound(sn, x); // x - snap <= up, snap - x <= down
+            exact =
+                exact && e.top().regs[r].kind == v.kind && up && down && *up == -*down && (!d || *d == *up);
+            if (!exact) break;
+            d = *up;
+        }
+        if (!exact || !d || *d == 0 || ev.num.smin <= INT64_MIN / 2 || ev.num.smax >= INT64_MAX / 2) continue;
+        const __int128 lo = __int128(ev.num.smin) + (*d < 0 ? __int128(*d) * *cmax : 0);
+        const __int128 hi = __int128(ev.num.smax) + (*d > 0 ? __int128(*d) * *cmax : 0);
+        if (lo < -kBig || hi > kBig) continue;
+        auto m = meet(v.num, ScalarValue::from_srange(int64_t(lo), int64_t(hi)));
+        if (!m || *m == v.num) continue;
+        f.regs[r].num = *m;
+        push_bounds(f, r);
+        changed = true;
+    }
+    if (changed && !pull_bounds(f)) pre = State::make_bottom();
+    return changed;
+}
+
 static bool is_shift32(const Insn& in, AluOp op, Reg* dst) {
     const auto* a = std::get_if<Alu>(&in);
     if (!a || a->op != op || !a->is64 || a->src.is_reg || a->src.imm != 32) return false;
@@ -347,13 +403,21 @@ void Analyzer::run_component(Run& run, const WtoElem& comp) {
         exec_block(run, h, {pre});
         run_elems(run, comp.body);
     }
-    for (int i = 0; i < kNarrowIterations; ++i) {
-        State next = join_all(pull(run, h));
-        State n = narrow(pre, next);
-        if (n == pre) break;
-        pre = std::move(n);
+    auto narrowing = [&]() {
+        for (int i = 0; i < kNarrowIterations; ++i) {
+            State next = join_all(pull(run, h));
+            State n = narrow(pre, next);
+            if (n == pre) break;
+            pre = std::move(n);
+            exec_block(run, h, {pre});
+            run_elems(run, comp.body);
+        }
+    };
+    narrowing();
+    if (refine_induction(run, h, pre)) {
         exec_block(run, h, {pre});
         run_elems(run, comp.body);
+        narrowing();
     }
     run.head_pre[h] = pre;
 }

@@ -68,6 +68,7 @@ class Analyzer {
     Disjuncts edge_state(Run& run, uint32_t p, uint32_t b);
     uint32_t exec_zext_idiom(Run& run, uint32_t pc, uint32_t end, State& st);
     bool loop_terminates(Run& run, uint32_t h, const State& pre);
+    bool refine_induction(Run& run, uint32_t h, State& pre);
     void exec_block(Run& run, uint32_t b, const Disjuncts& in);
     void exec_block_state(Run& run, uint32_t b, State& st);
     State exec_call_local(const CallLocal& c, uint32_t pc, const State& s, bool checking);

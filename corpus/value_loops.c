@@ -1,0 +1,55 @@
+// Loops that walk a map value with a pointer, the way clang compiles `for (i = 0; i < n && i < 64; i++)
+// s += v[i]`: the index and the pointer are separate registers, the pointer steps by 4 and only the index
+// is compared. The kernel verifies each iteration with the index a constant; tailgate bounds the pointer as
+// an induction variable (its offset = 4 * the number of iterations, bounded through the index).
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, __u32[64]);
+} words SEC(".maps");
+
+// Fills v[i] = i, then sums the first min(packet length, 64) words: tcp4 (54 bytes) 0 + ... + 53 = 1431,
+// low byte 151; zero128 (128 bytes) 0 + ... + 63 = 2016, low byte 224.
+// tailgate: program name=value_scan verdict=accepted
+// tailgate: run program=value_scan packet=tcp4 engine=both return=151
+// tailgate: run program=value_scan packet=zero128 engine=both return=224
+SEC("xdp")
+int value_scan(struct xdp_md *ctx)
+{
+    __u32 n = ctx->data_end - ctx->data;
+    __u32 k = 0, s = 0;
+    __u32 *v = bpf_map_lookup_elem(&words, &k);
+
+    if (!v)
+        return 0;
+#pragma clang loop unroll(disable)
+    for (__u32 i = 0; i < 64; i++)
+        v[i] = i;
+#pragma clang loop unroll(disable)
+    for (__u32 i = 0; i < n && i < 64; i++)
+        s += v[i];
+    return s & 0xff;
+}
+
+// One word too far: i < 65 lets the pointer reach offset 256, past the 256-byte value.
+// tailgate: program name=value_scan_past_end verdict=rejected
+SEC("xdp")
+int value_scan_past_end(struct xdp_md *ctx)
+{
+    __u32 n = ctx->data_end - ctx->data;
+    __u32 k = 0, s = 0;
+    __u32 *v = bpf_map_lookup_elem(&words, &k);
+
+    if (!v)
+        return 0;
+#pragma clang loop unroll(disable)
+    for (__u32 i = 0; i < n && i < 65; i++)
+        s += v[i]; // tailgate: expect code=memory-bounds severity=error
+    return s & 0xff;
+}
+
+char LICENSE[] SEC("license") = "GPL";
