@@ -67,6 +67,7 @@ static __always_inline long walk_squares(__u32 stop_key)
 
 // Walks the whole array: 0 + 1 + 4 + ... + 49 = 140 over 8 elements; returns sum + 256 * visited.
 // tailgate: program name=each_sum verdict=accepted
+// tailgate: run program=each_sum packet=tcp4 return=2188
 SEC("xdp")
 int each_sum(struct xdp_md *ctx)
 {
@@ -75,6 +76,7 @@ int each_sum(struct xdp_md *ctx)
 
 // The callback stops at key 3: four elements visited (0 + 1 + 4 + 9 = 14); returns sum + 256 * visited.
 // tailgate: program name=each_stop verdict=accepted
+// tailgate: run program=each_stop packet=tcp4 return=1038
 SEC("xdp")
 int each_stop(struct xdp_md *ctx)
 {
@@ -96,6 +98,7 @@ static long count_port(struct bpf_map *map, __u32 *key, __u32 *value, struct wal
 // A hash walk visits the present elements in no particular order: the sums do not depend on it.
 // Keys 22, 80, 443 with values 1, 2, 3: sum 551; returns sum + 1000 * seen + 10000 * visited.
 // tailgate: program name=each_hash verdict=accepted
+// tailgate: run program=each_hash packet=tcp4 return=33551
 SEC("classifier")
 int each_hash(struct __sk_buff *skb)
 {

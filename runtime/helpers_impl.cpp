@@ -455,6 +455,36 @@ u64 h_ringbuf_query(u64 map, u64 flags, u64, u64, u64, ExecEnv*) {
     }
 }
 
+// ---- callbacks (vm.hpp "Callbacks") --------------------------------------------------------------------
+
+// kernel: bpf_iter.c bpf_loop(): flags must be 0 (-EINVAL), nr_loops (a u32) at most BPF_MAX_LOOPS
+// (-E2BIG); callback(i, ctx) for i = 0.. until it returns nonzero, then i + 1; else nr_loops.
+u64 h_loop(u64 nr_loops, u64 callback, u64 ctx, u64 flags, u64, ExecEnv* env) {
+    const auto n = static_cast<uint32_t>(nr_loops);
+    if (flags != 0) return ret_int(-kEINVAL);
+    if (n > kMaxLoops) return ret_int(-kE2BIG);
+    for (uint32_t i = 0; i < n; ++i) {
+        const u64 r0 = call_callback(env, callback, i, ctx, 0, 0, 0);
+        if (env->stop != 0) return 0;
+        if (r0 != 0) return u64{i} + 1;
+    }
+    return n;
+}
+
+// kernel: bpf_for_each_map_elem() -> map_for_each_callback (arraymap.c bpf_for_each_array_elem(), hashtab.c
+// bpf_for_each_hash_elem()): flags must be 0 (-EINVAL); callback(map, &key, value, ctx) for each element
+// until it returns nonzero; returns the number of elements visited, the last one included.
+u64 h_for_each_map_elem(u64 map, u64 callback, u64 ctx, u64 flags, u64, ExecEnv* env) {
+    Map* m = map_of(map);
+    if (m == nullptr || flags != 0) return ret_int(-kEINVAL);
+    const uint32_t visited = m->for_each_elem([&](const void* key, void* value) {
+        const u64 r0 = call_callback(env, callback, map, reinterpret_cast<u64>(key),
+                                     reinterpret_cast<u64>(value), ctx, 0);
+        return env->stop != 0 || r0 != 0;
+    });
+    return env->stop != 0 ? 0 : visited;
+}
+
 // tailgate's finalize_context (verifier/ctx_conversion.hpp): the program type the running ctx was converted
 // from at a cross-type tail call (the engines record it in ExecEnv::converted_from), 0 on a native ctx.
 u64 h_finalize_context(u64, u64, u64, u64, u64, ExecEnv* env) {
@@ -505,19 +535,13 @@ std::vector<HelperEntry> core_helper_entries() {
         {133, h_ringbuf_discard},
         {134, h_ringbuf_query},
         {160, h_ktime_get_coarse_ns},
+        {kHelperForEachMapElem, h_for_each_map_elem},
         {173, h_get_func_ip},
         {174, h_get_attach_cookie},
         {177, h_trace_vprintk},
+        {kHelperLoop, h_loop},
         {208, h_ktime_get_tai_ns},
         {kHelperFinalizeContext, h_finalize_context},
-    };
-}
-
-std::vector<MissingHelper> helpers_without_impl() {
-    return {
-        {164, "for_each_map_elem calls a BPF callback; the engines have no API to call a program function "
-              "from a helper"},
-        {181, "loop calls a BPF callback; the engines have no API to call a program function from a helper"},
     };
 }
 

@@ -88,16 +88,9 @@ inline u64 ret_int(int64_t v) {
 }
 } // namespace helper_args
 
-// Put every built-in helper that has an implementation into `table` (all ids of builtin_helpers() except
-// tail_call, which the engines perform inline, and those listed by helpers_without_impl()).
+// Put every built-in helper into `table` (all ids of builtin_helpers() except tail_call, which the engines
+// perform inline).
 void install_builtin_helpers(HelperTable& table);
-
-// Ids of built-in prototypes the runtime cannot run, with the reason (e.g. callbacks need engine support).
-struct MissingHelper {
-    int32_t id;
-    const char* reason;
-};
-std::vector<MissingHelper> helpers_without_impl();
 
 // The HelperFn of one built-in id (nullptr when none).
 HelperFn builtin_helper_fn(int32_t id);

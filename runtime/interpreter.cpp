@@ -2,6 +2,7 @@
 // arch/x86/net/bpf_jit_comp.c emit_bpf_tail_call_indirect() (empty slots are not counted).
 #include "runtime/interpreter.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <limits>
@@ -197,7 +198,11 @@ constexpr int kMaxRunFrames = (kMaxTailCallCnt + 1) * kMaxCallFrames;
 class Interpreter {
   public:
     Interpreter(ExecEnv& env, const InterpOptions& o) : env_(env), opt_(o) {}
-    Result<uint64_t> run(const LoadedProgram& prog);
+    // Runs `prog` from slot `start` in frame `depth0` (r1..r5 = args, r10 = that frame's top) until the
+    // function that started there exits: the whole run (start 0, depth 0) or a callback.
+    Result<uint64_t> run(const LoadedProgram& prog, uint32_t start, const uint64_t* args, int depth0);
+    // ExecEnv::run_callback of interpreted runs (env->engine is the Interpreter).
+    static uint64_t run_callback(ExecEnv* env, uint64_t fn, const uint64_t* args);
 
   private:
     static constexpr size_t kFrameBytes = kMaxBpfStack;
@@ -210,6 +215,12 @@ class Interpreter {
     alignas(16) std::array<uint8_t, kChunkBytes> stack_{};
     std::vector<std::unique_ptr<uint8_t[]>> extra_chunks_;
     std::array<Frame, kMaxRunFrames> frames_; // return info of frames 0..depth-1 (written before read)
+    uint64_t executed_ = 0;                   // instructions run so far (options.max_insns), callbacks too
+    // The helper call now running (a callback it calls belongs to helper_prog_ and runs on top of frame
+    // helper_depth_), and the error a callback ended with (returned by the run that called the helper).
+    const LoadedProgram* helper_prog_ = nullptr;
+    int helper_depth_ = 0;
+    std::optional<Error> callback_error_;
 
     // Top of frame k's stack (the value of r10 in that frame).
     uint64_t frame_top(int k) {
@@ -244,18 +255,52 @@ class Interpreter {
     }
 };
 
-Result<uint64_t> Interpreter::run(const LoadedProgram& prog) {
+// A callback value of the interpreter is the address of the function's first Insn in the running
+// program's insns (lddw pseudo 4 below); anything else is refused.
+uint64_t Interpreter::run_callback(ExecEnv* env, uint64_t fn, const uint64_t* args) {
+    auto* self = static_cast<Interpreter*>(env->engine);
+    if (self->opt_.checked) {
+        raise_fault(env, RunFault::BadCallback, kCallbackChecked);
+        return 0;
+    }
+    const LoadedProgram* prog = self->helper_prog_;
+    const int depth = self->helper_depth_;
+    const auto first = reinterpret_cast<uint64_t>(prog->insns.data());
+    const uint64_t start = (fn - first) / sizeof(Insn);
+    const bool is_function = fn >= first && (fn - first) % sizeof(Insn) == 0 && start < prog->insns.size() &&
+                             std::binary_search(prog->function_starts.begin(), prog->function_starts.end(),
+                                                static_cast<uint32_t>(start));
+    if (!is_function) {
+        raise_fault(env, RunFault::BadCallback, kCallbackNotAFunction);
+        return 0;
+    }
+    if (depth + 1 >= kMaxRunFrames) {
+        raise_fault(env, RunFault::CallDepth, depth + 1);
+        return 0;
+    }
+    Result<uint64_t> r0 = self->run(*prog, static_cast<uint32_t>(start), args, depth + 1);
+    self->helper_prog_ = prog; // the callback's own helper calls moved them
+    self->helper_depth_ = depth;
+    if (!r0) {
+        self->callback_error_ = r0.error();
+        env->stop = kStopFault;
+        return 0;
+    }
+    return *r0;
+}
+
+Result<uint64_t> Interpreter::run(const LoadedProgram& prog, uint32_t start, const uint64_t* args,
+                                  int depth0) {
     std::array<uint64_t, kNumRegs> r{};
-    for (int i = 0; i < 5; ++i) r[static_cast<size_t>(i + 1)] = env_.args[i];
-    int depth = 0; // frames below the current one
-    int base = 0;  // depth at which the running program's frame 0 sits (moves with subprogram tail calls)
-    r[kR10] = frame_top(0);
+    for (int i = 0; i < 5; ++i) r[static_cast<size_t>(i + 1)] = args[i];
+    int depth = depth0; // frames below the current one
+    int base = depth0; // depth at which the running program's frame 0 sits (moves with subprogram tail calls)
+    r[kR10] = frame_top(depth0);
 
     const LoadedProgram* cur = &prog;
     const Insn* code = cur->insns.data();
     size_t n = cur->insns.size();
-    uint32_t pc = 0;
-    uint64_t executed = 0;
+    uint32_t pc = start;
     const bool checked = opt_.checked;
 
     // Helper call (also callx). Returns false when the program must end (env.stop) or on error (err set).
@@ -267,13 +312,24 @@ Result<uint64_t> Interpreter::run(const LoadedProgram& prog) {
             err = fault(RunFault::UnknownHelper, cur, at, id);
             return false;
         }
+        env_.fault_pc = at; // where a fault raised inside the helper is (vm.hpp raise_fault)
+        helper_prog_ = cur;
+        helper_depth_ = depth;
         r[kR0] = fn(r[kR1], r[kR2], r[kR3], r[kR4], r[kR5], &env_);
         return env_.stop == 0;
+    };
+    // How the run ends once a helper stopped it: a callback's error, a fault raised in a helper, or the
+    // helper's stop value.
+    auto stopped = [&]() -> Result<uint64_t> {
+        if (callback_error_) return *callback_error_;
+        if (env_.stop == kStopFault)
+            return fault(static_cast<RunFault>(env_.fault), cur, env_.fault_pc, env_.fault_detail);
+        return env_.stop_value;
     };
 
     for (;;) {
         if (pc >= n) return fault(RunFault::FellOff, cur, pc);
-        if (opt_.max_insns != 0 && ++executed > opt_.max_insns)
+        if (opt_.max_insns != 0 && ++executed_ > opt_.max_insns)
             return fault(RunFault::InsnLimit, cur, pc, static_cast<int64_t>(opt_.max_insns));
         const Insn& insn = code[pc];
         const uint32_t at = pc++;
@@ -308,7 +364,7 @@ Result<uint64_t> Interpreter::run(const LoadedProgram& prog) {
                 std::optional<Error> err;
                 if (!call_helper(id, at, err)) {
                     if (err) return *err;
-                    return env_.stop_value;
+                    return stopped();
                 }
                 break;
             }
@@ -347,7 +403,7 @@ Result<uint64_t> Interpreter::run(const LoadedProgram& prog) {
             if (id == kHelperTailCall) return fault(RunFault::CallxTailCall, cur, at);
             if (!call_helper(id, at, err)) {
                 if (err) return *err;
-                return env_.stop_value;
+                return stopped();
             }
             break;
         }
@@ -366,7 +422,7 @@ Result<uint64_t> Interpreter::run(const LoadedProgram& prog) {
             break;
         }
         case kIdx<Exit>: {
-            if (depth == 0) return r[kR0];
+            if (depth == depth0) return r[kR0];
             --depth;
             const Frame& f = frames_[static_cast<size_t>(depth)];
             for (int i = 0; i < 5; ++i) r[static_cast<size_t>(kR6 + i)] = f.saved[i];
@@ -382,6 +438,13 @@ Result<uint64_t> Interpreter::run(const LoadedProgram& prog) {
             ++pc; // skip the LddwHigh slot
             if (l.pseudo == 0) {
                 r[l.dst] = l.value();
+                break;
+            }
+            if (l.pseudo == 4) { // BPF_PSEUDO_FUNC: imm is the function's start relative to the next slot
+                const int64_t target = int64_t{at} + 1 + l.imm_lo;
+                if (target < 0 || static_cast<uint64_t>(target) >= n)
+                    return fault(RunFault::LddwPseudo, cur, at, l.pseudo);
+                r[l.dst] = reinterpret_cast<uint64_t>(&code[target]);
                 break;
             }
             const bool is_map = l.pseudo == 1 || l.pseudo == 5, is_value = l.pseudo == 2 || l.pseudo == 6;
@@ -444,8 +507,12 @@ Result<uint64_t> Interpreter::run(const LoadedProgram& prog) {
             const uint64_t sum =
                 (lp.indirect ? r[lp.src] : 0) + static_cast<uint64_t>(static_cast<int64_t>(lp.imm));
             const auto off = static_cast<int32_t>(static_cast<uint32_t>(sum));
-            if (off < 0 || env_.packet == nullptr || static_cast<uint64_t>(off) + lp.width > env_.packet_len)
-                return uint64_t{0}; // kernel: the program returns 0
+            if (off < 0 || env_.packet == nullptr ||
+                static_cast<uint64_t>(off) + lp.width > env_.packet_len) {
+                env_.stop = 1; // kernel: the program returns 0 (from a callback too: the whole run ends)
+                env_.stop_value = 0;
+                return uint64_t{0};
+            }
             const uint8_t* p = env_.packet + off;
             uint64_t v = 0;
             for (uint8_t i = 0; i < lp.width; ++i) v = (v << 8) | p[i];
@@ -464,8 +531,14 @@ Result<uint64_t> interpret(const LoadedProgram& prog, ExecEnv& env, const Interp
     env.tail_call_cnt = 0; // a run starts a new chain (as the JIT's entry does)
     env.stop = 0;
     env.converted_from = 0;
+    env.callback_depth = 0;
     Interpreter interp(env, options);
-    return interp.run(prog);
+    env.engine = &interp;
+    env.run_callback = &Interpreter::run_callback;
+    Result<uint64_t> r0 = interp.run(prog, 0, env.args, 0);
+    env.engine = nullptr; // interp is gone
+    env.run_callback = nullptr;
+    return r0;
 }
 
 } // namespace tailgate::rt

@@ -42,7 +42,10 @@ struct InterpOptions {
 //   unknown-helper        no helper registered under the id
 //   call-depth-exceeded   a bpf2bpf call would give one program a 9th frame (a tail call from a subprogram
 //                         starts the target's frame count at that frame, as the kernel's JIT does)
-//   bad-lddw              lddw map reference with no MapTable entry, or an unsupported pseudo (3, 4)
+//   bad-lddw              lddw map reference with no MapTable entry, an unsupported pseudo (3: BTF
+//                         variable), or a pseudo func (4) pointing outside the program
+//   bad-callback          a helper was given a callback that is no function of the program, or checked mode
+//                         (vm.hpp "Callbacks"; callbacks run in frames on top of the helper's caller)
 //   pc-out-of-range       execution fell off the end of the instruction array
 //   insn-limit            options.max_insns reached
 Result<uint64_t> interpret(const LoadedProgram& prog, ExecEnv& env, const InterpOptions& options = {});

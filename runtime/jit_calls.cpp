@@ -23,7 +23,7 @@ uint64_t ld_packet(ExecEnv* env, uint64_t offset64, uint64_t width) {
 
 // Ends the run with a fault (vm.hpp RunFault) at `pc`; the emitted stop path adds the program's image.
 void set_fault(ExecEnv* env, RunFault fault, uint64_t pc, int64_t detail) {
-    env->stop = kJitStopFault;
+    env->stop = kStopFault;
     env->stop_value = 0;
     env->fault = static_cast<uint32_t>(fault);
     env->fault_pc = static_cast<uint32_t>(pc);
@@ -41,6 +41,7 @@ uint64_t call_dynamic(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64
         set_fault(env, RunFault::UnknownHelper, pc, static_cast<int64_t>(id));
         return 0;
     }
+    env->fault_pc = static_cast<uint32_t>(pc); // where a fault raised inside the helper is (raise_fault)
     return fn(r1, r2, r3, r4, r5, env);
 }
 
@@ -57,6 +58,16 @@ uint64_t callx(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5, 
         return 0;
     }
     return call_dynamic(r1, r2, r3, r4, r5, env, static_cast<uint64_t>(id), pc);
+}
+
+uint64_t run_callback(ExecEnv* env, uint64_t fn, const uint64_t* args) {
+    const auto* cb = reinterpret_cast<const JitCallback*>(fn);
+    if (cb->checked) {
+        raise_fault(env, RunFault::BadCallback, kCallbackChecked);
+        return 0;
+    }
+    return reinterpret_cast<HelperFn>(const_cast<void*>(cb->native))(args[0], args[1], args[2], args[3],
+                                                                     args[4], env);
 }
 
 // Checked mode: may the program access [addr, addr + width) (width_write = width | write << 8)? The BPF

@@ -12,7 +12,7 @@ namespace tailgate::rt::jit_calls {
 // LD_ABS / LD_IND: r0 = ntoh(packet[(int32_t)offset64, + width)); out of bounds ends the run with r0 = 0.
 uint64_t ld_packet(ExecEnv* env, uint64_t offset64, uint64_t width);
 
-// Ends the run with `fault` at `pc` (env->stop = kJitStopFault); the emitted stop path adds the image.
+// Ends the run with `fault` at `pc` (env->stop = kStopFault); the emitted stop path adds the image.
 void set_fault(ExecEnv* env, RunFault fault, uint64_t pc, int64_t detail);
 
 // A helper whose id was not in the HelperTable at compile time (7th argument id, 8th the call's pc).
@@ -22,6 +22,16 @@ uint64_t call_dynamic(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64
 // callx: the register's value names the helper (HelperTable::callx_id).
 uint64_t callx(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5, ExecEnv* env, uint64_t value,
                uint64_t pc);
+
+// A callback value of the JIT (what its lddw pseudo 4 yields): the function's entry with the helper ABI
+// (r1..r5 in rdi, rsi, rdx, rcx, r8; env in r9; r0 in rax), one per callback function of an image.
+struct JitCallback {
+    const void* native = nullptr;
+    bool checked = false; // compiled in checked mode: refused (vm.hpp "Callbacks")
+};
+
+// ExecEnv::run_callback of JIT runs.
+uint64_t run_callback(ExecEnv* env, uint64_t fn, const uint64_t* args);
 
 // Checked mode: 1 when [addr, addr + width) may be accessed (width_write = width | write << 8) by code
 // whose current frame base (rsp) is `frame`.

@@ -3,6 +3,7 @@
 // interpreter kernel/bpf/core.c (___bpf_prog_run); layout ideas from uBPF's ubpf_jit_x86_64.c.
 #include "runtime/jit_x86_64.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstring>
 #include <deque>
@@ -77,7 +78,23 @@ struct JitImage {
     ExecMemory mem;
     size_t code_size = 0;
     std::string name;
+    // The callback values its lddw pseudo 4's yield, one per callback function (sized before emitting:
+    // their addresses are baked into the code; the entries are filled once the code is placed).
+    std::vector<jit_calls::JitCallback> callbacks;
 };
+
+// The functions lddw pseudo 4 (BPF_PSEUDO_FUNC) names, in slot order; imm is the start relative to the
+// next slot. A start outside the program is left out (its lddw is a bad-lddw fault).
+std::vector<uint32_t> callback_targets(const LoadedProgram& prog) {
+    std::set<uint32_t> t;
+    for (size_t pc = 0; pc < prog.insns.size(); ++pc)
+        if (const auto* l = std::get_if<LoadImm64>(&prog.insns[pc]); l && l->pseudo == 4) {
+            const int64_t target = static_cast<int64_t>(pc) + 1 + l->imm_lo;
+            if (target >= 0 && static_cast<uint64_t>(target) < prog.insns.size())
+                t.insert(static_cast<uint32_t>(target));
+        }
+    return {t.begin(), t.end()};
+}
 
 // --- the emitter ------------------------------------------------------------------------------------------
 
@@ -86,13 +103,16 @@ class Emitter : public X86Emit {
     Emitter(const LoadedProgram& prog, const HelperTable& helpers, const JitOptions& options,
             const Layout& layout, const JitImage* image, size_t max_size, uint8_t* buf)
         : X86Emit(max_size, buf), prog_(prog), helpers_(helpers), checked_(options.checked),
-          max_insns_(options.max_insns), layout_(layout), image_(image) {}
+          max_insns_(options.max_insns), layout_(layout), image_(image),
+          callback_targets_(callback_targets(prog)), callback_entry_(callback_targets_.size()) {}
 
     // Emits the whole program. Returns an error (code, message) or an empty code on success.
     Error emit_program();
 
     const uint8_t* entry_ptr() const { return getCode(); }
     const uint8_t* tail_entry_ptr() const { return tail_entry_; }
+    // After ready(): the native entry of callback k (image->callbacks[k]).
+    const void* callback_entry_ptr(size_t k) const { return callback_entry_[k].getAddress(); }
 
   private:
     const LoadedProgram& prog_;
@@ -101,9 +121,11 @@ class Emitter : public X86Emit {
     const uint64_t max_insns_;
     const Layout& layout_;
     const JitImage* image_;
-    std::vector<Xbyak::Label> insn_labels_; // body of each slot
-    std::vector<Xbyak::Label> func_entry_;  // per slot: subprogram entry stub (used if a call target)
-    std::set<uint32_t> functions_;          // slots that start a function (callable)
+    std::vector<Xbyak::Label> insn_labels_;        // body of each slot
+    std::vector<Xbyak::Label> func_entry_;         // per slot: subprogram entry stub (used if a call target)
+    std::set<uint32_t> functions_;                 // slots that start a function (callable)
+    const std::vector<uint32_t> callback_targets_; // image_->callbacks[k] is function callback_targets_[k]
+    std::vector<Xbyak::Label> callback_entry_;     // their entries (helper ABI)
     Xbyak::Label epilogue_, stop_exit_;
     const uint8_t* tail_entry_ = nullptr;
     // Out-of-line fault stubs, emitted after the body (a deque: labels must not move once used).
@@ -219,6 +241,15 @@ Error Emitter::emit_program() {
         mov(qword[rsp + kDepthSlot], kTmp2);
         jmp(insn_labels_[s]);
     }
+    // Callback entries, called by helpers with the helper ABI (jit_calls::JitCallback): a frame like the main
+    // entry's, env from r9, a bpf2bpf budget of its own (vm.hpp "Callbacks"); r1..r5 are already in place.
+    for (size_t k = 0; k < callback_targets_.size(); ++k) {
+        L(callback_entry_[k]);
+        emit_frame_prologue();
+        mov(kEnv, kTmp0);
+        mov(qword[rsp + kDepthSlot], 1);
+        jmp(insn_labels_[callback_targets_[k]]);
+    }
     // A jump to the second slot of an lddw (unverified code): the interpreter's pc-out-of-range.
     for (uint32_t pc : lddw_high_) {
         L(insn_labels_[pc]);
@@ -233,7 +264,7 @@ Error Emitter::emit_program() {
 void Emitter::emit_stop_exit() {
     Xbyak::Label not_fault;
     L(stop_exit_);
-    cmp(dword[kEnv + offsetof(ExecEnv, stop)], kJitStopFault);
+    cmp(dword[kEnv + offsetof(ExecEnv, stop)], kStopFault);
     jne(not_fault);
     mov(kTmp1, reinterpret_cast<uint64_t>(image_));
     mov(qword[kEnv + offsetof(ExecEnv, fault_image)], kTmp1);
@@ -245,7 +276,7 @@ void Emitter::emit_stop_exit() {
 void Emitter::emit_fault_stubs() {
     for (FaultSite& f : faults_) {
         L(f.label);
-        mov(dword[kEnv + offsetof(ExecEnv, stop)], kJitStopFault);
+        mov(dword[kEnv + offsetof(ExecEnv, stop)], kStopFault);
         mov(qword[kEnv + offsetof(ExecEnv, stop_value)], 0);
         mov(dword[kEnv + offsetof(ExecEnv, fault)], static_cast<uint32_t>(f.fault));
         mov(dword[kEnv + offsetof(ExecEnv, fault_pc)], f.pc);
@@ -446,7 +477,8 @@ void Emitter::emit_store(const Store& s) {
 void Emitter::emit_helper_call(int32_t id, uint32_t pc) {
     HelperFn fn = helpers_.get(id);
     if (fn != nullptr) {
-        mov(kTmp0, kEnv); // 6th argument: env
+        mov(dword[kEnv + offsetof(ExecEnv, fault_pc)], pc); // where a fault raised inside it is (raise_fault)
+        mov(kTmp0, kEnv);                                   // 6th argument: env
         emit_abs_call(reinterpret_cast<const void*>(fn));
         emit_stop_check();
         return;
@@ -570,6 +602,17 @@ void Emitter::emit_lddw(const LoadImm64& l, uint32_t pc) {
         mov(d, l.value());
         return;
     }
+    if (l.pseudo == 4) { // BPF_PSEUDO_FUNC: this image's callback value of the function
+        const int64_t target = static_cast<int64_t>(pc) + 1 + l.imm_lo;
+        const auto it = std::find(callback_targets_.begin(), callback_targets_.end(), target);
+        if (it == callback_targets_.end()) {
+            jmp(fault_at(RunFault::LddwPseudo, pc, l.pseudo));
+            return;
+        }
+        const auto k = static_cast<size_t>(it - callback_targets_.begin());
+        mov(d, reinterpret_cast<uint64_t>(&image_->callbacks[k]));
+        return;
+    }
     const bool is_map = l.pseudo == 1 || l.pseudo == 5, is_value = l.pseudo == 2 || l.pseudo == 6;
     const auto idx = static_cast<uint32_t>(l.imm_lo);
     if (!is_map && !is_value) {
@@ -597,6 +640,8 @@ Status jit_compile(LoadedProgram& prog, const HelperTable& helpers, const JitOpt
         if (!mem) return mem.error();
         auto image = std::make_shared<JitImage>(); // before emitting: its address is baked into the code
         image->name = prog.name;
+        image->callbacks.resize(callback_targets(prog).size(),
+                                jit_calls::JitCallback{nullptr, options.checked});
         const uint8_t* entry = nullptr;
         const uint8_t* tail_entry = nullptr;
         size_t used = 0;
@@ -607,6 +652,8 @@ Status jit_compile(LoadedProgram& prog, const HelperTable& helpers, const JitOpt
             em.ready();
             entry = em.entry_ptr();
             tail_entry = em.tail_entry_ptr();
+            for (size_t k = 0; k < image->callbacks.size(); ++k)
+                image->callbacks[k].native = em.callback_entry_ptr(k);
             used = em.getSize();
         } catch (const Xbyak::Error& err) {
             if (static_cast<int>(err) == Xbyak::ERR_CODE_IS_TOO_BIG) continue;
@@ -628,8 +675,11 @@ Status jit_compile(LoadedProgram& prog, const HelperTable& helpers, const JitOpt
 Result<uint64_t> jit_execute(const LoadedProgram& prog, ExecEnv& env) {
     if (prog.jit.entry == nullptr) return make_error("not-compiled", prog.name + " has no native code");
     using Fn = uint64_t (*)(ExecEnv*);
+    env.run_callback = &jit_calls::run_callback;
+    env.engine = nullptr;
+    env.callback_depth = 0;
     const uint64_t r0 = reinterpret_cast<Fn>(const_cast<void*>(prog.jit.entry))(&env);
-    if (env.stop != kJitStopFault) return r0;
+    if (env.stop != kStopFault) return r0;
     const auto* image = static_cast<const JitImage*>(env.fault_image);
     return run_fault_error(static_cast<RunFault>(env.fault), image ? image->name : prog.name, env.fault_pc,
                            env.fault_detail);

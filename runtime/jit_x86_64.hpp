@@ -21,7 +21,7 @@
 //                ends at once with r0 = env->stop_value, unwinding every bpf2bpf frame.
 //   faults:      unverified code gone wrong (vm.hpp RunFault: unknown helper, 9th frame, running off the end,
 //                an lddw the runtime cannot resolve, and in checked mode a bad access or tail-call map)
-//                sets env->stop = kJitStopFault and env->fault/fault_pc/fault_detail/fault_image, and ends
+//                sets env->stop = kStopFault and env->fault/fault_pc/fault_detail/fault_image, and ends
 //                the run as a helper's stop does; jit_execute() turns it into the interpreter's Error.
 // Checked mode (JitOptions::checked, for unverified code: the conformance plugin, tests): before every
 // load, store and atomic the emitted code calls a bounds check (runtime/jit_calls.cpp check_access) that
@@ -58,8 +58,6 @@ struct JitOptions {
 };
 Status jit_compile(LoadedProgram& prog, const HelperTable& helpers, const JitOptions& options = {});
 
-// The value of env.stop with which the JIT ends a run that unverified code got wrong (env.fault says how).
-inline constexpr uint32_t kJitStopFault = 0x7a170001;
 
 // Run a compiled program: r0 of the outermost exit (or env.stop_value when a helper set env.stop). env.args
 // are r1..r5. Fails with "not-compiled" (no prog.jit.entry) or with the interpreter's Error for a fault

@@ -582,6 +582,32 @@ MapEntry Map::entry() {
     return e;
 }
 
+uint32_t Map::for_each_elem(const std::function<bool(const void* key, void* value)>& visit) {
+    uint32_t visited = 0;
+    if (auto* a = std::get_if<ArrayStore>(&store_); a && !a->fd_like) {
+        for (uint32_t i = 0; i < def_.max_entries; ++i) {
+            ++visited;
+            const uint32_t key = i;
+            if (visit(&key, a->mem.data() + size_t(i) * a->stride)) break;
+        }
+        return visited;
+    }
+    auto* h = std::get_if<HashStore>(&store_);
+    if (h == nullptr) return 0;
+    for (uint32_t slot = 0; slot < h->keys.size(); ++slot) {
+        std::string key;
+        {
+            std::lock_guard<std::mutex> g(*h->mu);
+            auto it = h->index.find(h->keys[slot]);
+            if (it == h->index.end() || it->second != slot) continue; // a free slot
+            key = h->keys[slot];
+        }
+        ++visited;
+        if (visit(key.data(), h->mem.data() + size_t(slot) * h->stride)) break;
+    }
+    return visited;
+}
+
 uint32_t Map::size() {
     if (auto* h = std::get_if<HashStore>(&store_)) {
         std::lock_guard<std::mutex> g(*h->mu);

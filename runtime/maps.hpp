@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -136,6 +137,13 @@ class Map {
     int remove(const void* key);
     // key == nullptr: the first key. -ENOENT past the last.
     int get_next_key(const void* key, void* next_key);
+
+    // bpf_for_each_map_elem's walk (kernel: arraymap.c bpf_for_each_array_elem(), hashtab.c
+    // bpf_for_each_hash_elem()): visit(key, value) for every element in turn (arrays: each index; hashes:
+    // the elements live when the walk reaches them) until it returns true; returns how many it visited. The
+    // key is a copy and no lock is held during visit, so the callback may update or delete elements. Other
+    // map types visit nothing.
+    uint32_t for_each_elem(const std::function<bool(const void* key, void* value)>& visit);
 
     // Cgroup storage (cgroup_storage / percpu_cgroup_storage): the one storage of the attached cgroup.
     void* local_storage();

@@ -43,6 +43,11 @@ Error run_fault_error(RunFault fault, const std::string& program, uint32_t pc, i
     case RunFault::InsnLimit:
         return run_error("insn-limit", program, pc,
                          "instruction limit " + std::to_string(detail) + " reached");
+    case RunFault::BadCallback:
+        return run_error("bad-callback", program, pc,
+                         detail == kCallbackChecked
+                             ? "checked mode does not run callbacks"
+                             : "the callback is not a function of the running program");
     case RunFault::None: break;
     }
     return run_error("internal", program, pc, "fault " + std::to_string(static_cast<uint32_t>(fault)));

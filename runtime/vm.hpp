@@ -38,6 +38,12 @@
 //    starts the target's count at d, so one chain may nest deeper (as in the kernel's JIT).
 //  * LD_ABS/LD_IND read env.packet[0, packet_len) in network byte order; out of bounds ends the program with
 //    r0 = 0 (kernel: bpf_skb_load_helper_*; the interpreter's and JIT's "return 0" path).
+//  * Callbacks (bpf_loop, bpf_for_each_map_elem): an lddw pseudo 4 (BPF_PSEUDO_FUNC) yields a callback value
+//    whose meaning is the engine's own; a helper calls it with call_callback(env, value, r1..r5), which runs
+//    the function in a new frame on top of the helper's caller (its stack stays valid: callback_ctx points
+//    into it) with a bpf2bpf budget of its own, and returns its r0. A tail call inside a callback replaces
+//    the callback's frame (its target's r0 is the callback's). Callbacks nest at most kMaxCallFrames deep.
+//    Both engines refuse callbacks in checked mode (bad-callback): their frames are not in its stack model.
 #pragma once
 
 #include <atomic>
@@ -161,7 +167,13 @@ enum class RunFault : uint32_t {
     LddwNoValue,       // "bad-lddw": a map-value lddw on a map without direct value access (detail = index)
     LddwHigh,          // "pc-out-of-range": execution reached the second slot of an lddw
     InsnLimit,         // "insn-limit": the run's instruction limit reached (detail = the limit)
+    BadCallback,       // "bad-callback": detail kCallbackNotAFunction or kCallbackChecked (vm.hpp callbacks)
 };
+inline constexpr int64_t kCallbackNotAFunction = 0; // the value is no function of the running program
+inline constexpr int64_t kCallbackChecked = 1;      // checked mode runs no callbacks
+
+// The value of env.stop with which a run ends on a fault (env.fault, fault_pc and fault_detail say which).
+inline constexpr uint32_t kStopFault = 0x7a170001;
 
 // Error{code, "program 'NAME' insn PC: what"}: the shape of every engine error naming an instruction.
 Error run_error(const std::string& code, const std::string& program, uint32_t pc, const std::string& what);
@@ -204,9 +216,9 @@ struct ExecEnv {
     uint32_t tail_call_cnt = 0; // tail calls taken so far in this chain
     uint32_t stop = 0;          // nonzero: end the program now with r0 = stop_value
     uint64_t stop_value = 0;
-    // The fault a JIT run ended with (stop == kJitStopFault, jit_x86_64.hpp): which (RunFault), where (pc,
-    // and the faulting program's JIT image, which knows its name) and its detail. The interpreter returns
-    // its faults directly.
+    // The fault a run ended with (stop == kStopFault): which (RunFault), where (pc, and for the JIT the
+    // faulting program's image, which knows its name) and its detail. The interpreter returns its own faults
+    // directly; faults raised inside helpers (raise_fault) come this way on both engines.
     uint32_t fault = 0;
     uint32_t fault_pc = 0;
     int64_t fault_detail = 0;
@@ -225,7 +237,22 @@ struct ExecEnv {
     alignas(8) uint8_t converted_ctx[2][kMaxConvertedCtxSize] = {};
     uint32_t converted_next = 0;
     uint32_t converted_from = 0;
+    // Callbacks: how the running engine calls a callback value with r1..r5 (interpret() and jit_execute()
+    // set it; helpers go through call_callback()), the engine's own state, and the callbacks now running.
+    uint64_t (*run_callback)(ExecEnv* env, uint64_t fn, const uint64_t* args) = nullptr;
+    void* engine = nullptr;
+    uint32_t callback_depth = 0;
 };
+
+// Ends the run with `fault` at the instruction whose helper is running (env->fault_pc, which both engines set
+// before a helper call): for faults found inside helpers.
+void raise_fault(ExecEnv* env, RunFault fault, int64_t detail);
+
+// A helper's call of the callback value `fn` (what an lddw pseudo func produced) with r1..r5: the
+// callback's r0. Returns 0 and leaves env->stop set when the run must end (a fault, a helper's stop inside
+// the callback, callbacks nested more than kMaxCallFrames deep); the helper then returns at once.
+uint64_t call_callback(ExecEnv* env, uint64_t fn, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+                       uint64_t r5);
 
 // Checked mode (both engines): may unverified code access [addr, addr + width)? True inside one of
 // env.regions (a store: only a writable one) and, for a load, inside env.converted_ctx: the ctx a

@@ -467,22 +467,10 @@ TEST_CASE("code memory is writable or executable, never both; freed with the pro
 
 TEST_CASE("unverified code: frame limit, unknown helper, falling off the end give the interpreter's errors") {
     Fixture f;
-    // The same Error (code and message, which names program and insn) on both engines.
-    auto same_error = [&](LoadedProgram& p, const char* code, const std::string& message) {
-        ExecEnv e1, e2;
-        e1.helpers = e2.helpers = &f.helpers;
-        auto j = jit_execute(p, e1);
-        auto i = interpret(p, e2);
-        REQUIRE(!j.ok());
-        REQUIRE(!i.ok());
-        CHECK(j.error().code == code);
-        CHECK(i.error().code == code);
-        CHECK(j.error().message == message);
-        CHECK(i.error().message == message);
-    };
+    // The same Error (code and message, which names program and insn) on both engines: same_error().
     // infinite recursion: f calls itself
     LoadedProgram& rec = f.load({CallLocal{2}, exit_(), CallLocal{2}, exit_()}, {0, 2});
-    same_error(rec, "call-depth-exceeded", "program '" + rec.name + "' insn 2: more than 8 call frames");
+    same_error(f, rec, "call-depth-exceeded", "program '" + rec.name + "' insn 2: more than 8 call frames");
     // exactly 8 frames are allowed: main -> f(1) -> ... each level decrements r6 until 0
     // main: r6 = 6; call f; exit.  f: if r6 == 0 goto ret; r6 -= 1; call f; r0 += 1; ret: exit
     // f runs with r6 = 6..0: frames 2..8.
@@ -500,13 +488,14 @@ TEST_CASE("unverified code: frame limit, unknown helper, falling off the end giv
     CHECK(*ri == 6);
     deep[0] = mov(kR6, 7); // 9 frames
     LoadedProgram& nine = f.load(deep, {0, 4});
-    same_error(nine, "call-depth-exceeded", "program '" + nine.name + "' insn 6: more than 8 call frames");
+    same_error(f, nine, "call-depth-exceeded", "program '" + nine.name + "' insn 6: more than 8 call frames");
     LoadedProgram& unknown = f.load({mov(kR1, 0), call(999), exit_()});
-    same_error(unknown, "unknown-helper", "program '" + unknown.name + "' insn 1: no helper with id 999");
+    same_error(f, unknown, "unknown-helper", "program '" + unknown.name + "' insn 1: no helper with id 999");
     LoadedProgram& callx_big = f.load({mov(kR1, 0), mov(kR6, -1), CallReg{kR6}, exit_()});
-    same_error(callx_big, "unknown-helper", "program '" + callx_big.name + "' insn 2: no helper with id -1");
+    same_error(f, callx_big, "unknown-helper",
+               "program '" + callx_big.name + "' insn 2: no helper with id -1");
     LoadedProgram& callx_tail = f.load({mov(kR6, kHelperTailCall), CallReg{kR6}, exit_()});
-    same_error(callx_tail, "unknown-helper",
+    same_error(f, callx_tail, "unknown-helper",
                "program '" + callx_tail.name + "' insn 1: callx cannot perform a tail call");
     // lddw the runtime cannot resolve: a BTF pseudo, a map index past the table, a value of a map without
     // direct value access (f.maps gets one prog array first), and a jump into an lddw's second slot
@@ -519,18 +508,18 @@ TEST_CASE("unverified code: frame limit, unknown helper, falling off the end giv
     lddw(into_high, kR0, 5);
     for (auto* v : {&btf, &no_map, &no_value, &into_high}) v->push_back(exit_());
     LoadedProgram& l_btf = h.load(btf);
-    same_error(l_btf, "bad-lddw", "program '" + l_btf.name + "' insn 0: lddw pseudo 3 is not supported");
+    same_error(f, l_btf, "bad-lddw", "program '" + l_btf.name + "' insn 0: lddw pseudo 3 is not supported");
     LoadedProgram& l_no_map = h.load(no_map);
-    same_error(l_no_map, "bad-lddw",
+    same_error(f, l_no_map, "bad-lddw",
                "program '" + l_no_map.name + "' insn 0: map index 7 has no runtime map");
     LoadedProgram& l_no_value = h.load(no_value);
-    same_error(l_no_value, "bad-lddw",
+    same_error(f, l_no_value, "bad-lddw",
                "program '" + l_no_value.name + "' insn 0: map 0 has no direct value access");
     LoadedProgram& l_high = h.load(into_high);
-    same_error(l_high, "pc-out-of-range",
+    same_error(f, l_high, "pc-out-of-range",
                "program '" + l_high.name + "' insn 2: executed the second half of an lddw");
     LoadedProgram& off = f.load({mov(kR0, 0)});
-    same_error(off, "pc-out-of-range",
+    same_error(f, off, "pc-out-of-range",
                "program '" + off.name + "' insn 1: execution ran past the last instruction");
     // A fault in a tail-call target names the target.
     Fixture g;
@@ -541,7 +530,7 @@ TEST_CASE("unverified code: frame limit, unknown helper, falling off the end giv
     caller.push_back(exit_());
     LoadedProgram& entry = g.load(caller);
     g.arrays.back()->set(0, &faulty);
-    same_error(entry, "unknown-helper", "program '" + faulty.name + "' insn 1: no helper with id 998");
+    same_error(f, entry, "unknown-helper", "program '" + faulty.name + "' insn 1: no helper with id 998");
     // a normal run reports no error
     ExecEnv e3;
     auto fine = jit_execute(f.load({mov(kR0, 5), exit_()}), e3);

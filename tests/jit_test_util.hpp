@@ -131,6 +131,23 @@ inline Outcome both(const LoadedProgram& p, std::vector<uint8_t> mem, const Help
     return j;
 }
 
+// The same error (code and message) on both engines (checked: as the fixture compiled p).
+inline void same_error(const Fixture& f, const LoadedProgram& p, const char* code,
+                       const std::string& message) {
+    ExecEnv e1, e2;
+    e1.helpers = e2.helpers = &f.helpers;
+    InterpOptions o;
+    o.checked = f.options.checked;
+    auto j = jit_execute(p, e1);
+    auto i = interpret(p, e2, o);
+    REQUIRE(!j.ok());
+    REQUIRE(!i.ok());
+    CHECK(j.error().code == code);
+    CHECK(i.error().code == code);
+    CHECK(j.error().message == message);
+    CHECK(i.error().message == message);
+}
+
 // Test helpers: a weighted sum of the arguments; "unwind" (helper 5 of the conformance suite); and one that
 // records its frame address in the std::vector<uintptr_t> at env->host.
 inline uint64_t helper_sum(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e, ExecEnv*) {
