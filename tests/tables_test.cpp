@@ -52,7 +52,7 @@ TEST_CASE("ctx tables are sorted, non-overlapping, inside the struct") {
     for (ProgType t : {ProgType::Xdp, kSock, kCls, kAct, kCg, ProgType::SkSkb, ProgType::LwtIn,
                        ProgType::LwtOut, ProgType::LwtXmit, ProgType::LwtSeg6local, ProgType::FlowDissector,
                        ProgType::SkMsg, ProgType::Kprobe, ProgType::PerfEvent, ProgType::RawTracepoint,
-                       ProgType::Tracepoint, ProgType::GenericProbe}) {
+                       ProgType::Tracepoint, ProgType::GenericProbe, ProgType::CgroupSockAddr}) {
         const CtxLayout& l = L(t);
         CHECK(l.type == t);
         uint32_t end = 0;
@@ -256,6 +256,62 @@ TEST_CASE("sk_skb, sk_msg, lwt and flow_dissector: their is_valid_access functio
     CHECK(can_read(P::SkMsg, offsetof(struct sk_msg_md, remote_ip6) + 12, 4));
     CHECK_FALSE(can_write(P::SkMsg, offsetof(struct sk_msg_md, family), 4));
     CHECK(L(P::SkMsg).packet == PacketAccess::ReadWrite);
+}
+
+TEST_CASE("bpf_sock_addr: sock_addr_is_valid_access()") {
+    constexpr auto kSa = ProgType::CgroupSockAddr;
+    CHECK(L(kSa).size == sizeof(struct bpf_sock_addr));
+    CHECK(field_off(kSa, "user_ip4") == offsetof(struct bpf_sock_addr, user_ip4));
+    CHECK(field_off(kSa, "user_ip6") == offsetof(struct bpf_sock_addr, user_ip6));
+    CHECK(field_off(kSa, "user_port") == offsetof(struct bpf_sock_addr, user_port));
+    CHECK(field_off(kSa, "protocol") == offsetof(struct bpf_sock_addr, protocol));
+    CHECK(field_off(kSa, "msg_src_ip4") == offsetof(struct bpf_sock_addr, msg_src_ip4));
+    CHECK(field_off(kSa, "msg_src_ip6") == offsetof(struct bpf_sock_addr, msg_src_ip6));
+    CHECK(field_off(kSa, "sk") == offsetof(struct bpf_sock_addr, sk));
+    const CtxOptions connect4{int32_t(AttachType::CgroupInet4Connect), 0};
+    const CtxOptions connect6{int32_t(AttachType::CgroupInet6Connect), 0};
+    const CtxOptions sendmsg4{int32_t(AttachType::CgroupUdp4Sendmsg), 0};
+    const CtxOptions recvmsg6{int32_t(AttachType::CgroupUdp6Recvmsg), 0};
+    const int64_t ip4 = offsetof(struct bpf_sock_addr, user_ip4),
+                  ip6 = offsetof(struct bpf_sock_addr, user_ip6);
+    const int64_t port = offsetof(struct bpf_sock_addr, user_port),
+                  src4 = offsetof(struct bpf_sock_addr, msg_src_ip4);
+    const int64_t src6 = offsetof(struct bpf_sock_addr, msg_src_ip6), sk = offsetof(struct bpf_sock_addr, sk);
+    // an address field only for its family's attach types (and msg_src_* only for sendmsg)
+    CHECK(can_read(kSa, ip4, 4, connect4));
+    CHECK(can_write(kSa, ip4, 4, connect4));
+    CHECK_FALSE(can_read(kSa, ip4, 4, connect6));
+    CHECK_FALSE(can_read(kSa, ip6, 4, connect4));
+    CHECK(can_read(kSa, ip6 + 12, 4, recvmsg6));
+    CHECK(can_read(kSa, src4, 4, sendmsg4));
+    CHECK_FALSE(can_read(kSa, src4, 4, connect4));
+    CHECK_FALSE(can_read(kSa, src6, 4, recvmsg6));
+    CHECK_FALSE(can_read(kSa, ip4, 4)); // no attach type at all
+    // narrow reads, 4-byte writes; 8-byte aligned reads and writes inside user_ip6 / msg_src_ip6
+    CHECK(can_read(kSa, ip4 + 2, 2, connect4));
+    CHECK(can_read(kSa, port + 3, 1, connect4));
+    CHECK_FALSE(can_write(kSa, port, 2, connect4));
+    CHECK(can_write(kSa, port, 4, connect6));
+    CHECK(can_read(kSa, ip6 + 8, 8, connect6));
+    CHECK(can_write(kSa, ip6, 8, connect6));
+    CHECK_FALSE(can_write(kSa, ip6 + 4, 8, connect6)); // misaligned
+    CHECK_FALSE(can_write(kSa, ip6 + 1, 1, connect6)); // no narrow writes
+    CHECK_FALSE(can_read(kSa, ip4, 8, connect4));
+    // read-only u32 fields: 4-byte reads only
+    CHECK(can_read(kSa, offsetof(struct bpf_sock_addr, family), 4, connect4));
+    CHECK_FALSE(can_read(kSa, offsetof(struct bpf_sock_addr, family), 2, connect4));
+    CHECK_FALSE(can_write(kSa, offsetof(struct bpf_sock_addr, family), 4, connect4));
+    CHECK_FALSE(can_write(kSa, offsetof(struct bpf_sock_addr, user_family), 4, connect4));
+    // sk: an 8-byte read yielding a socket
+    CHECK(yields(kSa, sk, 8) == CtxValue::Socket);
+    CHECK_FALSE(can_read(kSa, sk, 4, connect4));
+    CHECK_FALSE(can_write(kSa, sk, 8, connect4));
+    CHECK(L(kSa).packet == PacketAccess::None);
+    auto r = check_ctx_access(L(kSa), ip6, 4, false, connect4);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().message.find(
+              "needs expected attach type one of 9, 11, 15, 20, 30, 32 (this program's: 10)") !=
+          std::string::npos);
 }
 
 TEST_CASE("tracing contexts are read-only") {

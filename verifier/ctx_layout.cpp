@@ -34,7 +34,7 @@ namespace {
 
 constexpr CtxField ro(std::string_view name, uint32_t off, uint32_t size, SizeSet reads,
                       CtxValue yields = CtxValue::Scalar) {
-    return CtxField{name, off, size, reads, kNoAccess, yields, kAttachAny};
+    return CtxField{name, off, size, reads, kNoAccess, yields, kAnyAttach};
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -48,7 +48,8 @@ constexpr std::array kXdpFields = {
     ro("data_meta", 8, 4, kSize4, CtxValue::PacketMeta),
     ro("ingress_ifindex", 12, 4, kSize4),
     ro("rx_queue_index", 16, 4, kSize4),
-    CtxField{"egress_ifindex", 20, 4, kSize4, kNoAccess, CtxValue::Scalar, kAttachXdpDevmap},
+    CtxField{"egress_ifindex", 20, 4, kSize4, kNoAccess, CtxValue::Scalar,
+             attach_set({AttachType::XdpDevmap})},
 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -298,6 +299,35 @@ constexpr std::array kTracepointFields = {
     ro("args", 8, kPerfMaxTraceSize - 8, kNarrow8),
 };
 
+// struct bpf_sock_addr (cgroup/bind4, connect6, sendmsg4, getpeername6, ...). kernel: net/core/filter.c
+// sock_addr_is_valid_access(): user_ip4/user_ip6/msg_src_ip4/msg_src_ip6 only for the attach types of their
+// address family (msg_src_* only for sendmsg); the address fields and user_port: narrow reads
+// (bpf_ctx_narrow_access_ok) and 4-byte writes, plus 8-byte aligned reads and writes inside user_ip6 and
+// msg_src_ip6 (bpf_ctx_wide_access_ok); sk: an 8-byte read yielding PTR_TO_SOCKET; every other field:
+// 4-byte reads, no writes.
+using AT = AttachType;
+constexpr AttachSet kSockAddrIp4 =
+    attach_set({AT::CgroupInet4Bind, AT::CgroupInet4Connect, AT::CgroupInet4Getpeername,
+                AT::CgroupInet4Getsockname, AT::CgroupUdp4Sendmsg, AT::CgroupUdp4Recvmsg});
+constexpr AttachSet kSockAddrIp6 =
+    attach_set({AT::CgroupInet6Bind, AT::CgroupInet6Connect, AT::CgroupInet6Getpeername,
+                AT::CgroupInet6Getsockname, AT::CgroupUdp6Sendmsg, AT::CgroupUdp6Recvmsg});
+constexpr SizeSet kSize4or8{4 | 8};
+constexpr std::array kSockAddrFields = {
+    ro("user_family", 0, 4, kSize4),
+    CtxField{"user_ip4", 4, 4, kNarrow4, kSize4, CtxValue::Scalar, kSockAddrIp4},
+    CtxField{"user_ip6", 8, 16, kNarrow8, kSize4or8, CtxValue::Scalar, kSockAddrIp6},
+    CtxField{"user_port", 24, 4, kNarrow4, kSize4, CtxValue::Scalar, kAnyAttach},
+    ro("family", 28, 4, kSize4),
+    ro("type", 32, 4, kSize4),
+    ro("protocol", 36, 4, kSize4),
+    CtxField{"msg_src_ip4", 40, 4, kNarrow4, kSize4, CtxValue::Scalar, attach_set({AT::CgroupUdp4Sendmsg})},
+    CtxField{"msg_src_ip6", 44, 16, kNarrow8, kSize4or8, CtxValue::Scalar,
+             attach_set({AT::CgroupUdp6Sendmsg})},
+    ro("sk", 64, 8, kSize8, CtxValue::Socket),
+};
+constexpr uint32_t kSockAddrSize = 72;
+
 // tailgate's GenericProbe ctx (see ctx_layout.hpp): read-only u64 words, any aligned size.
 constexpr std::array kGenericProbeFields = {
     ro("args", 0, 8 * kGenericProbeArgs, kNarrow8),
@@ -381,6 +411,14 @@ const CtxLayout* ctx_layout(ProgType type) {
                               false,
                               true,
                               "kernel/trace/bpf_trace.c tp_prog_is_valid_access()"};
+    static const CtxLayout sock_addr{ProgType::CgroupSockAddr,
+                                     "bpf_sock_addr",
+                                     kSockAddrSize,
+                                     kSockAddrFields,
+                                     PacketAccess::None,
+                                     false,
+                                     false,
+                                     "net/core/filter.c sock_addr_is_valid_access()"};
     static const CtxLayout generic{ProgType::GenericProbe,
                                    "tg_generic_probe_ctx",
                                    kGenericProbeCtxSize,
@@ -406,6 +444,7 @@ const CtxLayout* ctx_layout(ProgType type) {
     case ProgType::PerfEvent: return &perf;
     case ProgType::RawTracepoint: return &rawtp;
     case ProgType::Tracepoint: return &tp;
+    case ProgType::CgroupSockAddr: return &sock_addr;
     case ProgType::GenericProbe: return &generic;
     default: return nullptr;
     }
@@ -436,8 +475,15 @@ Result<CtxAccess> check_ctx_access(const CtxLayout& layout, int64_t off, int siz
     std::string name(f->name);
     if (off + size > int64_t(f->offset) + f->size)
         return fail("access crosses the end of field '" + name + "'");
-    if (f->only_attach != kAttachAny && f->only_attach != opts.attach)
-        return fail("field '" + name + "' needs expected attach type " + std::to_string(f->only_attach));
+    if (f->only_attach != kAnyAttach &&
+        (opts.attach < 0 || opts.attach >= 64 || (f->only_attach >> opts.attach & 1) == 0)) {
+        std::string types;
+        for (int a = 0; a < 64; ++a)
+            if (f->only_attach >> a & 1) types += (types.empty() ? "" : ", ") + std::to_string(a);
+        return fail("field '" + name + "' needs expected attach type " +
+                    (types.find(',') == std::string::npos ? types : "one of " + types) +
+                    " (this program's: " + std::to_string(opts.attach) + ")");
+    }
     const SizeSet& allowed = is_write ? f->write_sizes : f->read_sizes;
     if (allowed.empty())
         return fail("field '" + name + "' is not " + (is_write ? "writable" : "readable") + " for " +

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <span>
 #include <string>
@@ -61,7 +62,15 @@ inline constexpr SizeSet kNarrow8{1 | 2 | 4 | 8}; // bpf_ctx_narrow_access_ok() 
 inline constexpr int32_t kAttachCgroupInetIngress = 0; // BPF_CGROUP_INET_INGRESS
 inline constexpr int32_t kAttachCgroupInetEgress = 1;  // BPF_CGROUP_INET_EGRESS
 inline constexpr int32_t kAttachXdpDevmap = 33;        // BPF_XDP_DEVMAP
-inline constexpr int32_t kAttachAny = -2;              // CtxField::only_attach: no restriction
+
+// A set of expected attach types (bit n: uapi attach type n), for fields only some attach types may touch.
+using AttachSet = uint64_t;
+inline constexpr AttachSet kAnyAttach = 0; // CtxField::only_attach: no restriction
+constexpr AttachSet attach_set(std::initializer_list<AttachType> types) {
+    AttachSet s = 0;
+    for (AttachType t : types) s |= AttachSet{1} << static_cast<int32_t>(t);
+    return s;
+}
 
 // One field (or array of fields) of a ctx struct. An access [off, off+size) is valid for the field when
 // it lies inside [offset, offset+size), off % size == 0 (every is_valid_access function checks this), and
@@ -73,7 +82,7 @@ struct CtxField {
     SizeSet read_sizes;                 // allowed load sizes (empty: not readable)
     SizeSet write_sizes;                // allowed store sizes (empty: read-only)
     CtxValue yields = CtxValue::Scalar; // what a load yields
-    int32_t only_attach = kAttachAny;   // if set: only programs with this expected attach type may touch it
+    AttachSet only_attach = kAnyAttach; // if set: only programs with one of these attach types may touch it
 };
 
 enum class PacketAccess : uint8_t { None, Read, ReadWrite };
