@@ -13,6 +13,10 @@
 //                callers' frames stay on the native stack, as in the kernel). Each frame records its
 //                bpf2bpf depth; a program may use 8 frames (interpreter's rule), counted afresh from the
 //                frame a tail call lands in; the call site that would make a 9th ends the run with a fault.
+//   callback:    each function an lddw pseudo 4 names gets an entry with the helper ABI (r1..r5 in rdi, rsi,
+//                rdx, rcx, r8; env in r9; r0 in rax) that builds the same frame with a bpf2bpf depth of 1;
+//                the lddw yields the address of its jit_calls::JitCallback, which helpers call through
+//                vm.hpp call_callback() (a C frame sits between the callback's frame and its caller's).
 //   registers:   the table kRegMap in jit_x86_64.cpp (the kernel's mapping); r12 = ExecEnv*,
 //                r9/r10/r11 scratch.
 //   helpers:     r1..r5 are already rdi, rsi, rdx, rcx, r8; r9 = env; addresses are taken from the
