@@ -27,6 +27,15 @@ void lddw_func(std::vector<Insn>& p, Reg dst, uint32_t target) {
     p.push_back(LddwHigh{});
 }
 
+// bpf_loop(nr, callback at slot `callback`, NULL, 0): six slots (the lddw takes two).
+void call_loop(std::vector<Insn>& p, int64_t nr, uint32_t callback) {
+    p.push_back(mov(kR1, nr));
+    lddw_func(p, kR2, callback);
+    p.push_back(mov(kR3, 0));
+    p.push_back(mov(kR4, 0));
+    p.push_back(call(kHelperLoop));
+}
+
 Insn st_imm(Reg base, int16_t off, uint8_t width, int64_t imm) {
     return Store{base, off, width, Operand::of_imm(imm)};
 }
@@ -84,11 +93,8 @@ TEST_CASE("a tail call inside a callback replaces the callback's frame; its targ
     const uint32_t pa = e.f.add_prog_array(1);
     LoadedProgram& target = e.f.load({mov(kR0, 1), exit_()});
     // main: r0 = bpf_loop(10, cb, 0, 0); exit.  cb (slot 7): tail call pa[0]; r0 = 0; exit
-    std::vector<Insn> p = {mov(kR1, 10)};
-    lddw_func(p, kR2, 7);
-    p.push_back(mov(kR3, 0));
-    p.push_back(mov(kR4, 0));
-    p.push_back(call(kHelperLoop));
+    std::vector<Insn> p;
+    call_loop(p, 10, 7);
     p.push_back(exit_());
     REQUIRE(p.size() == 7);
     tail_call(p, pa, 0);
@@ -109,11 +115,8 @@ TEST_CASE("a helper's stop inside a callback ends the whole run") {
     Engines e;
     e.f.helpers.set(kFirstHostHelperId, helper_unwind);
     // main: bpf_loop(3, cb, 0, 0); r0 = 99; exit.  cb (slot 8): r1 = 0; call unwind; r0 = 0; exit
-    std::vector<Insn> p = {mov(kR1, 3)};
-    lddw_func(p, kR2, 8);
-    p.push_back(mov(kR3, 0));
-    p.push_back(mov(kR4, 0));
-    p.push_back(call(kHelperLoop));
+    std::vector<Insn> p;
+    call_loop(p, 3, 8);
     p.push_back(mov(kR0, 99));
     p.push_back(exit_());
     REQUIRE(p.size() == 8);
@@ -129,11 +132,7 @@ TEST_CASE("unverified code: callbacks nested too deep, a callback in checked mod
     // main: bpf_loop(1, cb, 0, 0); exit.  cb (slot 7): the same again, forever
     std::vector<Insn> p;
     for (int twice = 0; twice < 2; ++twice) {
-        p.push_back(mov(kR1, 1));
-        lddw_func(p, kR2, 7);
-        p.push_back(mov(kR3, 0));
-        p.push_back(mov(kR4, 0));
-        p.push_back(call(kHelperLoop));
+        call_loop(p, 1, 7);
         p.push_back(exit_());
     }
     REQUIRE(p.size() == 14);
