@@ -72,7 +72,7 @@ std::vector<FunctionStack> check_stack(const AnalysisEnv& env, const std::vector
             // a callback's frame sits on top of the frame that passes it (kernel:
             // check_max_stack_depth_subprog() follows bpf_pseudo_func as well as bpf_pseudo_call)
             if (const auto* l = std::get_if<LoadImm64>(&in); l && l->pseudo == 4) {
-                int callee = function_starting_at(prog, uint32_t(int64_t(pc) + 1 + l->imm_lo));
+                int callee = function_starting_at(prog, uint32_t(pseudo_func_target(*l, pc)));
                 if (callee >= 0) w.calls[i].push_back({pc, uint32_t(callee)});
             }
         }

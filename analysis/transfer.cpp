@@ -216,7 +216,7 @@ void exec_lddw(const LoadImm64& l, uint32_t pc, State& s, const AnalysisEnv& env
     case 4: { // BPF_PSEUDO_FUNC: imm is the callback's start relative to the next slot
         RegValue r;
         r.kind = Kind::Mixed;
-        const int fn = function_starting_at(*env.prog, uint32_t(int64_t(pc) + 1 + l.imm_lo));
+        const int fn = function_starting_at(*env.prog, uint32_t(pseudo_func_target(l, pc)));
         if (fn >= 0) {
             r.kind = Kind::Func;
             r.map = fn;

@@ -14,12 +14,12 @@ void raise_fault(ExecEnv* env, RunFault fault, int64_t detail) {
 uint64_t call_callback(ExecEnv* env, uint64_t fn, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
                        uint64_t r5) {
     if (env->stop != 0) return 0;
-    // kernel: the verifier counts a callback's frame among the MAX_CALL_FRAMES of the call stack
-    // (verifier.c push_callback_call() -> setup_func_entry()); verified code never gets here too deep.
     if (env->run_callback == nullptr) {
         raise_fault(env, RunFault::BadCallback, kCallbackNotAFunction);
         return 0;
     }
+    // kernel: the verifier counts a callback's frame among the MAX_CALL_FRAMES of the call stack
+    // (verifier.c push_callback_call() -> setup_func_entry()); verified code never gets here too deep.
     if (env->callback_depth >= static_cast<uint32_t>(kMaxCallFrames)) {
         raise_fault(env, RunFault::CallDepth, env->callback_depth);
         return 0;

@@ -441,7 +441,7 @@ Result<uint64_t> Interpreter::run(const LoadedProgram& prog, uint32_t start, con
                 break;
             }
             if (l.pseudo == 4) { // BPF_PSEUDO_FUNC: imm is the function's start relative to the next slot
-                const int64_t target = int64_t{at} + 1 + l.imm_lo;
+                const int64_t target = pseudo_func_target(l, at);
                 if (target < 0 || static_cast<uint64_t>(target) >= n)
                     return fault(RunFault::LddwPseudo, cur, at, l.pseudo);
                 r[l.dst] = reinterpret_cast<uint64_t>(&code[target]);

@@ -23,11 +23,8 @@ uint64_t ld_packet(ExecEnv* env, uint64_t offset64, uint64_t width) {
 
 // Ends the run with a fault (vm.hpp RunFault) at `pc`; the emitted stop path adds the program's image.
 void set_fault(ExecEnv* env, RunFault fault, uint64_t pc, int64_t detail) {
-    env->stop = kStopFault;
-    env->stop_value = 0;
-    env->fault = static_cast<uint32_t>(fault);
     env->fault_pc = static_cast<uint32_t>(pc);
-    env->fault_detail = detail;
+    raise_fault(env, fault, detail);
 }
 
 // A helper call whose id was not in the HelperTable at compile time (7th argument: id, 8th: the call's

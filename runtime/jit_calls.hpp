@@ -26,8 +26,9 @@ uint64_t callx(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5, 
 // A callback value of the JIT (what its lddw pseudo 4 yields): the function's entry with the helper ABI
 // (r1..r5 in rdi, rsi, rdx, rcx, r8; env in r9; r0 in rax), one per callback function of an image.
 struct JitCallback {
-    const void* native = nullptr;
-    bool checked = false; // compiled in checked mode: refused (vm.hpp "Callbacks")
+    uint32_t start = 0;           // the function's first slot
+    const void* native = nullptr; // its entry (filled once the code is placed)
+    bool checked = false;         // compiled in checked mode: refused (vm.hpp "Callbacks")
 };
 
 // ExecEnv::run_callback of JIT runs.

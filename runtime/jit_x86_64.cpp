@@ -78,22 +78,22 @@ struct JitImage {
     ExecMemory mem;
     size_t code_size = 0;
     std::string name;
-    // The callback values its lddw pseudo 4's yield, one per callback function (sized before emitting:
-    // their addresses are baked into the code; the entries are filled once the code is placed).
+    // The callback values its lddw pseudo 4's yield, one per callback function in slot order (made before
+    // emitting: their addresses are baked into the code).
     std::vector<jit_calls::JitCallback> callbacks;
 };
 
-// The functions lddw pseudo 4 (BPF_PSEUDO_FUNC) names, in slot order; imm is the start relative to the
-// next slot. A start outside the program is left out (its lddw is a bad-lddw fault).
-std::vector<uint32_t> callback_targets(const LoadedProgram& prog) {
-    std::set<uint32_t> t;
-    for (size_t pc = 0; pc < prog.insns.size(); ++pc)
-        if (const auto* l = std::get_if<LoadImm64>(&prog.insns[pc]); l && l->pseudo == 4) {
-            const int64_t target = static_cast<int64_t>(pc) + 1 + l->imm_lo;
-            if (target >= 0 && static_cast<uint64_t>(target) < prog.insns.size())
-                t.insert(static_cast<uint32_t>(target));
-        }
-    return {t.begin(), t.end()};
+// One callback value per function an lddw pseudo 4 names, in slot order. A start outside the program is
+// left out (its lddw is a bad-lddw fault).
+std::vector<jit_calls::JitCallback> callback_values(const LoadedProgram& prog, bool checked) {
+    std::set<uint32_t> starts;
+    for (uint32_t pc = 0; pc < prog.insns.size(); ++pc)
+        if (auto target = pseudo_func_target(prog.insns[pc], pc);
+            target && *target >= 0 && static_cast<uint64_t>(*target) < prog.insns.size())
+            starts.insert(static_cast<uint32_t>(*target));
+    std::vector<jit_calls::JitCallback> v;
+    for (uint32_t s : starts) v.push_back(jit_calls::JitCallback{s, nullptr, checked});
+    return v;
 }
 
 // --- the emitter ------------------------------------------------------------------------------------------
@@ -104,7 +104,7 @@ class Emitter : public X86Emit {
             const Layout& layout, const JitImage* image, size_t max_size, uint8_t* buf)
         : X86Emit(max_size, buf), prog_(prog), helpers_(helpers), checked_(options.checked),
           max_insns_(options.max_insns), layout_(layout), image_(image),
-          callback_targets_(callback_targets(prog)), callback_entry_(callback_targets_.size()) {}
+          callback_entry_(image->callbacks.size()) {}
 
     // Emits the whole program. Returns an error (code, message) or an empty code on success.
     Error emit_program();
@@ -121,11 +121,10 @@ class Emitter : public X86Emit {
     const uint64_t max_insns_;
     const Layout& layout_;
     const JitImage* image_;
-    std::vector<Xbyak::Label> insn_labels_;        // body of each slot
-    std::vector<Xbyak::Label> func_entry_;         // per slot: subprogram entry stub (used if a call target)
-    std::set<uint32_t> functions_;                 // slots that start a function (callable)
-    const std::vector<uint32_t> callback_targets_; // image_->callbacks[k] is function callback_targets_[k]
-    std::vector<Xbyak::Label> callback_entry_;     // their entries (helper ABI)
+    std::vector<Xbyak::Label> insn_labels_;    // body of each slot
+    std::vector<Xbyak::Label> func_entry_;     // per slot: subprogram entry stub (used if a call target)
+    std::set<uint32_t> functions_;             // slots that start a function (callable)
+    std::vector<Xbyak::Label> callback_entry_; // entry of image_->callbacks[k] (helper ABI)
     Xbyak::Label epilogue_, stop_exit_;
     const uint8_t* tail_entry_ = nullptr;
     // Out-of-line fault stubs, emitted after the body (a deque: labels must not move once used).
@@ -243,12 +242,12 @@ Error Emitter::emit_program() {
     }
     // Callback entries, called by helpers with the helper ABI (jit_calls::JitCallback): a frame like the main
     // entry's, env from r9, a bpf2bpf budget of its own (vm.hpp "Callbacks"); r1..r5 are already in place.
-    for (size_t k = 0; k < callback_targets_.size(); ++k) {
+    for (size_t k = 0; k < callback_entry_.size(); ++k) {
         L(callback_entry_[k]);
         emit_frame_prologue();
         mov(kEnv, kTmp0);
         mov(qword[rsp + kDepthSlot], 1);
-        jmp(insn_labels_[callback_targets_[k]]);
+        jmp(insn_labels_[image_->callbacks[k].start]);
     }
     // A jump to the second slot of an lddw (unverified code): the interpreter's pc-out-of-range.
     for (uint32_t pc : lddw_high_) {
@@ -603,14 +602,14 @@ void Emitter::emit_lddw(const LoadImm64& l, uint32_t pc) {
         return;
     }
     if (l.pseudo == 4) { // BPF_PSEUDO_FUNC: this image's callback value of the function
-        const int64_t target = static_cast<int64_t>(pc) + 1 + l.imm_lo;
-        const auto it = std::find(callback_targets_.begin(), callback_targets_.end(), target);
-        if (it == callback_targets_.end()) {
+        const int64_t target = pseudo_func_target(l, pc);
+        const auto& cbs = image_->callbacks;
+        const auto it =
+            std::find_if(cbs.begin(), cbs.end(), [&](const auto& c) { return c.start == target; });
+        if (it == cbs.end())
             jmp(fault_at(RunFault::LddwPseudo, pc, l.pseudo));
-            return;
-        }
-        const auto k = static_cast<size_t>(it - callback_targets_.begin());
-        mov(d, reinterpret_cast<uint64_t>(&image_->callbacks[k]));
+        else
+            mov(d, reinterpret_cast<uint64_t>(&*it));
         return;
     }
     const bool is_map = l.pseudo == 1 || l.pseudo == 5, is_value = l.pseudo == 2 || l.pseudo == 6;
@@ -635,13 +634,13 @@ Status jit_compile(LoadedProgram& prog, const HelperTable& helpers, const JitOpt
     const Layout layout = measure_layout();
     if (!layout.ok) return make_error("jit-layout", "ProgArray::slots is not a plain pointer");
     size_t budget = 512 + prog.insns.size() * 96 + prog.function_starts.size() * 64;
+    const std::vector<jit_calls::JitCallback> callbacks = callback_values(prog, options.checked);
     for (int attempt = 0; attempt < 4; ++attempt, budget *= 2) {
         auto mem = ExecMemory::allocate(budget);
         if (!mem) return mem.error();
         auto image = std::make_shared<JitImage>(); // before emitting: its address is baked into the code
         image->name = prog.name;
-        image->callbacks.resize(callback_targets(prog).size(),
-                                jit_calls::JitCallback{nullptr, options.checked});
+        image->callbacks = callbacks;
         const uint8_t* entry = nullptr;
         const uint8_t* tail_entry = nullptr;
         size_t used = 0;

@@ -62,7 +62,6 @@ struct JitOptions {
 };
 Status jit_compile(LoadedProgram& prog, const HelperTable& helpers, const JitOptions& options = {});
 
-
 // Run a compiled program: r0 of the outermost exit (or env.stop_value when a helper set env.stop). env.args
 // are r1..r5. Fails with "not-compiled" (no prog.jit.entry) or with the interpreter's Error for a fault
 // (vm.hpp run_fault_error: unknown-helper, call-depth-exceeded, pc-out-of-range, bad-lddw and, checked,

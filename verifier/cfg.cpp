@@ -59,13 +59,6 @@ Error bad(uint32_t pc, const std::string& what) {
     return make_error("invalid-instruction", "insn " + std::to_string(pc) + ": " + what);
 }
 
-// Target slot of an lddw pseudo-func (BPF_PSEUDO_FUNC: imm is relative to the next slot), if it is one.
-std::optional<int64_t> pseudo_func_target(const Insn& insn, uint32_t pc) {
-    const auto* l = std::get_if<LoadImm64>(&insn);
-    if (!l || l->pseudo != 4) return std::nullopt;
-    return int64_t(pc) + 1 + l->imm_lo;
-}
-
 // Function ranges: from the program, or derived like verifier.c check_subprogs() (starts at 0 and at each
 // call / pseudo-func target).
 Result<std::vector<Subprogram>> function_ranges(const Program& p) {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <variant>
@@ -152,6 +153,18 @@ struct LoadPacket { // legacy LD_ABS / LD_IND: r0 = ntoh(*(width*)(skb->data + [
 
 using Insn = std::variant<Alu, Endian, Jump, Goto, Call, CallLocal, CallReg, Exit, LoadImm64, LddwHigh, Load,
                           Store, Atomic, LoadPacket>;
+
+// The slot an lddw pseudo func (BPF_PSEUDO_FUNC, pseudo 4) at `pc` names: imm is relative to the next slot.
+// May lie outside the program; callers check.
+inline int64_t pseudo_func_target(const LoadImm64& l, uint32_t pc) {
+    return int64_t(pc) + 1 + l.imm_lo;
+}
+// The same for any instruction: nullopt unless it is an lddw pseudo func.
+inline std::optional<int64_t> pseudo_func_target(const Insn& insn, uint32_t pc) {
+    const auto* l = std::get_if<LoadImm64>(&insn);
+    if (!l || l->pseudo != 4) return std::nullopt;
+    return pseudo_func_target(*l, pc);
+}
 
 // Decode a whole instruction array. Fails on the first malformed slot, with codes:
 //   bad-opcode, reserved-field (a field the encoding requires to be zero is not), bad-register,
