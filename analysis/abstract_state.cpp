@@ -36,7 +36,7 @@ const char* kind_name(Kind k) {
 static bool has_offset(Kind k) {
     return k == Kind::Ctx || k == Kind::Stack || k == Kind::Packet || k == Kind::PacketMeta ||
            k == Kind::MapValue || k == Kind::MapValueOrNull || k == Kind::Mem || k == Kind::MemOrNull ||
-           k == Kind::FlowKeys || k == Kind::MapKey;
+           k == Kind::FlowKeys || k == Kind::MapKey || k == Kind::Sock || k == Kind::SockOrNull;
 }
 
 std::string to_string(const RegValue& v) {
@@ -84,13 +84,16 @@ static bool reg_leq(const RegValue& a, const RegValue& b) {
         // scalar 0 / map_value are both inside map_value_or_null of the same map
         if (b.kind == Kind::MapValueOrNull && b.id == 0)
             return a.is_const_zero() || (a.kind == Kind::MapValue && a.map == b.map && leq(a.num, b.num));
-        if (b.kind == Kind::SockOrNull && b.id == 0) return a.is_const_zero() || a.kind == Kind::Sock;
+        if (b.kind == Kind::SockOrNull && b.id == 0)
+            return a.is_const_zero() ||
+                   (a.kind == Kind::Sock && (a.sock == b.sock || b.sock == SockView::Opaque));
         if (b.kind == Kind::MemOrNull && b.id == 0)
             return a.is_const_zero() ||
                    (a.kind == Kind::Mem && a.mem_size >= b.mem_size && leq(a.num, b.num));
         return false;
     }
     if (a.map != b.map || a.frame != b.frame) return false;
+    if (a.sock != b.sock && b.sock != SockView::Opaque) return false;
     if (b.id != 0 && a.id != b.id) return false;
     if (a.pkt_avail < b.pkt_avail || a.mem_size < b.mem_size || (b.zlink && !a.zlink)) return false;
     return leq(a.num, b.num);
@@ -122,8 +125,18 @@ RegValue join(const RegValue& a, const RegValue& b) {
             return z.is_const_zero() && (p.kind == Kind::Sock || p.kind == Kind::SockOrNull);
         };
         if (sock(a, b) || sock(b, a)) {
-            RegValue r;
+            RegValue r = a.kind == Kind::Scalar ? b : a;
             r.kind = Kind::SockOrNull;
+            r.id = 0;
+            return r;
+        }
+        if ((a.kind == Kind::Sock && b.kind == Kind::SockOrNull) ||
+            (a.kind == Kind::SockOrNull && b.kind == Kind::Sock)) {
+            RegValue r = a;
+            r.kind = Kind::SockOrNull;
+            r.num = join(a.num, b.num);
+            r.id = 0;
+            r.sock = a.sock == b.sock ? a.sock : SockView::Opaque;
             return r;
         }
         if (a.kind == Kind::MapValue && b.kind == Kind::MapValueOrNull && a.map == b.map) {
@@ -143,6 +156,7 @@ RegValue join(const RegValue& a, const RegValue& b) {
     r.pkt_avail = std::min(a.pkt_avail, b.pkt_avail);
     r.mem_size = std::min(a.mem_size, b.mem_size);
     r.zlink = a.zlink && b.zlink;
+    if (a.sock != b.sock) r.sock = SockView::Opaque; // sock and tcp_sock on two paths: only helpers take it
     return r;
 }
 
@@ -399,7 +413,11 @@ static void refine_value(RegValue& v, bool non_null) {
             v.kind = Kind::Mem;
             return;
         }
-        v.kind = v.kind == Kind::MapValueOrNull ? Kind::MapValue : Kind::Sock;
+        if (v.kind == Kind::SockOrNull) { // keeps its id: the reference sk_release() drops (if acquired)
+            v.kind = Kind::Sock;
+            return;
+        }
+        v.kind = Kind::MapValue;
         v.id = 0;
     } else {
         v = RegValue::scalar_const(0);
@@ -457,7 +475,9 @@ void release_ref(State& s, uint32_t id) {
     drop_ref(s, id);
     if (id == 0) return;
     auto dead = [&](const RegValue& v) {
-        return (v.kind == Kind::Mem || v.kind == Kind::MemOrNull) && v.id == id;
+        return (v.kind == Kind::Mem || v.kind == Kind::MemOrNull || v.kind == Kind::Sock ||
+                v.kind == Kind::SockOrNull) &&
+               v.id == id;
     };
     for (Frame& f : s.frames) {
         for (int i = 0; i < kNumRegs; ++i)

@@ -28,6 +28,7 @@
 
 #include "analysis/interval.hpp"
 #include "analysis/zone.hpp"
+#include "verifier/ctx_layout.hpp"
 #include "verifier/isa.hpp"
 
 namespace tailgate {
@@ -46,7 +47,7 @@ enum class Kind : uint8_t {
     MapValue,       // pointer into a map value (map index in RegValue::map)
     MapValueOrNull, // result of a lookup before the null check (RegValue::id groups copies)
     SockOrNull,     // socket pointer or NULL (ctx sk field, sk_lookup helpers): only compared / passed on
-    Sock,           // non-NULL socket pointer: passed to helpers, never dereferenced by tailgate's model
+    Sock,           // non-NULL socket pointer (RegValue::sock says which struct it exposes): read-only
     MemOrNull,      // helper-allocated memory (ringbuf_reserve) or NULL; RegValue::mem_size bytes
     Mem,            // helper-allocated memory, null-checked; RegValue::id is the reference to release
     FlowKeys,       // a flow dissector's struct bpf_flow_keys (ctx->flow_keys): kFlowKeysSize bytes
@@ -66,7 +67,8 @@ struct RegValue {
     int32_t map = -1; // map index (MapPtr, ProgArray, MapValue, MapValueOrNull)
     uint32_t id =
         0; // MapValueOrNull / SockOrNull: copies with the same non-zero id are null-checked together
-    uint8_t frame = 0; // Stack: the frame whose stack this points into
+    uint8_t frame = 0;                // Stack: the frame whose stack this points into
+    SockView sock = SockView::Opaque; // Sock / SockOrNull: the struct its fields are read through
     int32_t pkt_avail =
         0; // spilled Packet/PacketMeta only: offset + pkt_avail <= pkt_size (meta_size) was proved
     uint32_t mem_size = 0; // Mem / MemOrNull: bytes of the allocation

@@ -42,6 +42,8 @@ std::string describe(const RegValue& v, const AnalysisEnv& env) {
     if (v.map >= 0 && (v.kind == Kind::MapValue || v.kind == Kind::MapValueOrNull || v.kind == Kind::MapPtr ||
                        v.kind == Kind::ProgArray))
         s += " of map " + map_label(env, v.map);
+    if (v.kind == Kind::Sock || v.kind == Kind::SockOrNull)
+        s += std::string(" (") + sock_view_name(v.sock) + ")";
     return s;
 }
 
@@ -89,7 +91,19 @@ std::optional<MemIssue> check_region(const State& s, Reg r, const RegValue& v, i
     case Kind::MapPtr:
     case Kind::ProgArray:
         return err("memory-bounds", who + " is a map pointer (" + describe(v, env) + "), not memory");
-    case Kind::Sock: return err("memory-bounds", who + " is a socket pointer: its fields are not modelled");
+    case Kind::Sock: { // kernel: verifier.c check_mem_access() / check_sock_access()
+        if (write) return err("memory-bounds", who + " cannot write into " + sock_view_name(v.sock));
+        const CtxLayout* layout = sock_layout(v.sock);
+        if (!layout)
+            return err("memory-bounds", who + " is a socket pointer whose type differs between paths (sock, "
+                                              "sock_common or tcp_sock): its fields cannot be read");
+        if (!v.num.is_const() || v.num.const_value() != 0)
+            return err("memory-bounds", who + " is a modified " + std::string(sock_view_name(v.sock)) +
+                                            " pointer: only its unmodified value may be dereferenced");
+        auto acc = check_ctx_access(*layout, off, int(size), false);
+        if (!acc.ok()) return err("memory-bounds", acc.error().message);
+        return std::nullopt;
+    }
     case Kind::Func: return err("memory-bounds", who + " is a function pointer (a callback), not memory");
     case Kind::Ctx: return std::nullopt; // ctx accesses are checked against the ctx table by the caller
     case Kind::Stack: {

@@ -329,14 +329,15 @@ static RegValue ctx_load_value(const Load& l, uint32_t pc, const RegValue& base,
     }
     case CtxValue::FlowKeys: return RegValue::pointer(Kind::FlowKeys, 0);
     case CtxValue::Socket: {
-        RegValue r;
-        r.kind = Kind::Sock;
+        RegValue r = RegValue::pointer(Kind::Sock, 0);
+        r.sock = SockView::Socket;
         return r;
     }
-    case CtxValue::SockCommonOrNull: {
-        RegValue r;
-        r.kind = Kind::SockOrNull;
+    case CtxValue::SockCommonOrNull:
+    case CtxValue::SocketOrNull: {
+        RegValue r = RegValue::pointer(Kind::SockOrNull, 0);
         r.id = pc + 1;
+        r.sock = acc->yields == CtxValue::SocketOrNull ? SockView::Socket : SockView::SockCommon;
         return r;
     }
     }
@@ -491,10 +492,13 @@ void exec_call(const Call& c, uint32_t pc, State& s, const AnalysisEnv& env) {
         }
         case RetKind::PtrToSocketOrNull:
         case RetKind::PtrToSockCommonOrNull:
+        case RetKind::PtrToTcpSockOrNull:
             retire_id(s, pc + 1);
-            r0 = RegValue{};
-            r0.kind = Kind::SockOrNull;
+            r0 = RegValue::pointer(Kind::SockOrNull, 0);
             r0.id = pc + 1;
+            r0.sock = p->ret == RetKind::PtrToSocketOrNull       ? SockView::Socket
+                      : p->ret == RetKind::PtrToSockCommonOrNull ? SockView::SockCommon
+                                                                 : SockView::TcpSock;
             break;
         case RetKind::PtrToMemOrNull: {
             retire_id(s, pc + 1);

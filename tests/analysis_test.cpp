@@ -598,3 +598,48 @@ TEST_CASE("bpf2bpf: pointers into a returned frame are unusable") {
                       "%r10\n add %r0, -8\n exit\n";
     expect_only(verify(make_object(ProgType::Xdp, src)), "memory-bounds", 1);
 }
+
+TEST_CASE("sockets: each pointer keeps the struct it exposes; reads only; references released") {
+    // r0 = mark ? bpf_sk_fullsock(skb->sk) : bpf_tcp_sock(skb->sk); if (r0) r0 = *(u64 *)(r0 + OFF)
+    auto two_views = [](const std::string& second_call, const std::string& load) {
+        return "mov %r6, %r1\n ldxdw %r7, [%r6+168]\n jeq %r7, 0, out\n ldxw %r2, [%r6+8]\n mov %r1, %r7\n"
+               " jeq %r2, 0, tcp\n call 95\n ja merge\ntcp:\n call " +
+               second_call + "\nmerge:\n jeq %r0, 0, out\n " + load + "\n exit\nout:\n mov %r0, 0\n exit\n";
+    };
+    // bytes_received (tcp_sock +80, 8 bytes) is past the 80-byte bpf_sock: unsafe on the fullsock path
+    ProgramReport r = verify(make_object(ProgType::SchedCls, two_views("96", "ldxdw %r0, [%r0+80]")));
+    INFO(dump(r));
+    CHECK(r.verdict == Verdict::Rejected);
+    CHECK(codes(r) == std::vector<std::string>{"memory-bounds"});
+    expect_clean(verify(make_object(ProgType::SchedCls, two_views("95", "ldxw %r0, [%r0+72]"))));
+    // skb->sk is a sock_common: its protocol (offset 12) only after bpf_sk_fullsock()
+    expect_only(verify(make_object(ProgType::SchedCls,
+                                   "ldxdw %r1, [%r1+168]\n jeq %r1, 0, out\n ldxw %r0, [%r1+12]\n exit\n"
+                                   "out:\n mov %r0, 0\n exit\n")),
+                "memory-bounds", 2);
+    // no arithmetic on socket pointers, no stores through them
+    r = verify(make_object(ProgType::SchedCls, "ldxdw %r1, [%r1+168]\n jeq %r1, 0, out\n add %r1, 4\n"
+                                               " ldxw %r0, [%r1+0]\n exit\nout:\n mov %r0, 0\n exit\n"));
+    INFO(dump(r));
+    CHECK(r.verdict == Verdict::Rejected);
+    CHECK(codes(r).front() == "pointer-arithmetic");
+    expect_only(verify(make_object(ProgType::SchedCls,
+                                   "ldxdw %r1, [%r1+168]\n jeq %r1, 0, out\n mov %r1, %r1\n call 95\n"
+                                   " jeq %r0, 0, out\n stw [%r0+16], 1\nout:\n mov %r0, 0\n exit\n")),
+                "memory-bounds", 5);
+    // bpf_sk_lookup_tcp() acquires; bpf_sk_release() drops; the socket is unusable after that
+    auto lookup = [](const std::string& body) {
+        return "mov %r6, %r1\n mov %r2, 0\n stxdw [%r10-16], %r2\n stxdw [%r10-8], %r2\n mov %r1, %r6\n"
+               " mov %r2, %r10\n add %r2, -16\n mov %r3, 12\n mov %r4, -1\n mov %r5, 0\n call 84\n"
+               " jeq %r0, 0, out\n mov %r7, %r0\n" +
+               body + "\n exit\nout:\n exit\n";
+    };
+    expect_clean(verify(make_object(ProgType::SchedCls,
+                                    lookup("ldxw %r8, [%r7+72]\n mov %r1, %r7\n call 86\n mov %r0, %r8"))));
+    expect_only(
+        verify(make_object(ProgType::SchedCls, lookup("mov %r1, %r7\n call 86\n ldxw %r0, [%r7+72]"))),
+        "memory-bounds", 15);
+    r = verify(make_object(ProgType::SchedCls, lookup("ldxw %r0, [%r7+72]")));
+    INFO(dump(r));
+    CHECK(codes(r) == std::vector<std::string>{"reference-leak"});
+}

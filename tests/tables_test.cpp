@@ -41,6 +41,15 @@ uint32_t field_off(ProgType t, std::string_view name) {
     return 0;
 }
 
+void check_sorted(const CtxLayout& l) {
+    uint32_t end = 0;
+    for (const auto& f : l.fields) {
+        CHECK_MESSAGE(f.offset >= end, l.struct_name << "." << f.name);
+        end = f.offset + f.size;
+    }
+    CHECK(end <= l.size);
+}
+
 constexpr auto kSock = ProgType::SocketFilter;
 constexpr auto kCls = ProgType::SchedCls;
 constexpr auto kAct = ProgType::SchedAct;
@@ -49,18 +58,34 @@ constexpr auto kCg = ProgType::CgroupSkb;
 } // namespace
 
 TEST_CASE("ctx tables are sorted, non-overlapping, inside the struct") {
-    for (ProgType t : {ProgType::Xdp, kSock, kCls, kAct, kCg, ProgType::SkSkb, ProgType::LwtIn,
-                       ProgType::LwtOut, ProgType::LwtXmit, ProgType::LwtSeg6local, ProgType::FlowDissector,
-                       ProgType::SkMsg, ProgType::Kprobe, ProgType::PerfEvent, ProgType::RawTracepoint,
-                       ProgType::Tracepoint, ProgType::GenericProbe, ProgType::CgroupSockAddr}) {
+    for (ProgType t : {ProgType::Xdp,
+                       kSock,
+                       kCls,
+                       kAct,
+                       kCg,
+                       ProgType::SkSkb,
+                       ProgType::LwtIn,
+                       ProgType::LwtOut,
+                       ProgType::LwtXmit,
+                       ProgType::LwtSeg6local,
+                       ProgType::FlowDissector,
+                       ProgType::SkMsg,
+                       ProgType::Kprobe,
+                       ProgType::PerfEvent,
+                       ProgType::RawTracepoint,
+                       ProgType::Tracepoint,
+                       ProgType::GenericProbe,
+                       ProgType::CgroupSockAddr,
+                       ProgType::CgroupSock,
+                       ProgType::SockOps}) {
         const CtxLayout& l = L(t);
         CHECK(l.type == t);
-        uint32_t end = 0;
-        for (const auto& f : l.fields) {
-            CHECK_MESSAGE(f.offset >= end, l.struct_name << "." << f.name);
-            end = f.offset + f.size;
-        }
-        CHECK(end <= l.size);
+        check_sorted(l);
+    }
+    for (SockView v : {SockView::Socket, SockView::SockCommon, SockView::TcpSock}) {
+        REQUIRE(sock_layout(v) != nullptr);
+        CHECK(sock_layout(v)->type == ProgType::Unspec);
+        check_sorted(*sock_layout(v));
     }
     CHECK(ctx_layout(ProgType::Unspec) == nullptr);
     CHECK(ctx_layout(ProgType::SkLookup) == nullptr);
@@ -312,6 +337,117 @@ TEST_CASE("bpf_sock_addr: sock_addr_is_valid_access()") {
     CHECK(r.error().message.find(
               "needs expected attach type one of 9, 11, 15, 20, 30, 32 (this program's: 10)") !=
           std::string::npos);
+}
+
+TEST_CASE("socket structs: bpf_sock, its sock_common part, bpf_tcp_sock") {
+    auto field = [](SockView v, std::string_view name) -> int64_t {
+        for (const auto& f : sock_layout(v)->fields)
+            if (f.name == name) return f.offset;
+        return -1;
+    };
+    auto read = [](SockView v, int64_t off, int size) {
+        return check_ctx_access(*sock_layout(v), off, size, false).ok();
+    };
+#define SK(f) CHECK(field(SockView::Socket, #f) == int64_t(offsetof(struct bpf_sock, f)))
+    SK(bound_dev_if), SK(family), SK(type), SK(protocol), SK(mark), SK(priority), SK(src_ip4);
+    SK(src_ip6), SK(src_port), SK(dst_port), SK(dst_ip4), SK(dst_ip6), SK(state), SK(rx_queue_mapping);
+#undef SK
+    CHECK(sock_layout(SockView::Socket)->size == sizeof(struct bpf_sock));
+#define TCP(f) CHECK(field(SockView::TcpSock, #f) == int64_t(offsetof(struct bpf_tcp_sock, f)))
+    TCP(snd_cwnd), TCP(ecn_flags), TCP(sacked_out), TCP(bytes_received), TCP(bytes_acked);
+    TCP(dsack_dups), TCP(delivered), TCP(delivered_ce), TCP(icsk_retransmits);
+#undef TCP
+    CHECK(sock_layout(SockView::TcpSock)->size == sizeof(struct bpf_tcp_sock));
+    CHECK(sock_layout(SockView::Opaque) == nullptr);
+
+    const auto S = SockView::Socket;
+    const int64_t dport = offsetof(struct bpf_sock, dst_port), family = offsetof(struct bpf_sock, family);
+    // dst_port: a __be16 readable as u32 with its zero padding, or narrower inside the two bytes only
+    CHECK(read(S, dport, 4));
+    CHECK(read(S, dport, 2));
+    CHECK(read(S, dport + 1, 1));
+    CHECK_FALSE(read(S, dport + 2, 2));
+    CHECK_FALSE(read(S, dport + 2, 1));
+    // `case offsetof(struct bpf_sock, family)`: a narrow load only at the field's start
+    CHECK(read(S, family, 2));
+    CHECK(read(S, family, 1));
+    CHECK_FALSE(read(S, family + 1, 1));
+    // the addresses: bpf_ctx_range(), narrow loads anywhere aligned
+    CHECK(read(S, offsetof(struct bpf_sock, src_ip6) + 13, 1));
+    CHECK_FALSE(read(S, offsetof(struct bpf_sock, src_ip6), 8));
+    CHECK(read(S, offsetof(struct bpf_sock, mark), 4));
+    CHECK_FALSE(read(S, offsetof(struct bpf_sock, mark), 2));
+    CHECK_FALSE(read(S, sizeof(struct bpf_sock), 4));
+    // sock_common: no type, protocol, mark, priority (a request or timewait socket has none)
+    CHECK(read(SockView::SockCommon, family, 4));
+    CHECK_FALSE(read(SockView::SockCommon, offsetof(struct bpf_sock, type), 4));
+    CHECK_FALSE(read(SockView::SockCommon, offsetof(struct bpf_sock, priority), 4));
+    CHECK(read(SockView::SockCommon, offsetof(struct bpf_sock, src_ip4), 4));
+    // bpf_tcp_sock: exact sizes
+    CHECK(read(SockView::TcpSock, offsetof(struct bpf_tcp_sock, bytes_received), 8));
+    CHECK_FALSE(read(SockView::TcpSock, offsetof(struct bpf_tcp_sock, bytes_received), 4));
+    CHECK_FALSE(read(SockView::TcpSock, offsetof(struct bpf_tcp_sock, snd_cwnd), 2));
+    auto r = check_ctx_access(*sock_layout(S), dport + 2, 1, false);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().message == "invalid access off=50 size=1 (bpf_sock: a narrow load of field 'dst_port' "
+                               "must start in its first 2 bytes)");
+}
+
+TEST_CASE("cgroup_sock: bpf_sock with attach-type rules (sock_filter_is_valid_access())") {
+    const auto T = ProgType::CgroupSock;
+    CtxOptions create, post4, post6;
+    create.attach = BPF_CGROUP_INET_SOCK_CREATE;
+    post4.attach = BPF_CGROUP_INET4_POST_BIND;
+    post6.attach = BPF_CGROUP_INET6_POST_BIND;
+    const int64_t mark = offsetof(struct bpf_sock, mark), ip4 = offsetof(struct bpf_sock, src_ip4);
+    const int64_t ip6 = offsetof(struct bpf_sock, src_ip6), port = offsetof(struct bpf_sock, src_port);
+    CHECK(can_write(T, mark, 4, create));
+    CHECK(can_read(T, mark, 4, create));
+    CHECK_FALSE(can_write(T, mark, 2, create));
+    CHECK_FALSE(can_write(T, mark, 4, post4));
+    CHECK_FALSE(can_read(T, mark, 4, post4));
+    CHECK(can_write(T, offsetof(struct bpf_sock, priority), 4, create));
+    CHECK(can_write(T, offsetof(struct bpf_sock, bound_dev_if), 4, create));
+    CHECK_FALSE(can_write(T, offsetof(struct bpf_sock, family), 4, create));
+    CHECK(can_read(T, offsetof(struct bpf_sock, family), 4, create));
+    CHECK(can_read(T, ip4, 4, post4));
+    CHECK_FALSE(can_read(T, ip4, 4, post6));
+    CHECK_FALSE(can_read(T, ip4, 4, create));
+    CHECK(can_read(T, ip6 + 4, 4, post6));
+    CHECK_FALSE(can_read(T, ip6, 4, post4));
+    CHECK(can_read(T, port, 4, post4));
+    CHECK(can_read(T, port, 4, post6));
+    CHECK_FALSE(can_read(T, port, 4, create));
+    CHECK_FALSE(can_write(T, port, 4, post4));
+    CHECK(L(T).packet == PacketAccess::None);
+}
+
+TEST_CASE("sock_ops: sock_ops_is_valid_access()") {
+    const auto T = ProgType::SockOps;
+#define OPS(f) CHECK(field_off(T, #f) == offsetof(struct bpf_sock_ops, f))
+    OPS(op), OPS(reply), OPS(family), OPS(remote_ip6), OPS(local_port), OPS(is_fullsock), OPS(state);
+    OPS(sacked_out), OPS(sk_txhash), OPS(bytes_received), OPS(bytes_acked), OPS(sk), OPS(skb_data);
+    OPS(skb_data_end), OPS(skb_len), OPS(skb_tcp_flags);
+#undef OPS
+    // skb_hwtstamp (Linux 6.2) is after skb_tcp_flags; the 6.1 uapi header here does not have it
+    CHECK(field_off(T, "skb_hwtstamp") == offsetof(struct bpf_sock_ops, skb_tcp_flags) + 4);
+    const int64_t reply = offsetof(struct bpf_sock_ops, reply);
+    CHECK(can_write(T, reply, 4));
+    CHECK(can_write(T, offsetof(struct bpf_sock_ops, replylong) + 12, 4));
+    CHECK_FALSE(can_write(T, reply, 8));
+    CHECK(can_read(T, offsetof(struct bpf_sock_ops, args) + 4, 4));
+    CHECK_FALSE(can_write(T, offsetof(struct bpf_sock_ops, op), 4));
+    CHECK_FALSE(can_write(T, offsetof(struct bpf_sock_ops, family), 4));
+    CHECK(can_write(T, offsetof(struct bpf_sock_ops, sk_txhash), 4));
+    CHECK_FALSE(can_read(T, offsetof(struct bpf_sock_ops, op), 2));
+    CHECK(can_read(T, offsetof(struct bpf_sock_ops, bytes_acked), 8));
+    CHECK_FALSE(can_read(T, offsetof(struct bpf_sock_ops, bytes_acked), 4));
+    CHECK(can_read(T, offsetof(struct bpf_sock_ops, skb_tcp_flags) + 1, 1));
+    CHECK(yields(T, offsetof(struct bpf_sock_ops, sk), 8) == CtxValue::SocketOrNull);
+    CHECK(yields(T, offsetof(struct bpf_sock_ops, skb_data), 8) == CtxValue::PacketStart);
+    CHECK(yields(T, offsetof(struct bpf_sock_ops, skb_data_end), 8) == CtxValue::PacketEnd);
+    CHECK_FALSE(can_read(T, offsetof(struct bpf_sock_ops, sk), 4));
+    CHECK(L(T).packet == PacketAccess::Read);
 }
 
 TEST_CASE("tracing contexts are read-only") {

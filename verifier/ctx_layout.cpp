@@ -16,6 +16,7 @@ const char* ctx_value_name(CtxValue v) {
     case CtxValue::SockCommonOrNull: return "sock_common_or_null";
     case CtxValue::FlowKeys: return "flow_keys";
     case CtxValue::Socket: return "socket";
+    case CtxValue::SocketOrNull: return "socket_or_null";
     }
     return "unknown";
 }
@@ -328,6 +329,144 @@ constexpr std::array kSockAddrFields = {
 };
 constexpr uint32_t kSockAddrSize = 72;
 
+// ---------------------------------------------------------------------------------------------------
+// struct bpf_sock, read through a socket pointer. kernel: net/core/filter.c bpf_sock_is_valid_access():
+// off % size == 0; family, type, protocol, src_port, state, rx_queue_mapping (`case offsetof()` labels):
+// narrow reads starting at the field; src_ip4, src_ip6[], dst_ip4, dst_ip6[] (`bpf_ctx_range()`): narrow
+// reads anywhere inside; dst_port (a __be16): 1/2-byte reads inside it, or a 4-byte read at its offset
+// that takes the zero padding after it along; the padding alone: never; every other field: exactly 4 bytes.
+constexpr CtxField narrow_at_start(std::string_view name, uint32_t off) {
+    return CtxField{name, off, 4, kNarrow4, kNoAccess, CtxValue::Scalar, kAnyAttach, 1};
+}
+constexpr std::array kBpfSockFields = {
+    ro("bound_dev_if", 0, 4, kSize4),
+    narrow_at_start("family", 4),
+    narrow_at_start("type", 8),
+    narrow_at_start("protocol", 12),
+    ro("mark", 16, 4, kSize4),
+    ro("priority", 20, 4, kSize4),
+    ro("src_ip4", 24, 4, kNarrow4),
+    ro("src_ip6", 28, 16, kNarrow4),
+    narrow_at_start("src_port", 44),
+    CtxField{"dst_port", 48, 4, kNarrow4, kNoAccess, CtxValue::Scalar, kAnyAttach, 2},
+    ro("dst_ip4", 52, 4, kNarrow4),
+    ro("dst_ip6", 56, 16, kNarrow4),
+    narrow_at_start("state", 72),
+    narrow_at_start("rx_queue_mapping", 76),
+};
+constexpr uint32_t kBpfSockSize = 80;
+
+// PTR_TO_SOCK_COMMON. kernel: net/core/filter.c bpf_sock_common_is_valid_access(): bpf_sock without
+// type, protocol, mark and priority (bpf_ctx_range_till(struct bpf_sock, type, priority)), which a
+// request or timewait socket does not have: those stay in the table, not readable.
+std::vector<CtxField> make_sock_common_fields() {
+    std::vector<CtxField> out(kBpfSockFields.begin(), kBpfSockFields.end());
+    for (CtxField& f : out)
+        if (f.offset >= 8 && f.offset < 24) f.read_sizes = kNoAccess;
+    return out;
+}
+const std::vector<CtxField>& sock_common_fields() {
+    static const std::vector<CtxField> fields = make_sock_common_fields();
+    return fields;
+}
+
+// struct bpf_tcp_sock (bpf_tcp_sock() helper). kernel: net/core/filter.c bpf_tcp_sock_is_valid_access():
+// up to offsetofend(icsk_retransmits), off % size == 0, bytes_received and bytes_acked exactly 8 bytes,
+// every other field exactly 4.
+constexpr std::array kTcpSockFields = {
+    ro("snd_cwnd", 0, 4, kSize4),          ro("srtt_us", 4, 4, kSize4),
+    ro("rtt_min", 8, 4, kSize4),           ro("snd_ssthresh", 12, 4, kSize4),
+    ro("rcv_nxt", 16, 4, kSize4),          ro("snd_nxt", 20, 4, kSize4),
+    ro("snd_una", 24, 4, kSize4),          ro("mss_cache", 28, 4, kSize4),
+    ro("ecn_flags", 32, 4, kSize4),        ro("rate_delivered", 36, 4, kSize4),
+    ro("rate_interval_us", 40, 4, kSize4), ro("packets_out", 44, 4, kSize4),
+    ro("retrans_out", 48, 4, kSize4),      ro("total_retrans", 52, 4, kSize4),
+    ro("segs_in", 56, 4, kSize4),          ro("data_segs_in", 60, 4, kSize4),
+    ro("segs_out", 64, 4, kSize4),         ro("data_segs_out", 68, 4, kSize4),
+    ro("lost_out", 72, 4, kSize4),         ro("sacked_out", 76, 4, kSize4),
+    ro("bytes_received", 80, 8, kSize8),   ro("bytes_acked", 88, 8, kSize8),
+    ro("dsack_dups", 96, 4, kSize4),       ro("delivered", 100, 4, kSize4),
+    ro("delivered_ce", 104, 4, kSize4),    ro("icsk_retransmits", 108, 4, kSize4),
+};
+constexpr uint32_t kTcpSockSize = 112;
+
+// struct bpf_sock as the ctx of cgroup_sock programs (cgroup/sock_create, sock_release, post_bind4/6).
+// kernel: net/core/filter.c sock_filter_is_valid_access() = bpf_sock_is_valid_access() plus
+// __sock_filter_check_attach_type(): bound_dev_if, mark and priority only for sock_create / sock_release,
+// and there also writable (4 bytes); src_ip4 only for post_bind4, src_ip6 only for post_bind6, src_port for
+// either post_bind (read-only); every other field read-only for every attach type.
+constexpr AttachSet kSockCreateRelease = attach_set({AT::CgroupInetSockCreate, AT::CgroupInetSockRelease});
+std::vector<CtxField> make_cgroup_sock_fields() {
+    std::vector<CtxField> out(kBpfSockFields.begin(), kBpfSockFields.end());
+    for (CtxField& f : out) {
+        if (f.name == "bound_dev_if" || f.name == "mark" || f.name == "priority") {
+            f.write_sizes = kSize4;
+            f.only_attach = kSockCreateRelease;
+        } else if (f.name == "src_ip4") {
+            f.only_attach = attach_set({AT::CgroupInet4PostBind});
+        } else if (f.name == "src_ip6") {
+            f.only_attach = attach_set({AT::CgroupInet6PostBind});
+        } else if (f.name == "src_port") {
+            f.only_attach = attach_set({AT::CgroupInet4PostBind, AT::CgroupInet6PostBind});
+        }
+    }
+    return out;
+}
+const std::vector<CtxField>& cgroup_sock_fields() {
+    static const std::vector<CtxField> fields = make_cgroup_sock_fields();
+    return fields;
+}
+
+// struct bpf_sock_ops. kernel: net/core/filter.c sock_ops_is_valid_access(): off % size == 0; writes
+// only to reply / replylong[0..3] (the union after op) and sk_txhash, 4 bytes; reads of bytes_received,
+// bytes_acked and skb_hwtstamp exactly 8 bytes, sk (PTR_TO_SOCKET_OR_NULL), skb_data (PTR_TO_PACKET) and
+// skb_data_end (PTR_TO_PACKET_END) exactly 8, skb_tcp_flags narrowed to 1/2/4, every other field exactly 4.
+// skb_hwtstamp is Linux 6.2's (offset 216; the struct is 224 bytes since).
+constexpr std::array kSockOpsFields = {
+    ro("op", 0, 4, kSize4),
+    CtxField{"reply", 4, 16, kSize4, kSize4, CtxValue::Scalar, kAnyAttach, 0}, // args[] / reply / replylong[]
+    ro("family", 20, 4, kSize4),
+    ro("remote_ip4", 24, 4, kSize4),
+    ro("local_ip4", 28, 4, kSize4),
+    ro("remote_ip6", 32, 16, kSize4),
+    ro("local_ip6", 48, 16, kSize4),
+    ro("remote_port", 64, 4, kSize4),
+    ro("local_port", 68, 4, kSize4),
+    ro("is_fullsock", 72, 4, kSize4),
+    ro("snd_cwnd", 76, 4, kSize4),
+    ro("srtt_us", 80, 4, kSize4),
+    ro("bpf_sock_ops_cb_flags", 84, 4, kSize4),
+    ro("state", 88, 4, kSize4),
+    ro("rtt_min", 92, 4, kSize4),
+    ro("snd_ssthresh", 96, 4, kSize4),
+    ro("rcv_nxt", 100, 4, kSize4),
+    ro("snd_nxt", 104, 4, kSize4),
+    ro("snd_una", 108, 4, kSize4),
+    ro("mss_cache", 112, 4, kSize4),
+    ro("ecn_flags", 116, 4, kSize4),
+    ro("rate_delivered", 120, 4, kSize4),
+    ro("rate_interval_us", 124, 4, kSize4),
+    ro("packets_out", 128, 4, kSize4),
+    ro("retrans_out", 132, 4, kSize4),
+    ro("total_retrans", 136, 4, kSize4),
+    ro("segs_in", 140, 4, kSize4),
+    ro("data_segs_in", 144, 4, kSize4),
+    ro("segs_out", 148, 4, kSize4),
+    ro("data_segs_out", 152, 4, kSize4),
+    ro("lost_out", 156, 4, kSize4),
+    ro("sacked_out", 160, 4, kSize4),
+    CtxField{"sk_txhash", 164, 4, kSize4, kSize4, CtxValue::Scalar, kAnyAttach, 0},
+    ro("bytes_received", 168, 8, kSize8),
+    ro("bytes_acked", 176, 8, kSize8),
+    ro("sk", 184, 8, kSize8, CtxValue::SocketOrNull),
+    ro("skb_data", 192, 8, kSize8, CtxValue::PacketStart),
+    ro("skb_data_end", 200, 8, kSize8, CtxValue::PacketEnd),
+    ro("skb_len", 208, 4, kSize4),
+    ro("skb_tcp_flags", 212, 4, kNarrow4),
+    ro("skb_hwtstamp", 216, 8, kSize8),
+};
+constexpr uint32_t kSockOpsSize = 224;
+
 // tailgate's GenericProbe ctx (see ctx_layout.hpp): read-only u64 words, any aligned size.
 constexpr std::array kGenericProbeFields = {
     ro("args", 0, 8 * kGenericProbeArgs, kNarrow8),
@@ -419,6 +558,14 @@ const CtxLayout* ctx_layout(ProgType type) {
                                      false,
                                      false,
                                      "net/core/filter.c sock_addr_is_valid_access()"};
+    static const CtxLayout cgroup_sock{
+        ProgType::CgroupSock, "bpf_sock", kBpfSockSize, cgroup_sock_fields(),
+        PacketAccess::None,   false,      false,        "net/core/filter.c sock_filter_is_valid_access()"};
+    // Packet reads through skb_data: verifier.c check_mem_access() checks packet pointers of any program
+    // type; only writes need may_access_direct_pkt_data(), which sock_ops is not in.
+    static const CtxLayout sock_ops{
+        ProgType::SockOps,  "bpf_sock_ops", kSockOpsSize, kSockOpsFields,
+        PacketAccess::Read, false,          false,        "net/core/filter.c sock_ops_is_valid_access()"};
     static const CtxLayout generic{ProgType::GenericProbe,
                                    "tg_generic_probe_ctx",
                                    kGenericProbeCtxSize,
@@ -445,9 +592,45 @@ const CtxLayout* ctx_layout(ProgType type) {
     case ProgType::RawTracepoint: return &rawtp;
     case ProgType::Tracepoint: return &tp;
     case ProgType::CgroupSockAddr: return &sock_addr;
+    case ProgType::CgroupSock: return &cgroup_sock;
+    case ProgType::SockOps: return &sock_ops;
     case ProgType::GenericProbe: return &generic;
     default: return nullptr;
     }
+}
+
+const char* sock_view_name(SockView v) {
+    switch (v) {
+    case SockView::Socket: return "sock";
+    case SockView::SockCommon: return "sock_common";
+    case SockView::TcpSock: return "tcp_sock";
+    case SockView::Opaque: return "sock (type unknown)";
+    }
+    return "sock";
+}
+
+const CtxLayout* sock_layout(SockView v) {
+    static const CtxLayout sock{
+        ProgType::Unspec,   "bpf_sock", kBpfSockSize, kBpfSockFields,
+        PacketAccess::None, false,      false,        "net/core/filter.c bpf_sock_is_valid_access()"};
+    static const CtxLayout common{ProgType::Unspec,
+                                  "bpf_sock (sock_common)",
+                                  kBpfSockSize,
+                                  sock_common_fields(),
+                                  PacketAccess::None,
+                                  false,
+                                  false,
+                                  "net/core/filter.c bpf_sock_common_is_valid_access()"};
+    static const CtxLayout tcp{
+        ProgType::Unspec,   "bpf_tcp_sock", kTcpSockSize, kTcpSockFields,
+        PacketAccess::None, false,          false,        "net/core/filter.c bpf_tcp_sock_is_valid_access()"};
+    switch (v) {
+    case SockView::Socket: return &sock;
+    case SockView::SockCommon: return &common;
+    case SockView::TcpSock: return &tcp;
+    case SockView::Opaque: return nullptr;
+    }
+    return nullptr;
 }
 
 const CtxField* find_ctx_field(const CtxLayout& layout, int64_t off) {
@@ -460,21 +643,31 @@ const CtxField* find_ctx_field(const CtxLayout& layout, int64_t off) {
 Result<CtxAccess> check_ctx_access(const CtxLayout& layout, int64_t off, int size, bool is_write,
                                    const CtxOptions& opts) {
     auto fail = [&](const std::string& why) -> Result<CtxAccess> {
-        return make_error("ctx-access", "invalid bpf_context access off=" + std::to_string(off) +
-                                            " size=" + std::to_string(size) + " (" +
+        // a socket struct (sock_layout()) has no program type: its accesses are not bpf_context ones
+        const char* what =
+            layout.type == ProgType::Unspec ? "invalid access off=" : "invalid bpf_context access off=";
+        return make_error("ctx-access", what + std::to_string(off) + " size=" + std::to_string(size) + " (" +
                                             std::string(layout.struct_name) + ": " + why + ")");
     };
     int64_t limit = layout.size;
     if (layout.per_program_size && opts.tracepoint_size != 0)
         limit = std::min<int64_t>(limit, opts.tracepoint_size);
     if (size != 1 && size != 2 && size != 4 && size != 8) return fail("bad access size");
-    if (off < 0 || off + size > limit) return fail("outside the " + std::to_string(limit) + "-byte context");
+    if (off < 0 || off + size > limit)
+        return fail("outside the " + std::to_string(limit) + "-byte " +
+                    (layout.type == ProgType::Unspec ? "struct" : "context"));
     if (off % size != 0) return fail("misaligned access"); // every *_is_valid_access(): off % size
     const CtxField* f = find_ctx_field(layout, off);
     if (!f) return fail("offset is not inside any field");
     std::string name(f->name);
     if (off + size > int64_t(f->offset) + f->size)
         return fail("access crosses the end of field '" + name + "'");
+    if (!is_write && f->narrow_within != 0 && uint32_t(size) < f->size &&
+        off >= int64_t(f->offset) + f->narrow_within)
+        return fail(f->narrow_within == 1 ? "a narrow load of field '" + name +
+                                                "' must start at its offset " + std::to_string(f->offset)
+                                          : "a narrow load of field '" + name + "' must start in its first " +
+                                                std::to_string(f->narrow_within) + " bytes");
     if (f->only_attach != kAnyAttach &&
         (opts.attach < 0 || opts.attach >= 64 || (f->only_attach >> opts.attach & 1) == 0)) {
         std::string types;
@@ -486,8 +679,9 @@ Result<CtxAccess> check_ctx_access(const CtxLayout& layout, int64_t off, int siz
     }
     const SizeSet& allowed = is_write ? f->write_sizes : f->read_sizes;
     if (allowed.empty())
-        return fail("field '" + name + "' is not " + (is_write ? "writable" : "readable") + " for " +
-                    prog_type_name(layout.type));
+        return fail("field '" + name + "' is not " + (is_write ? "writable" : "readable") +
+                    (layout.type == ProgType::Unspec ? std::string()
+                                                     : std::string(" for ") + prog_type_name(layout.type)));
     if (!allowed.has(size))
         return fail(std::string(is_write ? "store" : "load") + " of field '" + name + "' must use size " +
                     allowed.to_string());

@@ -29,13 +29,14 @@ enum class CtxValue : uint8_t {
     PacketMeta,       // PTR_TO_PACKET_META (data_meta)
     SockCommonOrNull, // PTR_TO_SOCK_COMMON_OR_NULL (__sk_buff.sk)
     FlowKeys,         // PTR_TO_FLOW_KEYS (__sk_buff.flow_keys of a flow dissector)
-    Socket,           // PTR_TO_SOCKET (sk_msg_md.sk): never NULL
+    Socket,           // PTR_TO_SOCKET (sk_msg_md.sk, bpf_sock_addr.sk): never NULL
+    SocketOrNull,     // PTR_TO_SOCKET_OR_NULL (bpf_sock_ops.sk)
 };
 // sizeof(struct bpf_flow_keys) (uapi bpf.h): what a PTR_TO_FLOW_KEYS may touch (verifier.c
 // check_flow_keys_access()).
 inline constexpr uint32_t kFlowKeysSize = 56;
 const char* ctx_value_name(CtxValue v); // "scalar", "packet", "packet_end", "packet_meta",
-                                        // "sock_common_or_null", "flow_keys", "socket"
+                                        // "sock_common_or_null", "flow_keys", "socket", "socket_or_null"
 
 // A set of access sizes (1, 2, 4, 8 bytes). Empty: the access is not allowed at all.
 struct SizeSet {
@@ -74,7 +75,9 @@ constexpr AttachSet attach_set(std::initializer_list<AttachType> types) {
 
 // One field (or array of fields) of a ctx struct. An access [off, off+size) is valid for the field when
 // it lies inside [offset, offset+size), off % size == 0 (every is_valid_access function checks this), and
-// size is in read_sizes / write_sizes.
+// size is in read_sizes / write_sizes; a load narrower than the field must also start in its first
+// narrow_within bytes when that is set (bpf_sock.dst_port: a __be16 that may be read as a u32 together
+// with the zero padding after it, but the padding alone is not readable).
 struct CtxField {
     std::string_view name;              // "data", "cb", "remote_ip6", "di" (pt_regs), "args"
     uint32_t offset = 0;                // byte offset in the ctx struct
@@ -83,6 +86,7 @@ struct CtxField {
     SizeSet write_sizes;                // allowed store sizes (empty: read-only)
     CtxValue yields = CtxValue::Scalar; // what a load yields
     AttachSet only_attach = kAnyAttach; // if set: only programs with one of these attach types may touch it
+    uint32_t narrow_within = 0;         // if set: loads narrower than `size` start in the first such bytes
 };
 
 enum class PacketAccess : uint8_t { None, Read, ReadWrite };
@@ -100,6 +104,20 @@ struct CtxLayout {
 
 // The table for a program type; nullptr when tailgate does not model that type's ctx.
 const CtxLayout* ctx_layout(ProgType type);
+
+// The kernel's socket pointer types. A load through a socket pointer is checked like a ctx access against
+// the struct its type exposes (verifier.c check_sock_access()); socket pointers are read-only
+// (check_mem_access(): "cannot write into sock"). tailgate keeps the type with each socket pointer.
+enum class SockView : uint8_t {
+    Socket,     // PTR_TO_SOCKET: struct bpf_sock (net/core/filter.c bpf_sock_is_valid_access())
+    SockCommon, // PTR_TO_SOCK_COMMON: struct bpf_sock without type, protocol, mark, priority
+                // (bpf_sock_common_is_valid_access())
+    TcpSock,    // PTR_TO_TCP_SOCK: struct bpf_tcp_sock (bpf_tcp_sock_is_valid_access())
+    Opaque,     // paths disagree on the type: passed to helpers only, no field is readable
+};
+const char* sock_view_name(SockView v); // "sock", "sock_common", "tcp_sock", "sock (type unknown)"
+// The struct a socket pointer exposes; nullptr for Opaque. (CtxLayout::type is Unspec for these.)
+const CtxLayout* sock_layout(SockView v);
 
 // Options of one program that change its ctx rules.
 struct CtxOptions {

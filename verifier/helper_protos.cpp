@@ -42,6 +42,7 @@ const char* ret_kind_name(RetKind k) {
     case RetKind::PtrToMemOrNull: return "ptr_to_mem_or_null";
     case RetKind::PtrToSocketOrNull: return "ptr_to_socket_or_null";
     case RetKind::PtrToSockCommonOrNull: return "ptr_to_sock_common_or_null";
+    case RetKind::PtrToTcpSockOrNull: return "ptr_to_tcp_sock_or_null";
     }
     return "unknown";
 }
@@ -235,6 +236,16 @@ std::vector<HelperProto> make_builtin() {
             .maps(MapTypeSet::of({M::Queue, M::Stack, M::BloomFilter})));
     add(B(95, "sk_fullsock", RetKind::PtrToSocketOrNull, {A::PtrToSockCommon},
           kTc | ProgTypeSet::of({P::CgroupSkb})));
+    // tc_cls_act_func_proto(), cg_skb_func_proto(), sock_ops_func_proto()
+    add(B(96, "tcp_sock", RetKind::PtrToTcpSockOrNull, {A::PtrToSockCommon},
+          kTc | ProgTypeSet::of({P::CgroupSkb, P::SockOps})));
+    add(B(98, "get_listener_sock", RetKind::PtrToSocketOrNull, {A::PtrToSockCommon},
+          kTc | ProgTypeSet::of({P::CgroupSkb})));
+    // bpf_skc_lookup_tcp_proto: a request or timewait socket too, so only its sock_common fields
+    add(B(99, "skc_lookup_tcp", RetKind::PtrToSockCommonOrNull,
+          {A::PtrToCtx, A::PtrToMem, A::ConstSize, A::Anything, A::Anything},
+          kTc | kXdp | kSkSkb | ProgTypeSet::of({P::CgroupSkb, P::CgroupSockAddr}))
+            .acquire());
     add(B(109, "send_signal", I, {A::Anything}, kTracing));
     add(B(112, "probe_read_user", I, {A::PtrToUninitMem, A::ConstSizeOrZero, A::Anything}, kTracing).gpl());
     // probe_read_kernel(_str) are also in bpf_base_func_proto() for CAP_PERFMON loaders.

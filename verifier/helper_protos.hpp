@@ -55,6 +55,7 @@ enum class RetKind : uint8_t {
     PtrToMemOrNull,        // RET_PTR_TO_MEM | PTR_MAYBE_NULL (ringbuf_reserve): size from ret_size_arg
     PtrToSocketOrNull,     // RET_PTR_TO_SOCKET_OR_NULL
     PtrToSockCommonOrNull, // RET_PTR_TO_SOCK_COMMON_OR_NULL
+    PtrToTcpSockOrNull,    // RET_PTR_TO_TCP_SOCK_OR_NULL
 };
 const char* ret_kind_name(RetKind k);
 
