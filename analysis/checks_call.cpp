@@ -16,8 +16,9 @@ static void arg_error(const AnalysisEnv& env, CheckSink& sink, uint32_t pc, cons
 
 static bool is_mem_arg(ArgKind k) {
     return k == ArgKind::PtrToMapKey || k == ArgKind::PtrToMapValue || k == ArgKind::PtrToUninitMapValue ||
-           k == ArgKind::PtrToMem || k == ArgKind::PtrToMemOrNull || k == ArgKind::PtrToWritableMem ||
-           k == ArgKind::PtrToUninitMem || k == ArgKind::PtrToFixedUninitMem;
+           k == ArgKind::PtrToMapValueOrNull || k == ArgKind::PtrToMem || k == ArgKind::PtrToMemOrNull ||
+           k == ArgKind::PtrToWritableMem || k == ArgKind::PtrToUninitMem ||
+           k == ArgKind::PtrToFixedUninitMem;
 }
 
 // The map a helper call names (its ConstMapPtr argument), or nullptr.
@@ -43,7 +44,9 @@ static void check_mem_arg(uint32_t pc, const State& s, const HelperProto& p, int
     switch (k) {
     case ArgKind::PtrToMapKey:
     case ArgKind::PtrToMapValue:
+    case ArgKind::PtrToMapValueOrNull:
     case ArgKind::PtrToUninitMapValue:
+        if (k == ArgKind::PtrToMapValueOrNull && v.is_const_zero()) return;
         if (!map) return; // the map argument is reported on its own
         size = k == ArgKind::PtrToMapKey ? map->key_size : map->value_size;
         write = k == ArgKind::PtrToUninitMapValue;

@@ -83,6 +83,62 @@ int ops_dispatch_static(struct bpf_sock_ops *skops)
     return 1;
 }
 
+// Per-socket RTT samples in socket storage, and the connection's congestion control and MSS set at
+// connect time (bpf_setsockopt / bpf_getsockopt on the socket of this event).
+struct rtt_sample {
+    __u32 samples;
+    __u32 last_srtt;
+};
+struct {
+    __uint(type, BPF_MAP_TYPE_SK_STORAGE);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
+    __type(key, int);
+    __type(value, struct rtt_sample);
+} rtt_store SEC(".maps");
+
+// tailgate: program name=ops_tune verdict=accepted
+SEC("sockops")
+int ops_tune(struct bpf_sock_ops *skops)
+{
+    if (skops->op == BPF_SOCK_OPS_TCP_CONNECT_CB) {
+        char cc[8] = "reno";
+        int mss = 0;
+        bpf_setsockopt(skops, 6 /* SOL_TCP */, TCP_CONGESTION, cc, sizeof(cc));
+        bpf_sock_ops_cb_flags_set(skops, BPF_SOCK_OPS_RTT_CB_FLAG);
+        if (bpf_getsockopt(skops, 6, TCP_MAXSEG, &mss, sizeof(mss)) == 0 && mss > 1400)
+            skops->reply = mss;
+        return 1;
+    }
+    struct bpf_sock *sk = skops->sk;
+    if (skops->op != BPF_SOCK_OPS_RTT_CB || !sk)
+        return 1;
+    struct rtt_sample *s = bpf_sk_storage_get(&rtt_store, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+    if (!s)
+        return 1;
+    s->samples++;
+    s->last_srtt = skops->srtt_us;
+    return 1;
+}
+
+// bpf_getsockopt() fills optlen bytes: 16 do not fit in an int.
+// tailgate: program name=ops_getsockopt_overflow verdict=rejected
+SEC("sockops")
+int ops_getsockopt_overflow(struct bpf_sock_ops *skops)
+{
+    int mss = 0;
+    bpf_getsockopt(skops, 6, TCP_MAXSEG, &mss, 16); // tailgate: expect code=helper-argument severity=error
+    return mss > 0;
+}
+
+// Socket storage needs a socket, not NULL.
+// tailgate: program name=ops_storage_unchecked verdict=rejected
+SEC("sockops")
+int ops_storage_unchecked(struct bpf_sock_ops *skops)
+{
+    struct rtt_sample *s = bpf_sk_storage_get(&rtt_store, skops->sk, 0, 0); // tailgate: expect code=helper-argument severity=error
+    return s != 0;
+}
+
 // The op is the kernel's to say.
 // tailgate: program name=ops_writes_op verdict=rejected
 SEC("sockops")

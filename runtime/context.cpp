@@ -68,6 +68,21 @@ bool takes_packet(ProgType type) {
     return type == ProgType::Xdp || is_skb_type(type);
 }
 
+bool builds_context(ProgType type) {
+    switch (type) {
+    case ProgType::Kprobe:
+    case ProgType::PerfEvent:
+    case ProgType::RawTracepoint:
+    case ProgType::RawTracepointWritable:
+    case ProgType::Tracing:
+    case ProgType::Syscall:
+    case ProgType::Lsm:
+    case ProgType::Tracepoint:
+    case ProgType::GenericProbe: return true;
+    default: return takes_packet(type);
+    }
+}
+
 uint8_t* Context::ptr_at(uint32_t off) const {
     uint8_t* p;
     std::memcpy(&p, bytes() + off, sizeof p);
@@ -127,6 +142,9 @@ MemRegion Context::ctx_region() {
 }
 
 Result<std::unique_ptr<Context>> Context::build(ProgType type, const ContextInput& in) {
+    if (!builds_context(type))
+        return make_error("unsupported-ctx",
+                          std::string("no run-time context for program type ") + prog_type_name(type));
     std::unique_ptr<Context> c(new Context());
     c->type_ = type;
     auto need_packet = [&]() -> Status {
@@ -222,9 +240,8 @@ Result<std::unique_ptr<Context>> Context::build(ProgType type, const ContextInpu
         c->ctx_size_ = kGenericProbeCtxSize;
         c->ctx_.assign(kGenericProbeCtxSize / 8, 0);
         for (size_t i = 0; i < in.args.size(); ++i) c->ctx_[i] = in.args[i];
-    } else {
-        return make_error("unsupported-ctx",
-                          std::string("no run-time context for program type ") + prog_type_name(type));
+    } else { // builds_context() and this chain name the same types
+        return make_error("internal", std::string("no context builder for ") + prog_type_name(type));
     }
     c->initial_buf_ = c->buf_;
     c->lo_mark_ = c->headroom_;

@@ -71,6 +71,8 @@ enum class CtxKind : uint8_t { Xdp, Skb, PtRegs, PerfEvent, ArgArray, Tracepoint
 
 // Does this program type take a packet (xdp / skb kinds)?
 bool takes_packet(ProgType type);
+// Can Context::build make a context for this type? (Others fail with "unsupported-ctx".)
+bool builds_context(ProgType type);
 
 class Context {
   public:

@@ -282,10 +282,15 @@ u64 h_zero(u64, u64, u64, u64, u64, ExecEnv*) {
 } // classid, route realm, cookie, cgroup id
 u64 h_null(u64, u64, u64, u64, u64, ExecEnv*) {
     return 0;
-} // sk_lookup_*, sk_fullsock: no sockets
+} // sk_lookup_*, sk_fullsock, tcp_sock, sk_storage_get: no sockets
 u64 h_get_socket_uid(u64, u64, u64, u64, u64, ExecEnv*) {
     return 65534;
 } // no socket: overflowuid
+// kernel: bpf_sk_storage_delete(): -ENOENT when the socket has no storage; the runtime has no sockets, so a
+// verified program never reaches this with one (the verifier wants a null-checked socket).
+u64 h_sk_storage_delete(u64, u64, u64, u64, u64, ExecEnv*) {
+    return ret_int(-kENOENT);
+}
 // kernel: bpf_skb_under_cgroup(): the skb has no full socket -> -ENOENT.
 u64 h_skb_under_cgroup(u64, u64, u64, u64, u64, ExecEnv*) {
     return ret_int(-kENOENT);
@@ -642,6 +647,8 @@ std::vector<HelperEntry> net_helper_entries() {
         {96, h_null},
         {98, h_null},
         {99, h_null},
+        {107, h_null},
+        {108, h_sk_storage_delete},
         {135, h_csum_level},
         {152, h_redirect_neigh},
         {155, h_redirect_peer},

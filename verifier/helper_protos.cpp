@@ -15,6 +15,7 @@ const char* arg_kind_name(ArgKind k) {
     case ArgKind::ConstMapPtr: return "const_map_ptr";
     case ArgKind::PtrToMapKey: return "ptr_to_map_key";
     case ArgKind::PtrToMapValue: return "ptr_to_map_value";
+    case ArgKind::PtrToMapValueOrNull: return "ptr_to_map_value_or_null";
     case ArgKind::PtrToUninitMapValue: return "ptr_to_uninit_map_value";
     case ArgKind::PtrToMem: return "ptr_to_mem";
     case ArgKind::PtrToMemOrNull: return "ptr_to_mem_or_null";
@@ -76,6 +77,8 @@ constexpr ProgTypeSet kCgroup = ProgTypeSet::of({P::CgroupSkb, P::CgroupSock, P:
 // sk_filter_func_proto() and the types falling back to it (cg_skb_func_proto()).
 constexpr ProgTypeSet kSkFilter = ProgTypeSet::of({P::SocketFilter, P::CgroupSkb});
 constexpr ProgTypeSet kSkSkb = ProgTypeSet::of({P::SkSkb});
+constexpr ProgTypeSet kSkStorageUsers =
+    ProgTypeSet::of({P::SchedCls, P::SchedAct, P::CgroupSkb, P::SockOps, P::CgroupSockAddr});
 
 struct B {
     HelperProto p;
@@ -198,12 +201,19 @@ std::vector<HelperProto> make_builtin() {
     // bpf_xdp_redirect_map_proto
     add(B(51, "redirect_map", I, {A::ConstMapPtr, A::Anything, A::Anything}, kXdp)
             .maps(MapTypeSet::of({M::Devmap, M::DevmapHash, M::Cpumap, M::Xskmap})));
+    // sock_ops_func_proto() and sock_addr_func_proto(): bpf_sock_ops_setsockopt_proto /
+    // bpf_sock_addr_setsockopt_proto (optval read, optlen its size), getsockopt (optval filled)
+    add(B(49, "setsockopt", I, {A::PtrToCtx, A::Anything, A::Anything, A::PtrToMem, A::ConstSize},
+          ProgTypeSet::of({P::SockOps, P::CgroupSockAddr})));
     add(B(54, "xdp_adjust_meta", I, {A::PtrToCtx, A::Anything}, kXdp).changes());
     add(B(55, "perf_event_read_value", I, {A::ConstMapPtr, A::Anything, A::PtrToUninitMem, A::ConstSize},
           kTracing)
             .gpl()
             .maps(kPerfArray));
+    add(B(57, "getsockopt", I, {A::PtrToCtx, A::Anything, A::Anything, A::PtrToUninitMem, A::ConstSize},
+          ProgTypeSet::of({P::SockOps, P::CgroupSockAddr})));
     add(B(58, "override_return", I, {A::PtrToCtx, A::Anything}, ProgTypeSet::of({P::Kprobe})).gpl());
+    add(B(59, "sock_ops_cb_flags_set", I, {A::PtrToCtx, A::Anything}, ProgTypeSet::of({P::SockOps})));
     add(B(65, "xdp_adjust_tail", I, {A::PtrToCtx, A::Anything}, kXdp).changes());
     add(B(67, "get_stack", I, {A::PtrToCtx, A::PtrToUninitMem, A::ConstSizeOrZero, A::Anything}, kTracing)
             .gpl());
@@ -246,6 +256,13 @@ std::vector<HelperProto> make_builtin() {
           {A::PtrToCtx, A::PtrToMem, A::ConstSize, A::Anything, A::Anything},
           kTc | kXdp | kSkSkb | ProgTypeSet::of({P::CgroupSkb, P::CgroupSockAddr}))
             .acquire());
+    // net/core/bpf_sk_storage.c bpf_sk_storage_get_proto / bpf_sk_storage_delete_proto (the tc, cgroup_skb,
+    // sock_ops and sock_addr func_protos; cgroup_sock and tracing programs get variants not modelled here)
+    add(B(107, "sk_storage_get", RetKind::PtrToMapValueOrNull,
+          {A::ConstMapPtr, A::PtrToBtfIdSockCommon, A::PtrToMapValueOrNull, A::Anything}, kSkStorageUsers)
+            .maps(MapTypeSet::of({M::SkStorage})));
+    add(B(108, "sk_storage_delete", I, {A::ConstMapPtr, A::PtrToBtfIdSockCommon}, kSkStorageUsers)
+            .maps(MapTypeSet::of({M::SkStorage})));
     add(B(109, "send_signal", I, {A::Anything}, kTracing));
     add(B(112, "probe_read_user", I, {A::PtrToUninitMem, A::ConstSizeOrZero, A::Anything}, kTracing).gpl());
     // probe_read_kernel(_str) are also in bpf_base_func_proto() for CAP_PERFMON loaders.

@@ -30,6 +30,7 @@ enum class ArgKind : uint8_t {
     PtrToMapKey,          // ARG_PTR_TO_MAP_KEY: key_size initialised readable bytes (stack/map value/packet)
     PtrToMapValue,        // ARG_PTR_TO_MAP_VALUE: value_size initialised readable bytes
     PtrToUninitMapValue,  // ARG_PTR_TO_MAP_VALUE | MEM_UNINIT: value_size writable bytes (map_pop/peek)
+    PtrToMapValueOrNull,  // ARG_PTR_TO_MAP_VALUE_OR_NULL: as PtrToMapValue, or NULL (sk_storage_get)
     PtrToMem,             // ARG_PTR_TO_MEM | MEM_RDONLY: readable initialised memory, size in the next arg
     PtrToMemOrNull,       // ARG_PTR_TO_MEM | PTR_MAYBE_NULL | MEM_RDONLY: as PtrToMem, or NULL with size 0
     PtrToWritableMem,     // ARG_PTR_TO_MEM: initialised memory the helper reads and writes; size next
