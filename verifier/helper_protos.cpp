@@ -70,7 +70,8 @@ constexpr ProgTypeSet kTracing = ProgTypeSet::of({P::Kprobe, P::Tracepoint, P::P
 // net/core/filter.c tc_cls_act_func_proto().
 constexpr ProgTypeSet kTc = ProgTypeSet::of({P::SchedCls, P::SchedAct});
 constexpr ProgTypeSet kXdp = ProgTypeSet::of({P::Xdp});
-constexpr ProgTypeSet kLwt = ProgTypeSet::of({P::LwtIn, P::LwtOut, P::LwtXmit});
+// lwt_out_func_proto() and the types falling back to it (lwt_in, lwt_xmit, lwt_seg6local_func_proto()).
+constexpr ProgTypeSet kLwt = ProgTypeSet::of({P::LwtIn, P::LwtOut, P::LwtXmit, P::LwtSeg6local});
 // cgroup_common_func_proto() / cgroup_current_func_proto() users.
 constexpr ProgTypeSet kCgroup = ProgTypeSet::of({P::CgroupSkb, P::CgroupSock, P::CgroupSockAddr, P::SockOps,
                                                  P::CgroupDevice, P::CgroupSysctl, P::CgroupSockopt});
@@ -227,18 +228,22 @@ std::vector<HelperProto> make_builtin() {
     // kernel/bpf/helpers.c bpf_get_local_storage_proto: never NULL
     add(B(81, "get_local_storage", RetKind::PtrToMapValue, {A::ConstMapPtr, A::Anything}, kCgroup)
             .maps(MapTypeSet::of({M::CgroupStorage, M::PercpuCgroupStorage})));
+    // bpf_sk_lookup_{tcp,udp}_proto, bpf_skc_lookup_tcp_proto: .pkt_access (the tuple may be in the packet)
     add(B(84, "sk_lookup_tcp", RetKind::PtrToSocketOrNull,
           {A::PtrToCtx, A::PtrToMem, A::ConstSize, A::Anything, A::Anything},
           kTc | kXdp | kSkSkb | ProgTypeSet::of({P::CgroupSkb, P::CgroupSockAddr}))
+            .pkt()
             .acquire());
     add(B(85, "sk_lookup_udp", RetKind::PtrToSocketOrNull,
           {A::PtrToCtx, A::PtrToMem, A::ConstSize, A::Anything, A::Anything},
           kTc | kXdp | kSkSkb | ProgTypeSet::of({P::CgroupSkb, P::CgroupSockAddr}))
+            .pkt()
             .acquire());
     add(B(86, "sk_release", I, {A::PtrToBtfIdSockCommon},
           kTc | kXdp | kSkSkb | ProgTypeSet::of({P::CgroupSkb, P::CgroupSockAddr}))
             .release(0));
     add(B(87, "map_push_elem", I, {A::ConstMapPtr, A::PtrToMapValue, A::Anything}, kBase)
+            .pkt()
             .maps(MapTypeSet::of({M::Queue, M::Stack, M::BloomFilter})));
     add(B(88, "map_pop_elem", I, {A::ConstMapPtr, A::PtrToUninitMapValue}, kBase)
             .maps(MapTypeSet::of({M::Queue, M::Stack})));
@@ -255,6 +260,7 @@ std::vector<HelperProto> make_builtin() {
     add(B(99, "skc_lookup_tcp", RetKind::PtrToSockCommonOrNull,
           {A::PtrToCtx, A::PtrToMem, A::ConstSize, A::Anything, A::Anything},
           kTc | kXdp | kSkSkb | ProgTypeSet::of({P::CgroupSkb, P::CgroupSockAddr}))
+            .pkt()
             .acquire());
     // net/core/bpf_sk_storage.c bpf_sk_storage_get_proto / bpf_sk_storage_delete_proto (the tc, cgroup_skb,
     // sock_ops and sock_addr func_protos; cgroup_sock and tracing programs get variants not modelled here)
