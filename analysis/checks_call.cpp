@@ -190,7 +190,7 @@ std::string map_label(const TailCallSite& site) {
 
 void check_call(const Call& c, uint32_t pc, const State& s, const AnalysisEnv& env, CheckSink& sink) {
     const Frame& f = s.top();
-    const HelperProto* p = env.helpers ? env.helpers->find(c.helper) : nullptr;
+    const HelperProto* p = env.helpers ? env.helpers->find(c.helper, env.prog->type) : nullptr;
     if (!p) {
         sink.report(env, Severity::Error, "unknown-helper", pc,
                     "invalid func unknown#" + std::to_string(c.helper));
@@ -205,11 +205,11 @@ void check_call(const Call& c, uint32_t pc, const State& s, const AnalysisEnv& e
         return;
     }
     // the reference this call acquired on an earlier iteration was never released (its id is pc + 1)
-    if (p->acquires_ref && holds_ref(s, pc + 1))
+    const MapDef* map = call_map(f, *p, env);
+    if (helper_acquires_ref(*p, map) && holds_ref(s, pc + 1))
         sink.report(env, Severity::Error, "reference-leak", pc,
                     "bpf_" + p->name +
                         " acquires a new reference while the one it acquired before is unreleased");
-    const MapDef* map = call_map(f, *p, env);
     for (int i = 0; i < 5; ++i) {
         ArgKind k = p->args[size_t(i)];
         if (k == ArgKind::DontCare) continue;
@@ -246,6 +246,13 @@ void check_call(const Call& c, uint32_t pc, const State& s, const AnalysisEnv& e
                 arg_error(env, sink, pc, *p, i,
                           reg_name(r) + " must be referenced when passed to release function (only a "
                                         "socket bpf_sk_lookup_* returned is)");
+            break;
+        case ArgKind::PtrToSocketOrNull: // kernel: check_reg_type() ARG_PTR_TO_SOCKET | PTR_MAYBE_NULL
+            if (!v.is_const_zero() &&
+                !((v.kind == Kind::Sock || v.kind == Kind::SockOrNull) && v.sock == SockView::Socket))
+                arg_error(env, sink, pc, *p, i,
+                          reg_name(r) + " type=" + describe(v, env) +
+                              " expected=sock (a full socket) or NULL");
             break;
         case ArgKind::PtrToRingbufMem: // kernel: the unmodified pointer ringbuf_reserve returned,
                                        // null-checked

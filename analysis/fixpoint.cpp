@@ -507,7 +507,8 @@ State Analyzer::exec_callback_call(const Call& c, uint32_t pc, const State& s, b
         set_reg(r.top(), kR0, RegValue::scalar_top()); // the number of runs, or -E2BIG / -EINVAL
         return r;
     };
-    const HelperProto* proto = env_.helpers ? env_.helpers->find(c.helper) : builtin_helper(c.helper);
+    const HelperProto* proto = env_.helpers ? env_.helpers->find(c.helper, env_.prog->type)
+                                            : builtin_helper(c.helper, env_.prog->type);
     const bool map_ok =
         !for_each ||
         (proto && map.kind == Kind::MapPtr && map.map >= 0 && size_t(map.map) < env_.obj->maps.size() &&

@@ -460,7 +460,7 @@ static void helper_writes_stack(State& s, const RegValue& ptr, const ScalarValue
 
 void exec_call(const Call& c, uint32_t pc, State& s, const AnalysisEnv& env) {
     Frame& f = s.top();
-    const HelperProto* p = env.helpers ? env.helpers->find(c.helper) : nullptr;
+    const HelperProto* p = env.helpers ? env.helpers->find(c.helper, env.prog->type) : nullptr;
     RegValue r0 = RegValue::scalar_top();
     if (p) {
         for (int i = 0; i < 5; ++i) {
@@ -512,8 +512,17 @@ void exec_call(const Call& c, uint32_t pc, State& s, const AnalysisEnv& env) {
             break;
         }
         }
+        const RegValue& m = f.regs[kR1];
+        const MapDef* map = m.kind == Kind::MapPtr && m.map >= 0 && size_t(m.map) < env.obj->maps.size()
+                                ? &env.obj->maps[size_t(m.map)]
+                                : nullptr;
+        if (helper_returns_socket(*p, map)) {
+            r0 = RegValue::pointer(Kind::SockOrNull, 0);
+            r0.id = pc + 1;
+            r0.sock = SockView::Socket;
+        }
         if (p->release_arg >= 0) release_ref(s, s.top().regs[kR1 + p->release_arg].id);
-        if (p->acquires_ref && r0.id != 0) acquire_ref(s, r0.id);
+        if (helper_acquires_ref(*p, map) && r0.id != 0) acquire_ref(s, r0.id);
     }
     Frame& top = s.top();
     clobber_caller_saved(top);

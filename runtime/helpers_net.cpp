@@ -648,6 +648,7 @@ std::vector<HelperEntry> net_helper_entries() {
         {98, h_null},
         {99, h_null},
         {107, h_null},
+        {124, h_null}, // sk_assign: needs a socket, which no run here has
         {108, h_sk_storage_delete},
         {135, h_csum_level},
         {152, h_redirect_neigh},

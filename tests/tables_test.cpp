@@ -58,26 +58,13 @@ constexpr auto kCg = ProgType::CgroupSkb;
 } // namespace
 
 TEST_CASE("ctx tables are sorted, non-overlapping, inside the struct") {
-    for (ProgType t : {ProgType::Xdp,
-                       kSock,
-                       kCls,
-                       kAct,
-                       kCg,
-                       ProgType::SkSkb,
-                       ProgType::LwtIn,
-                       ProgType::LwtOut,
-                       ProgType::LwtXmit,
-                       ProgType::LwtSeg6local,
-                       ProgType::FlowDissector,
-                       ProgType::SkMsg,
-                       ProgType::Kprobe,
-                       ProgType::PerfEvent,
-                       ProgType::RawTracepoint,
-                       ProgType::Tracepoint,
-                       ProgType::GenericProbe,
-                       ProgType::CgroupSockAddr,
-                       ProgType::CgroupSock,
-                       ProgType::SockOps}) {
+    // clang-format off
+    for (ProgType t : {ProgType::Xdp, kSock, kCls, kAct, kCg, ProgType::SkSkb, ProgType::LwtIn,
+                       ProgType::LwtOut, ProgType::LwtXmit, ProgType::LwtSeg6local, ProgType::FlowDissector,
+                       ProgType::SkMsg, ProgType::Kprobe, ProgType::PerfEvent, ProgType::RawTracepoint,
+                       ProgType::Tracepoint, ProgType::GenericProbe, ProgType::CgroupSockAddr,
+                       ProgType::CgroupSock, ProgType::SockOps, ProgType::SkLookup}) {
+        // clang-format on
         const CtxLayout& l = L(t);
         CHECK(l.type == t);
         check_sorted(l);
@@ -88,7 +75,7 @@ TEST_CASE("ctx tables are sorted, non-overlapping, inside the struct") {
         check_sorted(*sock_layout(v));
     }
     CHECK(ctx_layout(ProgType::Unspec) == nullptr);
-    CHECK(ctx_layout(ProgType::SkLookup) == nullptr);
+    CHECK(ctx_layout(ProgType::SkReuseport) == nullptr);
 }
 
 TEST_CASE("offsets match the uapi headers") {
@@ -450,6 +437,36 @@ TEST_CASE("sock_ops: sock_ops_is_valid_access()") {
     CHECK(L(T).packet == PacketAccess::Read);
 }
 
+TEST_CASE("sk_lookup: sk_lookup_is_valid_access()") {
+    const auto T = ProgType::SkLookup;
+#define SKL(f) CHECK(field_off(T, #f) == offsetof(struct bpf_sk_lookup, f))
+    SKL(sk), SKL(family), SKL(protocol), SKL(remote_ip4), SKL(remote_ip6), SKL(remote_port);
+    SKL(local_ip4), SKL(local_ip6), SKL(local_port), SKL(ingress_ifindex);
+#undef SKL
+    CHECK(L(T).size == sizeof(struct bpf_sk_lookup));
+    const int64_t port = offsetof(struct bpf_sk_lookup, remote_port);
+    CHECK(yields(T, offsetof(struct bpf_sk_lookup, sk), 8) == CtxValue::SocketOrNull);
+    CHECK_FALSE(can_read(T, offsetof(struct bpf_sk_lookup, sk), 4));
+    CHECK(can_read(T, port, 4));
+    CHECK(can_read(T, port, 2));
+    CHECK(can_read(T, port + 2, 2)); // the zero padding, for old programs
+    CHECK(can_read(T, port + 3, 1));
+    CHECK(can_read(T, offsetof(struct bpf_sk_lookup, local_ip6) + 6, 2));
+    CHECK_FALSE(can_read(T, offsetof(struct bpf_sk_lookup, local_ip6), 8));
+    CHECK_FALSE(can_write(T, offsetof(struct bpf_sk_lookup, local_port), 4));
+    CHECK_FALSE(can_read(T, sizeof(struct bpf_sk_lookup) - 4, 4)); // tail padding
+    CHECK(L(T).packet == PacketAccess::None);
+    // bpf_sk_assign has one prototype per family: tc's takes a sock_common, sk_lookup's a socket or NULL
+    const HelperProto* tc = builtin_helper(BPF_FUNC_sk_assign, ProgType::SchedCls);
+    const HelperProto* skl = builtin_helper(BPF_FUNC_sk_assign, T);
+    REQUIRE(tc != nullptr);
+    REQUIRE(skl != nullptr);
+    CHECK(tc->args[1] == ArgKind::PtrToBtfIdSockCommon);
+    CHECK(skl->args[1] == ArgKind::PtrToSocketOrNull);
+    CHECK(builtin_helper(BPF_FUNC_sk_assign, ProgType::Xdp) == tc); // none for xdp: the first, which refuses
+    CHECK_FALSE(check_helper_prog_type(*tc, ProgType::Xdp).ok());
+}
+
 TEST_CASE("tracing contexts are read-only") {
     auto kp = ProgType::Kprobe;
     CHECK(can_read(kp, 112, 8));
@@ -541,10 +558,12 @@ TEST_CASE("helper table covers the required helpers with kernel ids") {
     CHECK(builtin_helper(BPF_FUNC_xdp_store_bytes)->name == "xdp_store_bytes");
     CHECK(builtin_helper(BPF_FUNC_redirect_peer)->name == "redirect_peer");
     CHECK(builtin_helper(9999) == nullptr);
-    int prev = -1;
+    const HelperProto* prev = nullptr;
     for (const auto& p : builtin_helpers()) {
-        CHECK(p.id > prev);
-        prev = p.id;
+        // sorted by id; prototypes sharing an id serve disjoint program types
+        if (prev) CHECK(p.id >= prev->id);
+        if (prev && p.id == prev->id) CHECK((p.prog_types.bits & prev->prog_types.bits) == 0);
+        prev = &p;
         auto v = validate_helper_proto(p);
         CHECK_MESSAGE(v.ok(), p.name << ": " << (v.ok() ? "" : v.error().message));
     }

@@ -467,6 +467,24 @@ constexpr std::array kSockOpsFields = {
 };
 constexpr uint32_t kSockOpsSize = 224;
 
+// struct bpf_sk_lookup. kernel: net/core/filter.c sk_lookup_is_valid_access(): read-only, off % size == 0;
+// sk (PTR_TO_SOCKET_OR_NULL, the socket selected so far) exactly 8 bytes; the u32 fields narrow to 1/2/4;
+// remote_port, a __be16 with zero padding after it, 4 bytes at its offset or 1/2 anywhere in the 4 bytes
+// ("Allow access to zero padding for backward compatibility"); the cookie in sk's union is not readable.
+constexpr std::array kSkLookupFields = {
+    ro("sk", 0, 8, kSize8, CtxValue::SocketOrNull),
+    ro("family", 8, 4, kNarrow4),
+    ro("protocol", 12, 4, kNarrow4),
+    ro("remote_ip4", 16, 4, kNarrow4),
+    ro("remote_ip6", 20, 16, kNarrow4),
+    ro("remote_port", 36, 4, kNarrow4),
+    ro("local_ip4", 40, 4, kNarrow4),
+    ro("local_ip6", 44, 16, kNarrow4),
+    ro("local_port", 60, 4, kNarrow4),
+    ro("ingress_ifindex", 64, 4, kNarrow4),
+};
+constexpr uint32_t kSkLookupSize = 72;
+
 // tailgate's GenericProbe ctx (see ctx_layout.hpp): read-only u64 words, any aligned size.
 constexpr std::array kGenericProbeFields = {
     ro("args", 0, 8 * kGenericProbeArgs, kNarrow8),
@@ -566,6 +584,9 @@ const CtxLayout* ctx_layout(ProgType type) {
     static const CtxLayout sock_ops{
         ProgType::SockOps,  "bpf_sock_ops", kSockOpsSize, kSockOpsFields,
         PacketAccess::Read, false,          false,        "net/core/filter.c sock_ops_is_valid_access()"};
+    static const CtxLayout sk_lookup{
+        ProgType::SkLookup, "bpf_sk_lookup", kSkLookupSize, kSkLookupFields,
+        PacketAccess::None, false,           false,         "net/core/filter.c sk_lookup_is_valid_access()"};
     static const CtxLayout generic{ProgType::GenericProbe,
                                    "tg_generic_probe_ctx",
                                    kGenericProbeCtxSize,
@@ -594,6 +615,7 @@ const CtxLayout* ctx_layout(ProgType type) {
     case ProgType::CgroupSockAddr: return &sock_addr;
     case ProgType::CgroupSock: return &cgroup_sock;
     case ProgType::SockOps: return &sock_ops;
+    case ProgType::SkLookup: return &sk_lookup;
     case ProgType::GenericProbe: return &generic;
     default: return nullptr;
     }

@@ -28,6 +28,7 @@ const char* arg_kind_name(ArgKind k) {
     case ArgKind::PtrToRingbufMem: return "ptr_to_ringbuf_mem";
     case ArgKind::PtrToSockCommon: return "ptr_to_sock_common";
     case ArgKind::PtrToBtfIdSockCommon: return "ptr_to_btf_id_sock_common";
+    case ArgKind::PtrToSocketOrNull: return "ptr_to_socket_or_null";
     case ArgKind::PtrToFunc: return "ptr_to_func";
     case ArgKind::PtrToStackOrNull: return "ptr_to_stack_or_null";
     }
@@ -159,7 +160,8 @@ std::vector<HelperProto> make_builtin() {
     // bpf_perf_event_output_proto (+ _tp, _raw_tp, bpf_skb_event_output_proto, bpf_xdp_event_output_proto)
     add(B(25, "perf_event_output", I,
           {A::PtrToCtx, A::ConstMapPtr, A::Anything, A::PtrToMem, A::ConstSizeOrZero},
-          kTracing | kTc | kXdp | kSkFilter | kLwt | kSkSkb | ProgTypeSet::of({P::SockOps, P::CgroupSock}))
+          kTracing | kTc | kXdp | kSkFilter | kLwt | kSkSkb |
+              ProgTypeSet::of({P::SockOps, P::CgroupSock, P::SkLookup}))
             .gpl()
             .maps(kPerfArray));
     add(B(26, "skb_load_bytes", I, {A::PtrToCtx, A::Anything, A::PtrToUninitMem, A::ConstSize},
@@ -240,7 +242,7 @@ std::vector<HelperProto> make_builtin() {
             .pkt()
             .acquire());
     add(B(86, "sk_release", I, {A::PtrToBtfIdSockCommon},
-          kTc | kXdp | kSkSkb | ProgTypeSet::of({P::CgroupSkb, P::CgroupSockAddr}))
+          kTc | kXdp | kSkSkb | ProgTypeSet::of({P::CgroupSkb, P::CgroupSockAddr, P::SkLookup}))
             .release(0));
     add(B(87, "map_push_elem", I, {A::ConstMapPtr, A::PtrToMapValue, A::Anything}, kBase)
             .pkt()
@@ -278,6 +280,12 @@ std::vector<HelperProto> make_builtin() {
     add(B(115, "probe_read_kernel_str", I, {A::PtrToUninitMem, A::ConstSizeOrZero, A::Anything}, kBase)
             .gpl());
     add(B(118, "jiffies64", I, {}, kBase));
+    // bpf_sk_assign_proto (tc: the socket the skb is steered to) and bpf_sk_lookup_assign_proto (sk_lookup:
+    // the socket selected for the connection, NULL to clear); net/core/filter.c tc_cls_act_func_proto(),
+    // sk_lookup_func_proto()
+    add(B(124, "sk_assign", I, {A::PtrToCtx, A::PtrToBtfIdSockCommon, A::Anything}, kTc));
+    add(B(124, "sk_assign", I, {A::PtrToCtx, A::PtrToSocketOrNull, A::Anything},
+          ProgTypeSet::of({P::SkLookup})));
     add(B(125, "ktime_get_boot_ns", I, {}, kBase));
     // kernel/bpf/ringbuf.c
     add(B(130, "ringbuf_output", I, {A::ConstMapPtr, A::PtrToMem, A::ConstSizeOrZero, A::Anything}, kBase)
@@ -316,7 +324,8 @@ std::vector<HelperProto> make_builtin() {
     // tailgate's own: finalize_context of a declared cross-type tail call (verifier/ctx_conversion.hpp).
     add(B(kHelperFinalizeContext, "tg_finalize_context", I, {A::PtrToCtx},
           ProgTypeSet::of({P::GenericProbe})));
-    std::sort(t.begin(), t.end(), [](const HelperProto& a, const HelperProto& b) { return a.id < b.id; });
+    std::stable_sort(t.begin(), t.end(),
+                     [](const HelperProto& a, const HelperProto& b) { return a.id < b.id; });
     return t;
 }
 
@@ -329,6 +338,14 @@ const HelperProto* find_in(std::span<const HelperProto> table, int32_t id) {
     auto it = std::lower_bound(table.begin(), table.end(), id,
                                [](const HelperProto& p, int32_t v) { return p.id < v; });
     return it != table.end() && it->id == id ? &*it : nullptr;
+}
+
+const HelperProto* find_in(std::span<const HelperProto> table, int32_t id, ProgType type) {
+    const HelperProto* first = find_in(table, id);
+    if (!first) return nullptr;
+    for (const HelperProto* p = first; p != table.data() + table.size() && p->id == id; ++p)
+        if (p->prog_types.contains(type)) return p;
+    return first;
 }
 
 bool is_mem(ArgKind k) {
@@ -347,7 +364,15 @@ const HelperProto* builtin_helper(int32_t id) {
     return find_in(builtin_table(), id);
 }
 
+const HelperProto* builtin_helper(int32_t id, ProgType type) {
+    return find_in(builtin_table(), id, type);
+}
+
 HelperRegistry::HelperRegistry() : protos_(builtin_table()) {}
+
+const HelperProto* HelperRegistry::find(int32_t id, ProgType type) const {
+    return find_in(protos_, id, type);
+}
 
 const HelperProto* HelperRegistry::find(int32_t id) const {
     return find_in(protos_, id);
@@ -404,6 +429,14 @@ Status validate_helper_proto(const HelperProto& p) {
     if (p.release_arg >= 0 && p.args[size_t(p.release_arg)] == A::DontCare)
         return bad("release_arg is not an argument");
     return Ok{};
+}
+
+bool helper_returns_socket(const HelperProto& proto, const MapDef* map) {
+    return proto.id == 1 && map && (map->type == M::Sockmap || map->type == M::Sockhash);
+}
+
+bool helper_acquires_ref(const HelperProto& proto, const MapDef* map) {
+    return proto.acquires_ref || helper_returns_socket(proto, map);
 }
 
 Status check_helper_prog_type(const HelperProto& proto, ProgType type) {

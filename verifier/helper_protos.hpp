@@ -42,6 +42,7 @@ enum class ArgKind : uint8_t {
     PtrToRingbufMem,      // ARG_PTR_TO_RINGBUF_MEM | OBJ_RELEASE: a pointer returned by ringbuf_reserve
     PtrToSockCommon,      // ARG_PTR_TO_SOCK_COMMON
     PtrToBtfIdSockCommon, // ARG_PTR_TO_BTF_ID_SOCK_COMMON (with OBJ_RELEASE for sk_release)
+    PtrToSocketOrNull,    // ARG_PTR_TO_SOCKET | PTR_MAYBE_NULL: a full socket (struct bpf_sock) or NULL
     PtrToFunc,            // ARG_PTR_TO_FUNC: a callback (lddw pseudo func)
     PtrToStackOrNull,     // ARG_PTR_TO_STACK_OR_NULL: callback context on the stack, or NULL
 };
@@ -111,6 +112,11 @@ struct HelperProto {
 // The built-in table, sorted by id.
 std::span<const HelperProto> builtin_helpers();
 const HelperProto* builtin_helper(int32_t id);
+// A helper id may have one prototype per family of program types, as the kernel's get_func_proto()
+// functions return different protos for one id (bpf_sk_assign: tc's takes a sock_common, sk_lookup's a
+// socket or NULL). This finds the one for `type`, else the first with that id (whose program types then
+// do not include `type`: check_helper_prog_type() says so).
+const HelperProto* builtin_helper(int32_t id, ProgType type);
 
 // Host-registered helpers should use ids in [kFirstHostHelperId, kHelperIdEnd), clear of the kernel's
 // numbering; the runtime's engines call helpers by id below kHelperIdEnd (runtime/vm.hpp HelperTable).
@@ -124,6 +130,7 @@ class HelperRegistry {
     static HelperRegistry builtin() { return HelperRegistry(); }
 
     const HelperProto* find(int32_t id) const;
+    const HelperProto* find(int32_t id, ProgType type) const; // as builtin_helper(id, type)
     const HelperProto* find(std::string_view name) const;
     std::span<const HelperProto> all() const { return protos_; } // sorted by id
 
@@ -139,6 +146,13 @@ class HelperRegistry {
 // followed by a size arg and every size arg follows a memory arg; at most one uninit-mem arg; a
 // PtrToMemOrNull return names its size arg; arg_size set for fixed-size args. Fails "bad-helper-proto".
 Status validate_helper_proto(const HelperProto& proto);
+
+// Does a call acquire a reference the program must release (kernel: verifier.c is_acquire_function())?
+// The prototype says so, and map_lookup_elem on a SOCKMAP / SOCKHASH returns an acquired socket.
+bool helper_acquires_ref(const HelperProto& proto, const MapDef* map);
+// Does this call return a full socket or NULL instead of the prototype's return (kernel: verifier.c
+// check_helper_call(): map_lookup_elem on a SOCKMAP / SOCKHASH gives PTR_TO_SOCKET_OR_NULL)?
+bool helper_returns_socket(const HelperProto& proto, const MapDef* map);
 
 // May a program of `type` call the helper? kernel: the type's get_func_proto() returning NULL gives
 // "unknown func %s#%d". Fails with "unknown-helper".
