@@ -287,7 +287,8 @@ u64 h_get_current_cgroup_id(u64, u64, u64, u64, u64, ExecEnv* env) {
 u64 h_get_attach_cookie(u64, u64, u64, u64, u64, ExecEnv* env) {
     return host_of(env)->task.attach_cookie;
 }
-// kernel: bpf_trace.c bpf_send_signal(): sig 0 or > 64 -> -EINVAL; recorded here instead of delivered.
+// kernel: bpf_trace.c bpf_send_signal() / bpf_send_signal_thread() (the thread rather than the process:
+// one task here): sig 0 or > 64 -> -EINVAL; recorded here instead of delivered.
 u64 h_send_signal(u64 sig, u64, u64, u64, u64, ExecEnv* env) {
     if (uint32_t(sig) == 0 || uint32_t(sig) > 64) return ret_int(-kEINVAL);
     host_of(env)->signals.push_back(int(uint32_t(sig)));
@@ -523,6 +524,7 @@ std::vector<HelperEntry> core_helper_entries() {
         {88, h_map_pop_elem},
         {89, h_map_peek_elem},
         {109, h_send_signal},
+        {117, h_send_signal},
         {112, h_probe_read},
         {113, h_probe_read},
         {114, h_probe_read_str},

@@ -635,10 +635,12 @@ std::vector<HelperEntry> net_helper_entries() {
         {48, h_set_hash},
         {50, syncing<h_skb_adjust_room>},
         {51, h_redirect_map},
+        {52, h_zero}, // sk_redirect_map / _hash: SK_DROP, the socket is not in the map (no sockmaps here)
         {54, h_xdp_adjust_meta},
         {65, h_xdp_adjust_tail},
         {68, h_skb_load_bytes_relative},
         {69, h_fib_lookup},
+        {72, h_zero},
         {79, h_zero},
         {84, h_null},
         {85, h_null},

@@ -208,6 +208,13 @@ std::vector<HelperProto> make_builtin() {
     // bpf_sock_addr_setsockopt_proto (optval read, optlen its size), getsockopt (optval filled)
     add(B(49, "setsockopt", I, {A::PtrToCtx, A::Anything, A::Anything, A::PtrToMem, A::ConstSize},
           ProgTypeSet::of({P::SockOps, P::CgroupSockAddr})));
+    // net/core/sock_map.c: sk_skb verdicts redirect to a socket of a SOCKMAP (by index) or SOCKHASH (by
+    // key); sk_msg likewise (msg_redirect_*); sock_ops programs add their socket to such a map.
+    add(B(52, "sk_redirect_map", I, {A::PtrToCtx, A::ConstMapPtr, A::Anything, A::Anything}, kSkSkb)
+            .maps(MapTypeSet::of({M::Sockmap})));
+    add(B(53, "sock_map_update", I, {A::PtrToCtx, A::ConstMapPtr, A::PtrToMapKey, A::Anything},
+          ProgTypeSet::of({P::SockOps}))
+            .maps(MapTypeSet::of({M::Sockmap})));
     add(B(54, "xdp_adjust_meta", I, {A::PtrToCtx, A::Anything}, kXdp).changes());
     add(B(55, "perf_event_read_value", I, {A::ConstMapPtr, A::Anything, A::PtrToUninitMem, A::ConstSize},
           kTracing)
@@ -217,6 +224,9 @@ std::vector<HelperProto> make_builtin() {
           ProgTypeSet::of({P::SockOps, P::CgroupSockAddr})));
     add(B(58, "override_return", I, {A::PtrToCtx, A::Anything}, ProgTypeSet::of({P::Kprobe})).gpl());
     add(B(59, "sock_ops_cb_flags_set", I, {A::PtrToCtx, A::Anything}, ProgTypeSet::of({P::SockOps})));
+    add(B(60, "msg_redirect_map", I, {A::PtrToCtx, A::ConstMapPtr, A::Anything, A::Anything},
+          ProgTypeSet::of({P::SkMsg}))
+            .maps(MapTypeSet::of({M::Sockmap})));
     add(B(65, "xdp_adjust_tail", I, {A::PtrToCtx, A::Anything}, kXdp).changes());
     add(B(67, "get_stack", I, {A::PtrToCtx, A::PtrToUninitMem, A::ConstSizeOrZero, A::Anything}, kTracing)
             .gpl());
@@ -225,6 +235,14 @@ std::vector<HelperProto> make_builtin() {
           kTc | kSkFilter | ProgTypeSet::of({P::SkReuseport})));
     // bpf_skb_fib_lookup_proto / bpf_xdp_fib_lookup_proto: params are read and written
     add(B(69, "fib_lookup", I, {A::PtrToCtx, A::PtrToWritableMem, A::ConstSize, A::Anything}, kTc | kXdp));
+    add(B(70, "sock_hash_update", I, {A::PtrToCtx, A::ConstMapPtr, A::PtrToMapKey, A::Anything},
+          ProgTypeSet::of({P::SockOps}))
+            .maps(MapTypeSet::of({M::Sockhash})));
+    add(B(71, "msg_redirect_hash", I, {A::PtrToCtx, A::ConstMapPtr, A::PtrToMapKey, A::Anything},
+          ProgTypeSet::of({P::SkMsg}))
+            .maps(MapTypeSet::of({M::Sockhash})));
+    add(B(72, "sk_redirect_hash", I, {A::PtrToCtx, A::ConstMapPtr, A::PtrToMapKey, A::Anything}, kSkSkb)
+            .maps(MapTypeSet::of({M::Sockhash})));
     add(B(79, "skb_cgroup_id", I, {A::PtrToCtx}, kTc | ProgTypeSet::of({P::CgroupSkb})));
     add(B(80, "get_current_cgroup_id", I, {}, kTracing | kCgroup));
     // kernel/bpf/helpers.c bpf_get_local_storage_proto: never NULL
@@ -272,6 +290,7 @@ std::vector<HelperProto> make_builtin() {
     add(B(108, "sk_storage_delete", I, {A::ConstMapPtr, A::PtrToBtfIdSockCommon}, kSkStorageUsers)
             .maps(MapTypeSet::of({M::SkStorage})));
     add(B(109, "send_signal", I, {A::Anything}, kTracing));
+    add(B(117, "send_signal_thread", I, {A::Anything}, kTracing));
     add(B(112, "probe_read_user", I, {A::PtrToUninitMem, A::ConstSizeOrZero, A::Anything}, kTracing).gpl());
     // probe_read_kernel(_str) are also in bpf_base_func_proto() for CAP_PERFMON loaders.
     add(B(113, "probe_read_kernel", I, {A::PtrToUninitMem, A::ConstSizeOrZero, A::Anything}, kBase).gpl());
