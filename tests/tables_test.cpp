@@ -63,7 +63,8 @@ TEST_CASE("ctx tables are sorted, non-overlapping, inside the struct") {
                        ProgType::LwtOut, ProgType::LwtXmit, ProgType::LwtSeg6local, ProgType::FlowDissector,
                        ProgType::SkMsg, ProgType::Kprobe, ProgType::PerfEvent, ProgType::RawTracepoint,
                        ProgType::Tracepoint, ProgType::GenericProbe, ProgType::CgroupSockAddr,
-                       ProgType::CgroupSock, ProgType::SockOps, ProgType::SkLookup}) {
+                       ProgType::CgroupSock, ProgType::SockOps, ProgType::SkLookup,
+                       ProgType::CgroupSockopt}) {
         // clang-format on
         const CtxLayout& l = L(t);
         CHECK(l.type == t);
@@ -465,6 +466,35 @@ TEST_CASE("sk_lookup: sk_lookup_is_valid_access()") {
     CHECK(skl->args[1] == ArgKind::PtrToSocketOrNull);
     CHECK(builtin_helper(BPF_FUNC_sk_assign, ProgType::Xdp) == tc); // none for xdp: the first, which refuses
     CHECK_FALSE(check_helper_prog_type(*tc, ProgType::Xdp).ok());
+}
+
+TEST_CASE("cgroup_sockopt: cg_sockopt_is_valid_access()") {
+    const auto T = ProgType::CgroupSockopt;
+#define SO(f) CHECK(field_off(T, #f) == offsetof(struct bpf_sockopt, f))
+    SO(sk), SO(optval), SO(optval_end), SO(level), SO(optname), SO(optlen), SO(retval);
+#undef SO
+    CHECK(L(T).size == sizeof(struct bpf_sockopt));
+    CtxOptions get, set;
+    get.attach = BPF_CGROUP_GETSOCKOPT;
+    set.attach = BPF_CGROUP_SETSOCKOPT;
+    const int64_t level = offsetof(struct bpf_sockopt, level), optlen = offsetof(struct bpf_sockopt, optlen);
+    const int64_t retval = offsetof(struct bpf_sockopt, retval);
+    CHECK(yields(T, offsetof(struct bpf_sockopt, sk), 8) == CtxValue::Socket);
+    CHECK(yields(T, offsetof(struct bpf_sockopt, optval), 8) == CtxValue::PacketStart);
+    CHECK(yields(T, offsetof(struct bpf_sockopt, optval_end), 8) == CtxValue::PacketEnd);
+    CHECK_FALSE(can_write(T, offsetof(struct bpf_sockopt, optval), 8, set));
+    CHECK(can_read(T, level, 4, get));
+    CHECK(can_write(T, level, 4, set));
+    CHECK_FALSE(can_write(T, level, 4, get));
+    CHECK_FALSE(can_read(T, level, 2, set));
+    CHECK(can_write(T, optlen, 4, get));
+    CHECK(can_write(T, optlen, 4, set));
+    CHECK_FALSE(can_write(T, optlen, 8, get)); // optlen and retval in one store: refused
+    CHECK(can_read(T, retval, 4, get));
+    CHECK(can_write(T, retval, 4, get));
+    CHECK_FALSE(can_read(T, retval, 4, set));
+    CHECK_FALSE(can_write(T, retval, 4, set));
+    CHECK(L(T).packet == PacketAccess::ReadWrite);
 }
 
 TEST_CASE("tracing contexts are read-only") {

@@ -485,6 +485,29 @@ constexpr std::array kSkLookupFields = {
 };
 constexpr uint32_t kSkLookupSize = 72;
 
+// struct bpf_sockopt (cgroup/getsockopt, cgroup/setsockopt). kernel: kernel/bpf/cgroup.c
+// cg_sockopt_is_valid_access(): off % size == 0; sk (PTR_TO_SOCKET), optval (PTR_TO_PACKET) and optval_end
+// (PTR_TO_PACKET_END) exactly 8 bytes, read-only; level and optname 4 bytes, writable by setsockopt
+// programs; optlen 4 bytes, writable; retval 4 bytes, readable and writable by getsockopt programs only.
+constexpr AttachSet kGetsockopt = attach_set({AT::CgroupGetsockopt});
+constexpr AttachSet kSetsockopt = attach_set({AT::CgroupSetsockopt});
+std::vector<CtxField> make_sockopt_fields() {
+    return {
+        ro("sk", 0, 8, kSize8, CtxValue::Socket),
+        ro("optval", 8, 8, kSize8, CtxValue::PacketStart),
+        ro("optval_end", 16, 8, kSize8, CtxValue::PacketEnd),
+        CtxField{"level", 24, 4, kSize4, kSize4, CtxValue::Scalar, kAnyAttach, 0, kSetsockopt},
+        CtxField{"optname", 28, 4, kSize4, kSize4, CtxValue::Scalar, kAnyAttach, 0, kSetsockopt},
+        CtxField{"optlen", 32, 4, kSize4, kSize4, CtxValue::Scalar, kAnyAttach, 0},
+        CtxField{"retval", 36, 4, kSize4, kSize4, CtxValue::Scalar, kGetsockopt, 0},
+    };
+}
+const std::vector<CtxField>& sockopt_fields() {
+    static const std::vector<CtxField> fields = make_sockopt_fields();
+    return fields;
+}
+constexpr uint32_t kSockoptSize = 40;
+
 // tailgate's GenericProbe ctx (see ctx_layout.hpp): read-only u64 words, any aligned size.
 constexpr std::array kGenericProbeFields = {
     ro("args", 0, 8 * kGenericProbeArgs, kNarrow8),
@@ -584,6 +607,15 @@ const CtxLayout* ctx_layout(ProgType type) {
     static const CtxLayout sock_ops{
         ProgType::SockOps,  "bpf_sock_ops", kSockOpsSize, kSockOpsFields,
         PacketAccess::Read, false,          false,        "net/core/filter.c sock_ops_is_valid_access()"};
+    // optval..optval_end: verifier.c may_access_direct_pkt_data() lets cgroup_sockopt read and write it
+    static const CtxLayout sockopt{ProgType::CgroupSockopt,
+                                   "bpf_sockopt",
+                                   kSockoptSize,
+                                   sockopt_fields(),
+                                   PacketAccess::ReadWrite,
+                                   false,
+                                   false,
+                                   "kernel/bpf/cgroup.c cg_sockopt_is_valid_access()"};
     static const CtxLayout sk_lookup{
         ProgType::SkLookup, "bpf_sk_lookup", kSkLookupSize, kSkLookupFields,
         PacketAccess::None, false,           false,         "net/core/filter.c sk_lookup_is_valid_access()"};
@@ -616,6 +648,7 @@ const CtxLayout* ctx_layout(ProgType type) {
     case ProgType::CgroupSock: return &cgroup_sock;
     case ProgType::SockOps: return &sock_ops;
     case ProgType::SkLookup: return &sk_lookup;
+    case ProgType::CgroupSockopt: return &sockopt;
     case ProgType::GenericProbe: return &generic;
     default: return nullptr;
     }
@@ -690,13 +723,14 @@ Result<CtxAccess> check_ctx_access(const CtxLayout& layout, int64_t off, int siz
                                                 "' must start at its offset " + std::to_string(f->offset)
                                           : "a narrow load of field '" + name + "' must start in its first " +
                                                 std::to_string(f->narrow_within) + " bytes");
-    if (f->only_attach != kAnyAttach &&
-        (opts.attach < 0 || opts.attach >= 64 || (f->only_attach >> opts.attach & 1) == 0)) {
+    const AttachSet need = is_write && f->write_attach != kAnyAttach ? f->write_attach : f->only_attach;
+    if (need != kAnyAttach && (opts.attach < 0 || opts.attach >= 64 || (need >> opts.attach & 1) == 0)) {
         std::string types;
         for (int a = 0; a < 64; ++a)
-            if (f->only_attach >> a & 1) types += (types.empty() ? "" : ", ") + std::to_string(a);
+            if (need >> a & 1) types += (types.empty() ? "" : ", ") + std::to_string(a);
         return fail("field '" + name + "' needs expected attach type " +
                     (types.find(',') == std::string::npos ? types : "one of " + types) +
+                    (need == f->only_attach ? "" : " to be written") +
                     " (this program's: " + std::to_string(opts.attach) + ")");
     }
     const SizeSet& allowed = is_write ? f->write_sizes : f->read_sizes;

@@ -79,14 +79,15 @@ constexpr AttachSet attach_set(std::initializer_list<AttachType> types) {
 // narrow_within bytes when that is set (bpf_sock.dst_port: a __be16 that may be read as a u32 together
 // with the zero padding after it, but the padding alone is not readable).
 struct CtxField {
-    std::string_view name;              // "data", "cb", "remote_ip6", "di" (pt_regs), "args"
-    uint32_t offset = 0;                // byte offset in the ctx struct
-    uint32_t size = 0;                  // bytes covered (an array field covers all its elements: cb = 20)
-    SizeSet read_sizes;                 // allowed load sizes (empty: not readable)
-    SizeSet write_sizes;                // allowed store sizes (empty: read-only)
-    CtxValue yields = CtxValue::Scalar; // what a load yields
-    AttachSet only_attach = kAnyAttach; // if set: only programs with one of these attach types may touch it
-    uint32_t narrow_within = 0;         // if set: loads narrower than `size` start in the first such bytes
+    std::string_view name;               // "data", "cb", "remote_ip6", "di" (pt_regs), "args"
+    uint32_t offset = 0;                 // byte offset in the ctx struct
+    uint32_t size = 0;                   // bytes covered (an array field covers all its elements: cb = 20)
+    SizeSet read_sizes;                  // allowed load sizes (empty: not readable)
+    SizeSet write_sizes;                 // allowed store sizes (empty: read-only)
+    CtxValue yields = CtxValue::Scalar;  // what a load yields
+    AttachSet only_attach = kAnyAttach;  // if set: only programs with one of these attach types may touch it
+    uint32_t narrow_within = 0;          // if set: loads narrower than `size` start in the first such bytes
+    AttachSet write_attach = kAnyAttach; // if set: only programs with one of these attach types may store
 };
 
 enum class PacketAccess : uint8_t { None, Read, ReadWrite };

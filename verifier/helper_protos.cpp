@@ -79,8 +79,8 @@ constexpr ProgTypeSet kCgroup = ProgTypeSet::of({P::CgroupSkb, P::CgroupSock, P:
 // sk_filter_func_proto() and the types falling back to it (cg_skb_func_proto()).
 constexpr ProgTypeSet kSkFilter = ProgTypeSet::of({P::SocketFilter, P::CgroupSkb});
 constexpr ProgTypeSet kSkSkb = ProgTypeSet::of({P::SkSkb});
-constexpr ProgTypeSet kSkStorageUsers =
-    ProgTypeSet::of({P::SchedCls, P::SchedAct, P::CgroupSkb, P::SockOps, P::CgroupSockAddr});
+constexpr ProgTypeSet kSkStorageUsers = ProgTypeSet::of(
+    {P::SchedCls, P::SchedAct, P::CgroupSkb, P::SockOps, P::CgroupSockAddr, P::CgroupSockopt});
 
 struct B {
     HelperProto p;
@@ -271,9 +271,9 @@ std::vector<HelperProto> make_builtin() {
             .maps(MapTypeSet::of({M::Queue, M::Stack, M::BloomFilter})));
     add(B(95, "sk_fullsock", RetKind::PtrToSocketOrNull, {A::PtrToSockCommon},
           kTc | ProgTypeSet::of({P::CgroupSkb})));
-    // tc_cls_act_func_proto(), cg_skb_func_proto(), sock_ops_func_proto()
+    // tc_cls_act_func_proto(), cg_skb_func_proto(), sock_ops_func_proto(), cg_sockopt_func_proto()
     add(B(96, "tcp_sock", RetKind::PtrToTcpSockOrNull, {A::PtrToSockCommon},
-          kTc | ProgTypeSet::of({P::CgroupSkb, P::SockOps})));
+          kTc | ProgTypeSet::of({P::CgroupSkb, P::SockOps, P::CgroupSockopt})));
     add(B(98, "get_listener_sock", RetKind::PtrToSocketOrNull, {A::PtrToSockCommon},
           kTc | ProgTypeSet::of({P::CgroupSkb})));
     // bpf_skc_lookup_tcp_proto: a request or timewait socket too, so only its sock_common fields
@@ -283,7 +283,8 @@ std::vector<HelperProto> make_builtin() {
             .pkt()
             .acquire());
     // net/core/bpf_sk_storage.c bpf_sk_storage_get_proto / bpf_sk_storage_delete_proto (the tc, cgroup_skb,
-    // sock_ops and sock_addr func_protos; cgroup_sock and tracing programs get variants not modelled here)
+    // sock_ops, sock_addr and cgroup sockopt func_protos; cgroup_sock and tracing programs get variants not
+    // modelled here)
     add(B(107, "sk_storage_get", RetKind::PtrToMapValueOrNull,
           {A::ConstMapPtr, A::PtrToBtfIdSockCommon, A::PtrToMapValueOrNull, A::Anything}, kSkStorageUsers)
             .maps(MapTypeSet::of({M::SkStorage})));
