@@ -19,6 +19,26 @@ int sock_create_tag(struct bpf_sock *ctx)
     return 1;
 }
 
+// Counts the sockets created in the cgroup, in the new socket's own storage (its ctx is the socket).
+struct {
+    __uint(type, BPF_MAP_TYPE_SK_STORAGE);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
+    __type(key, int);
+    __type(value, __u64);
+} sock_seq SEC(".maps");
+
+__u64 created;
+
+// tailgate: program name=sock_create_number verdict=accepted
+SEC("cgroup/sock_create")
+int sock_create_number(struct bpf_sock *ctx)
+{
+    __u64 *seq = bpf_sk_storage_get(&sock_seq, ctx, 0, BPF_SK_STORAGE_GET_F_CREATE);
+    if (seq)
+        *seq = __sync_fetch_and_add(&created, 1);
+    return 1;
+}
+
 // Only root-owned ports below 1024 may be bound, and only on the loopback address.
 // tailgate: program name=post_bind4_ports verdict=accepted
 SEC("cgroup/post_bind4")

@@ -288,6 +288,11 @@ std::vector<HelperProto> make_builtin() {
     add(B(107, "sk_storage_get", RetKind::PtrToMapValueOrNull,
           {A::ConstMapPtr, A::PtrToBtfIdSockCommon, A::PtrToMapValueOrNull, A::Anything}, kSkStorageUsers)
             .maps(MapTypeSet::of({M::SkStorage})));
+    // bpf_sk_storage_get_cg_sock_proto (sock_filter_func_proto()): a cgroup_sock program's ctx is the socket
+    add(B(107, "sk_storage_get", RetKind::PtrToMapValueOrNull,
+          {A::ConstMapPtr, A::PtrToCtx, A::PtrToMapValueOrNull, A::Anything},
+          ProgTypeSet::of({P::CgroupSock}))
+            .maps(MapTypeSet::of({M::SkStorage})));
     add(B(108, "sk_storage_delete", I, {A::ConstMapPtr, A::PtrToBtfIdSockCommon}, kSkStorageUsers)
             .maps(MapTypeSet::of({M::SkStorage})));
     add(B(109, "send_signal", I, {A::Anything}, kTracing));
