@@ -94,6 +94,7 @@ static bool reg_leq(const RegValue& a, const RegValue& b) {
     }
     if (a.map != b.map || a.frame != b.frame) return false;
     if (a.sock != b.sock && b.sock != SockView::Opaque) return false;
+    if (b.ref != 0 && a.ref != b.ref) return false;
     if (b.id != 0 && a.id != b.id) return false;
     if (a.pkt_avail < b.pkt_avail || a.mem_size < b.mem_size || (b.zlink && !a.zlink)) return false;
     return leq(a.num, b.num);
@@ -137,6 +138,7 @@ RegValue join(const RegValue& a, const RegValue& b) {
             r.num = join(a.num, b.num);
             r.id = 0;
             r.sock = a.sock == b.sock ? a.sock : SockView::Opaque;
+            r.ref = a.ref == b.ref ? a.ref : 0;
             return r;
         }
         if (a.kind == Kind::MapValue && b.kind == Kind::MapValueOrNull && a.map == b.map) {
@@ -157,6 +159,7 @@ RegValue join(const RegValue& a, const RegValue& b) {
     r.mem_size = std::min(a.mem_size, b.mem_size);
     r.zlink = a.zlink && b.zlink;
     if (a.sock != b.sock) r.sock = SockView::Opaque; // sock and tcp_sock on two paths: only helpers take it
+    if (a.ref != b.ref) r.ref = 0; // then it cannot be released: the leak is reported at exit
     return r;
 }
 
@@ -413,8 +416,9 @@ static void refine_value(RegValue& v, bool non_null) {
             v.kind = Kind::Mem;
             return;
         }
-        if (v.kind == Kind::SockOrNull) { // keeps its id: the reference sk_release() drops (if acquired)
+        if (v.kind == Kind::SockOrNull) { // keeps its reference (RegValue::ref) for sk_release()
             v.kind = Kind::Sock;
+            v.id = 0;
             return;
         }
         v.kind = Kind::MapValue;
@@ -475,9 +479,8 @@ void release_ref(State& s, uint32_t id) {
     drop_ref(s, id);
     if (id == 0) return;
     auto dead = [&](const RegValue& v) {
-        return (v.kind == Kind::Mem || v.kind == Kind::MemOrNull || v.kind == Kind::Sock ||
-                v.kind == Kind::SockOrNull) &&
-               v.id == id;
+        if (v.kind == Kind::Sock || v.kind == Kind::SockOrNull) return v.ref == id;
+        return (v.kind == Kind::Mem || v.kind == Kind::MemOrNull) && v.id == id;
     };
     for (Frame& f : s.frames) {
         for (int i = 0; i < kNumRegs; ++i)

@@ -69,6 +69,7 @@ struct RegValue {
         0; // MapValueOrNull / SockOrNull: copies with the same non-zero id are null-checked together
     uint8_t frame = 0;                // Stack: the frame whose stack this points into
     SockView sock = SockView::Opaque; // Sock / SockOrNull: the struct its fields are read through
+    uint32_t ref = 0; // Sock / SockOrNull: the acquired reference it belongs to (kernel ref_obj_id), 0 none
     int32_t pkt_avail =
         0; // spilled Packet/PacketMeta only: offset + pkt_avail <= pkt_size (meta_size) was proved
     uint32_t mem_size = 0; // Mem / MemOrNull: bytes of the allocation
@@ -203,6 +204,10 @@ void release_ref(State& s, uint32_t id);
 void acquire_ref(State& s, uint32_t id);
 void drop_ref(State& s, uint32_t id);
 bool holds_ref(const State& s, uint32_t id);
+// The reference a release helper drops through this pointer: a socket's RegValue::ref, ringbuf memory's id.
+inline uint32_t held_ref(const RegValue& v) {
+    return v.kind == Kind::Sock || v.kind == Kind::SockOrNull ? v.ref : v.id;
+}
 
 // A helper that consumed constants: the stack byte index of an r10-relative offset.
 inline int stack_index(int64_t off) {

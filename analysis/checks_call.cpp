@@ -242,7 +242,7 @@ void check_call(const Call& c, uint32_t pc, const State& s, const AnalysisEnv& e
             if (v.kind != Kind::Sock)
                 arg_error(env, sink, pc, *p, i,
                           reg_name(r) + " type=" + describe(v, env) + " expected=sock (null-checked)");
-            else if (p->release_arg == i && !holds_ref(s, v.id)) // kernel: check_func_arg() release
+            else if (p->release_arg == i && !holds_ref(s, held_ref(v))) // kernel: check_func_arg() release
                 arg_error(env, sink, pc, *p, i,
                           reg_name(r) + " must be referenced when passed to release function (only a "
                                         "socket bpf_sk_lookup_* returned is)");

@@ -521,8 +521,12 @@ void exec_call(const Call& c, uint32_t pc, State& s, const AnalysisEnv& env) {
             r0.id = pc + 1;
             r0.sock = SockView::Socket;
         }
-        if (p->release_arg >= 0) release_ref(s, s.top().regs[kR1 + p->release_arg].id);
-        if (helper_acquires_ref(*p, map) && r0.id != 0) acquire_ref(s, r0.id);
+        if (p->ref_from_arg >= 0) r0.ref = f.regs[kR1 + p->ref_from_arg].ref;
+        if (p->release_arg >= 0) release_ref(s, held_ref(s.top().regs[kR1 + p->release_arg]));
+        if (helper_acquires_ref(*p, map) && r0.id != 0) {
+            acquire_ref(s, r0.id);
+            if (r0.kind == Kind::SockOrNull) r0.ref = r0.id;
+        }
     }
     Frame& top = s.top();
     clobber_caller_saved(top);

@@ -53,6 +53,27 @@ int tc_sk_lookup(struct __sk_buff *skb)
     return state == 10 /* TCP_LISTEN */ ? TC_ACT_SHOT : TC_ACT_OK;
 }
 
+// bpf_sk_fullsock() of a looked-up socket shares its reference (verifier.c is_ptr_cast_function()):
+// releasing the full socket releases the lookup's.
+// tailgate: program name=tc_sk_lookup_fullsock verdict=accepted
+SEC("tc")
+int tc_sk_lookup_fullsock(struct __sk_buff *skb)
+{
+    struct bpf_sock_tuple tuple = {};
+    tuple.ipv4.dport = bpf_htons(443);
+    struct bpf_sock *sk = bpf_skc_lookup_tcp(skb, &tuple, sizeof(tuple.ipv4), BPF_F_CURRENT_NETNS, 0);
+    if (!sk)
+        return TC_ACT_OK;
+    struct bpf_sock *full = bpf_sk_fullsock(sk);
+    if (!full) {
+        bpf_sk_release(sk);
+        return TC_ACT_OK;
+    }
+    __u32 mark = full->mark;
+    bpf_sk_release(full);
+    return mark == 1 ? TC_ACT_SHOT : TC_ACT_OK;
+}
+
 // skb->sk may be a request socket: its type is not readable before bpf_sk_fullsock().
 // tailgate: program name=tc_sk_common_type verdict=rejected
 SEC("tc")

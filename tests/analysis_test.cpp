@@ -642,4 +642,15 @@ TEST_CASE("sockets: each pointer keeps the struct it exposes; reads only; refere
     r = verify(make_object(ProgType::SchedCls, lookup("ldxw %r0, [%r7+72]")));
     INFO(dump(r));
     CHECK(codes(r) == std::vector<std::string>{"reference-leak"});
+    // bpf_sk_fullsock() of the looked-up socket shares its reference: releasing either releases both
+    const std::string fullsock = "mov %r1, %r7\n call 95\n jeq %r0, 0, rel\n mov %r1, %r0\n call 86\n"
+                                 " mov %r0, 1\n exit\nrel:\n mov %r1, %r7\n call 86\n mov %r0, 0";
+    expect_clean(verify(make_object(ProgType::SchedCls, lookup(fullsock))));
+    // the looked-up pointer is dead once its full socket is released
+    expect_only(
+        verify(make_object(ProgType::SchedCls,
+                           lookup("mov %r1, %r7\n call 95\n jeq %r0, 0, rel\n mov %r1, %r0\n call 86\n"
+                                  " ldxw %r0, [%r7+4]\n exit\nrel:\n mov %r1, %r7\n call 86\n"
+                                  " mov %r0, 0"))),
+        "memory-bounds", 18);
 }

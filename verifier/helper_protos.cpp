@@ -98,6 +98,7 @@ struct B {
     B& maps(MapTypeSet m) { return p.map_types = m, *this; }
     B& acquire() { return p.acquires_ref = true, *this; }
     B& release(int8_t arg) { return p.release_arg = arg, *this; }
+    B& ref_from(int8_t arg) { return p.ref_from_arg = arg, *this; }
     B& ret_size(int8_t arg) { return p.ret_size_arg = arg, *this; }
     B& fixed(size_t arg, uint16_t size) { return p.arg_size[arg] = size, *this; }
     operator HelperProto() const { return p; }
@@ -270,10 +271,12 @@ std::vector<HelperProto> make_builtin() {
     add(B(89, "map_peek_elem", I, {A::ConstMapPtr, A::PtrToUninitMapValue}, kBase)
             .maps(MapTypeSet::of({M::Queue, M::Stack, M::BloomFilter})));
     add(B(95, "sk_fullsock", RetKind::PtrToSocketOrNull, {A::PtrToSockCommon},
-          kTc | ProgTypeSet::of({P::CgroupSkb})));
+          kTc | ProgTypeSet::of({P::CgroupSkb}))
+            .ref_from(0));
     // tc_cls_act_func_proto(), cg_skb_func_proto(), sock_ops_func_proto(), cg_sockopt_func_proto()
     add(B(96, "tcp_sock", RetKind::PtrToTcpSockOrNull, {A::PtrToSockCommon},
-          kTc | ProgTypeSet::of({P::CgroupSkb, P::SockOps, P::CgroupSockopt})));
+          kTc | ProgTypeSet::of({P::CgroupSkb, P::SockOps, P::CgroupSockopt}))
+            .ref_from(0));
     add(B(98, "get_listener_sock", RetKind::PtrToSocketOrNull, {A::PtrToSockCommon},
           kTc | ProgTypeSet::of({P::CgroupSkb})));
     // bpf_skc_lookup_tcp_proto: a request or timewait socket too, so only its sock_common fields
@@ -451,6 +454,7 @@ Status validate_helper_proto(const HelperProto& p) {
                                              p.args[size_t(p.ret_size_arg)] != A::ConstAllocSizeOrZero))
         return bad("returns memory but ret_size_arg does not name a const_alloc_size_or_zero arg");
     if (p.release_arg > 4) return bad("release_arg out of range");
+    if (p.ref_from_arg > 4) return bad("ref_from_arg out of range");
     if (p.release_arg >= 0 && p.args[size_t(p.release_arg)] == A::DontCare)
         return bad("release_arg is not an argument");
     return Ok{};

@@ -104,7 +104,10 @@ struct HelperProto {
     bool changes_pkt_data = false; // filter.c bpf_helper_changes_pkt_data(): invalidates packet pointers
     bool acquires_ref = false;     // the returned pointer is a reference that must be released
     int8_t release_arg = -1;       // 0-based arg index released (OBJ_RELEASE), -1 none
-    int8_t ret_size_arg = -1;      // 0-based arg index giving the size of returned memory, -1 none
+    // 0-based arg index whose reference the returned pointer shares, -1 none: a cast of an acquired socket
+    // (kernel: verifier.c is_ptr_cast_function(), r0 gets the argument's ref_obj_id)
+    int8_t ref_from_arg = -1;
+    int8_t ret_size_arg = -1; // 0-based arg index giving the size of returned memory, -1 none
 
     int num_args() const; // index of the last non-DontCare arg + 1
 };
