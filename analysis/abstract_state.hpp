@@ -92,6 +92,13 @@ struct RegValue {
         r.num = ScalarValue::constant(uint64_t(off));
         return r;
     }
+    // A socket pointer (unmodified) exposing `view`; `id` > 0 groups the copies a null check refines.
+    static RegValue socket(Kind k, SockView view, uint32_t id = 0) {
+        RegValue r = pointer(k, 0);
+        r.sock = view;
+        r.id = id;
+        return r;
+    }
     bool is_const_zero() const { return kind == Kind::Scalar && num.is_const() && num.const_value() == 0; }
     friend bool operator==(const RegValue&, const RegValue&) = default;
 };

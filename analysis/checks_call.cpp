@@ -21,18 +21,6 @@ static bool is_mem_arg(ArgKind k) {
            k == ArgKind::PtrToFixedUninitMem;
 }
 
-// The map a helper call names (its ConstMapPtr argument), or nullptr.
-static const MapDef* call_map(const Frame& f, const HelperProto& p, const AnalysisEnv& env) {
-    for (int i = 0; i < 5; ++i) {
-        if (p.args[size_t(i)] != ArgKind::ConstMapPtr) continue;
-        const RegValue& m = f.regs[kR1 + i];
-        if ((m.kind == Kind::MapPtr || m.kind == Kind::ProgArray) && m.map >= 0 &&
-            size_t(m.map) < env.obj->maps.size())
-            return &env.obj->maps[size_t(m.map)];
-    }
-    return nullptr;
-}
-
 static void check_mem_arg(uint32_t pc, const State& s, const HelperProto& p, int i, const MapDef* map,
                           const AnalysisEnv& env, CheckSink& sink) {
     const Frame& f = s.top();

@@ -328,18 +328,9 @@ static RegValue ctx_load_value(const Load& l, uint32_t pc, const RegValue& base,
         return r;
     }
     case CtxValue::FlowKeys: return RegValue::pointer(Kind::FlowKeys, 0);
-    case CtxValue::Socket: {
-        RegValue r = RegValue::pointer(Kind::Sock, 0);
-        r.sock = SockView::Socket;
-        return r;
-    }
-    case CtxValue::SockCommonOrNull:
-    case CtxValue::SocketOrNull: {
-        RegValue r = RegValue::pointer(Kind::SockOrNull, 0);
-        r.id = pc + 1;
-        r.sock = acc->yields == CtxValue::SocketOrNull ? SockView::Socket : SockView::SockCommon;
-        return r;
-    }
+    case CtxValue::Socket: return RegValue::socket(Kind::Sock, SockView::Socket);
+    case CtxValue::SockCommonOrNull: return RegValue::socket(Kind::SockOrNull, SockView::SockCommon, pc + 1);
+    case CtxValue::SocketOrNull: return RegValue::socket(Kind::SockOrNull, SockView::Socket, pc + 1);
     }
     return unknown;
 }
@@ -458,6 +449,17 @@ static void helper_writes_stack(State& s, const RegValue& ptr, const ScalarValue
     }
 }
 
+const MapDef* call_map(const Frame& f, const HelperProto& p, const AnalysisEnv& env) {
+    for (int i = 0; i < 5; ++i) {
+        if (p.args[size_t(i)] != ArgKind::ConstMapPtr) continue;
+        const RegValue& m = f.regs[kR1 + i];
+        if ((m.kind == Kind::MapPtr || m.kind == Kind::ProgArray) && m.map >= 0 &&
+            size_t(m.map) < env.obj->maps.size())
+            return &env.obj->maps[size_t(m.map)];
+    }
+    return nullptr;
+}
+
 void exec_call(const Call& c, uint32_t pc, State& s, const AnalysisEnv& env) {
     Frame& f = s.top();
     const HelperProto* p = env.helpers ? env.helpers->find(c.helper, env.prog->type) : nullptr;
@@ -478,12 +480,17 @@ void exec_call(const Call& c, uint32_t pc, State& s, const AnalysisEnv& env) {
                                         ScalarValue::constant(env.obj->maps[size_t(m.map)].value_size));
             }
         }
+        const MapDef* map = call_map(f, *p, env);
         switch (p->ret) {
         case RetKind::Integer:
         case RetKind::Void: break; // tail_call: r0 unknown after a fall-through (issue 3)
         case RetKind::PtrToMapValue:
         case RetKind::PtrToMapValueOrNull: {
             retire_id(s, pc + 1);
+            if (helper_returns_socket(*p, map)) {
+                r0 = RegValue::socket(Kind::SockOrNull, SockView::Socket, pc + 1);
+                break;
+            }
             r0 = RegValue::pointer(p->ret == RetKind::PtrToMapValue ? Kind::MapValue : Kind::MapValueOrNull,
                                    0);
             r0.map = f.regs[kR1].kind == Kind::MapPtr ? f.regs[kR1].map : -1;
@@ -494,11 +501,11 @@ void exec_call(const Call& c, uint32_t pc, State& s, const AnalysisEnv& env) {
         case RetKind::PtrToSockCommonOrNull:
         case RetKind::PtrToTcpSockOrNull:
             retire_id(s, pc + 1);
-            r0 = RegValue::pointer(Kind::SockOrNull, 0);
-            r0.id = pc + 1;
-            r0.sock = p->ret == RetKind::PtrToSocketOrNull       ? SockView::Socket
-                      : p->ret == RetKind::PtrToSockCommonOrNull ? SockView::SockCommon
-                                                                 : SockView::TcpSock;
+            r0 = RegValue::socket(Kind::SockOrNull,
+                                  p->ret == RetKind::PtrToSocketOrNull       ? SockView::Socket
+                                  : p->ret == RetKind::PtrToSockCommonOrNull ? SockView::SockCommon
+                                                                             : SockView::TcpSock,
+                                  pc + 1);
             break;
         case RetKind::PtrToMemOrNull: {
             retire_id(s, pc + 1);
@@ -511,15 +518,6 @@ void exec_call(const Call& c, uint32_t pc, State& s, const AnalysisEnv& env) {
             }
             break;
         }
-        }
-        const RegValue& m = f.regs[kR1];
-        const MapDef* map = m.kind == Kind::MapPtr && m.map >= 0 && size_t(m.map) < env.obj->maps.size()
-                                ? &env.obj->maps[size_t(m.map)]
-                                : nullptr;
-        if (helper_returns_socket(*p, map)) {
-            r0 = RegValue::pointer(Kind::SockOrNull, 0);
-            r0.id = pc + 1;
-            r0.sock = SockView::Socket;
         }
         if (p->ref_from_arg >= 0) r0.ref = f.regs[kR1 + p->ref_from_arg].ref;
         if (p->release_arg >= 0) release_ref(s, held_ref(s.top().regs[kR1 + p->release_arg]));

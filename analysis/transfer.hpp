@@ -34,6 +34,8 @@ void exec_load(const Load& l, uint32_t pc, State& s, const AnalysisEnv& env);
 void exec_store(const Store& st, State& s);
 void exec_atomic(const Atomic& a, State& s);
 void exec_load_packet(const LoadPacket& l, State& s);
+// The map a helper call names (its ConstMapPtr argument, a map or prog array pointer), or nullptr.
+const MapDef* call_map(const Frame& f, const HelperProto& p, const AnalysisEnv& env);
 // Helper call (including tail_call 12, which falls through here). Unknown helpers clobber like any call.
 void exec_call(const Call& c, uint32_t pc, State& s, const AnalysisEnv& env);
 // Dispatch for every straight-line kind (not Jump/Goto/CallLocal/Exit, which the fixpoint handles).
