@@ -184,7 +184,7 @@ void check_call(const Call& c, uint32_t pc, const State& s, const AnalysisEnv& e
                     "invalid func unknown#" + std::to_string(c.helper));
         return;
     }
-    if (auto st = check_helper_prog_type(*p, env.prog->type); !st.ok()) {
+    if (auto st = check_helper_prog_type(*p, env.prog->type, env.prog->expected_attach); !st.ok()) {
         sink.report(env, Severity::Error, "unknown-helper", pc, st.error().message);
         return;
     }
@@ -209,6 +209,11 @@ void check_call(const Call& c, uint32_t pc, const State& s, const AnalysisEnv& e
             if (v.kind != Kind::Ctx || !v.num.is_const() || v.num.const_value() != 0)
                 arg_error(env, sink, pc, *p, i,
                           reg_name(r) + " type=" + describe(v, env) + " expected=ctx (unmodified)");
+            break;
+        case ArgKind::PtrToCtxOrNull:
+            if (!v.is_const_zero() && (v.kind != Kind::Ctx || !v.num.is_const() || v.num.const_value() != 0))
+                arg_error(env, sink, pc, *p, i,
+                          reg_name(r) + " type=" + describe(v, env) + " expected=ctx (unmodified) or NULL");
             break;
         case ArgKind::ConstMapPtr:
             if (v.kind != Kind::MapPtr && v.kind != Kind::ProgArray) {

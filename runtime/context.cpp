@@ -134,6 +134,11 @@ void Context::set_skb_field(uint32_t uapi_off, uint32_t value) {
     std::memcpy(bytes() + uapi_off, &value, 4);
 }
 
+void Context::set_skb_tstamp(uint64_t tstamp, uint8_t tstamp_type) {
+    std::memcpy(bytes() + offsetof(struct __sk_buff, tstamp), &tstamp, 8);
+    bytes()[offsetof(struct __sk_buff, tstamp_type)] = tstamp_type;
+}
+
 MemRegion Context::buffer_region() {
     return MemRegion{buf_.data(), buf_.size(), true};
 }

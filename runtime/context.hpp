@@ -123,6 +123,7 @@ class Context {
     uint16_t vlan_proto_be = 0; // hw-accelerated VLAN tag (vlan_present / vlan_tci / vlan_proto fields)
     uint32_t skb_field(uint32_t uapi_off) const; // a u32 field of the __sk_buff image
     void set_skb_field(uint32_t uapi_off, uint32_t value);
+    void set_skb_tstamp(uint64_t tstamp, uint8_t tstamp_type); // __sk_buff tstamp (u64) and tstamp_type (u8)
 
   private:
     Context() = default;

@@ -22,6 +22,7 @@ void HostState::begin_run(Context* c, ProgType type) {
     redirect.reset();
     signals.clear();
     override_return.reset();
+    cgroup_retval = 0;
     ringbuf_samples.clear();
     tunnel = TunnelState{};
 }
@@ -411,6 +412,21 @@ u64 h_perf_event_read_value(u64 map, u64 flags, u64 buf, u64 size, u64, ExecEnv*
     if (size != 24) return ret_int(-kEINVAL); // sizeof(struct bpf_perf_event_value)
     return h_perf_event_read(map, flags, 0, 0, 0, env);
 }
+// kernel: bpf_trace.c bpf_perf_prog_read_value(): the buffer is cleared on error; a size other than
+// sizeof(struct bpf_perf_event_value) is -EINVAL, and a run here has no perf event to read (-EINVAL too,
+// as perf_event_read_local() of an event not on this CPU).
+u64 h_perf_prog_read_value(u64, u64 buf, u64 size, u64, u64, ExecEnv*) {
+    std::memset(P<void>(buf), 0, size);
+    return ret_int(-kEINVAL);
+}
+// kernel: cgroup.c bpf_get_retval() / bpf_set_retval(): the run context's retval, 0 at the start of a run.
+u64 h_get_retval(u64, u64, u64, u64, u64, ExecEnv* env) {
+    return ret_int(host_of(env)->cgroup_retval);
+}
+u64 h_set_retval(u64 retval, u64, u64, u64, u64, ExecEnv* env) {
+    host_of(env)->cgroup_retval = int32_t(uint32_t(retval));
+    return 0;
+}
 
 // ---- ring buffer ----------------------------------------------------------------------------------------
 
@@ -516,6 +532,7 @@ std::vector<HelperEntry> core_helper_entries() {
         {42, h_zero},
         {45, h_probe_read_str},
         {55, h_perf_event_read_value},
+        {56, h_perf_prog_read_value},
         {58, h_override_return},
         {67, h_get_stack},
         {80, h_get_current_cgroup_id},
@@ -542,6 +559,8 @@ std::vector<HelperEntry> core_helper_entries() {
         {174, h_get_attach_cookie},
         {177, h_trace_vprintk},
         {kHelperLoop, h_loop},
+        {186, h_get_retval},
+        {187, h_set_retval},
         {208, h_ktime_get_tai_ns},
         {kHelperFinalizeContext, h_finalize_context},
     };

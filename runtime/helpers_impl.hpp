@@ -62,12 +62,14 @@ struct HostState {
     std::optional<RedirectRecord> redirect;
     std::vector<int> signals; // send_signal(): recorded, not delivered
     std::optional<uint64_t> override_return;
+    int32_t cgroup_retval = 0; // get_retval / set_retval: the errno the hook returns (bpf_cg_run_ctx.retval)
     std::unordered_map<const uint8_t*, Map*> ringbuf_samples; // reserved, not yet submitted/discarded
     TaskInfo task;
     TunnelState tunnel;
     void* user = nullptr; // free for host-registered helpers
 
-    // Clears the per-run records (redirect, perf, signals, override, tunnel); keeps prng, task, user, log.
+    // Clears the per-run records (redirect, perf, signals, override, retval, tunnel); keeps prng, task, user,
+    // log.
     void begin_run(Context* c, ProgType type);
 };
 

@@ -291,6 +291,27 @@ u64 h_get_socket_uid(u64, u64, u64, u64, u64, ExecEnv*) {
 u64 h_sk_storage_delete(u64, u64, u64, u64, u64, ExecEnv*) {
     return ret_int(-kENOENT);
 }
+// kernel: bpf_skb_get_xfrm_state(): the skb carries no xfrm sec_path here, so every index is out of range:
+// the buffer is cleared, -EINVAL.
+u64 h_skb_get_xfrm_state(u64, u64, u64 to, u64 size, u64, ExecEnv*) {
+    std::memset(P<void>(to), 0, size);
+    return ret_int(-kEINVAL);
+}
+// kernel: bpf_tcp_check_syncookie() / bpf_tcp_gen_syncookie(): the socket must be a TCP listener. A
+// verified program passes a null-checked socket, which no run here has; -EINVAL for completeness.
+u64 h_tcp_syncookie(u64, u64, u64, u64, u64, ExecEnv*) {
+    return ret_int(-kEINVAL);
+}
+// kernel: bpf_skb_set_tstamp(): tstamp_type BPF_SKB_TSTAMP_DELIVERY_MONO (1) needs a non-zero tstamp,
+// BPF_SKB_TSTAMP_UNSPEC (0) a zero one; any other type -EINVAL. Sets __sk_buff tstamp and tstamp_type.
+u64 h_skb_set_tstamp(u64, u64 tstamp, u64 type, u64, u64, ExecEnv* env) {
+    constexpr uint32_t kUnspec = 0, kDeliveryMono = 1;
+    const uint32_t t = uint32_t(type);
+    if ((t == kDeliveryMono && tstamp == 0) || (t == kUnspec && tstamp != 0) || t > kDeliveryMono)
+        return ret_int(-kEINVAL);
+    if (Context* c = skb_ctx(env)) c->set_skb_tstamp(tstamp, uint8_t(t));
+    return 0;
+}
 // kernel: bpf_skb_under_cgroup(): the skb has no full socket -> -ENOENT.
 u64 h_skb_under_cgroup(u64, u64, u64, u64, u64, ExecEnv*) {
     return ret_int(-kENOENT);
@@ -638,10 +659,12 @@ std::vector<HelperEntry> net_helper_entries() {
         {52, h_zero}, // sk_redirect_map / _hash: SK_DROP, the socket is not in the map (no sockmaps here)
         {54, h_xdp_adjust_meta},
         {65, h_xdp_adjust_tail},
+        {66, h_skb_get_xfrm_state},
         {68, h_skb_load_bytes_relative},
         {69, h_fib_lookup},
         {72, h_zero},
         {79, h_zero},
+        {83, h_zero}, // skb_ancestor_cgroup_id: no socket, no cgroup
         {84, h_null},
         {85, h_null},
         {86, h_zero},
@@ -649,8 +672,12 @@ std::vector<HelperEntry> net_helper_entries() {
         {96, h_null},
         {98, h_null},
         {99, h_null},
+        {100, h_tcp_syncookie},
+        {110, h_tcp_syncookie},
         {107, h_null},
         {124, h_null}, // sk_assign: needs a socket, which no run here has
+        {128, h_zero}, // sk_cgroup_id / sk_ancestor_cgroup_id: likewise (0: no cgroup)
+        {129, h_zero},
         {108, h_sk_storage_delete},
         {135, h_csum_level},
         {152, h_redirect_neigh},
@@ -659,6 +686,7 @@ std::vector<HelperEntry> net_helper_entries() {
         {188, h_xdp_get_buff_len},
         {189, h_xdp_load_bytes},
         {190, h_xdp_store_bytes},
+        {192, h_skb_set_tstamp},
     };
 }
 

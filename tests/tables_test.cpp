@@ -646,6 +646,51 @@ TEST_CASE("helpers per program type") {
     CHECK(r.error().message.find("bpf_xdp_adjust_tail#65") != std::string::npos);
 }
 
+// kernel: cgroup_common_func_proto(), sock_addr_func_proto(), cg_sockopt_func_proto(), bpf_lsm_func_proto()
+TEST_CASE("helpers per expected attach type") {
+    using AT = AttachType;
+    auto allowed = [](int id, ProgType t, AttachType a) {
+        return check_helper_prog_type(*builtin_helper(id, t), t, a).ok();
+    };
+    for (int id : {186, 187}) {
+        CAPTURE(id);
+        CHECK(allowed(id, ProgType::CgroupSock, AT::CgroupInetSockCreate));
+        CHECK(allowed(id, ProgType::CgroupDevice, AT::CgroupDevice));
+        CHECK(allowed(id, ProgType::CgroupSockAddr, AT::CgroupInet4Connect));
+        CHECK(allowed(id, ProgType::CgroupSockopt, AT::CgroupGetsockopt));
+        CHECK(allowed(id, ProgType::CgroupSysctl, AT::CgroupSysctl));
+        CHECK_FALSE(allowed(id, ProgType::CgroupSkb, AT::CgroupInetEgress));
+        CHECK_FALSE(allowed(id, ProgType::CgroupSkb, AT::None)); // the kernel's default 0: ingress
+        CHECK_FALSE(allowed(id, ProgType::SockOps, AT::CgroupSockOps));
+        for (AT a : {AT::CgroupUdp4Recvmsg, AT::CgroupUdp6Recvmsg, AT::CgroupInet4Getpeername,
+                     AT::CgroupInet6Getpeername, AT::CgroupInet4Getsockname, AT::CgroupInet6Getsockname})
+            CHECK_FALSE(allowed(id, ProgType::CgroupSockAddr, a));
+        CHECK(allowed(id, ProgType::Lsm, AT::LsmCgroup));
+        CHECK_FALSE(allowed(id, ProgType::Lsm, AT::LsmMac));
+        CHECK_FALSE(allowed(id, ProgType::Xdp, AT::None));
+    }
+    CHECK(allowed(64, ProgType::CgroupSockAddr, AT::CgroupInet4Connect));
+    CHECK(allowed(64, ProgType::CgroupSockAddr, AT::CgroupInet6Connect));
+    CHECK_FALSE(allowed(64, ProgType::CgroupSockAddr, AT::CgroupInet4Bind));
+    CHECK_FALSE(allowed(64, ProgType::CgroupSockAddr, AT::CgroupUdp4Sendmsg));
+    // setsockopt / getsockopt: sock_ops and sock_addr take the ctx, cgroup sockopt the socket
+    CHECK(builtin_helper(49, ProgType::SockOps)->args[0] == ArgKind::PtrToCtx);
+    CHECK(builtin_helper(49, ProgType::CgroupSockopt)->args[0] == ArgKind::PtrToBtfIdSockCommon);
+    CHECK(builtin_helper(57, ProgType::CgroupSockopt)->args[3] == ArgKind::PtrToUninitMem);
+    for (int id : {49, 57}) {
+        CHECK(allowed(id, ProgType::CgroupSockopt, AT::CgroupSetsockopt));
+        CHECK_FALSE(allowed(id, ProgType::CgroupSockopt, AT::CgroupGetsockopt));
+        CHECK(allowed(id, ProgType::CgroupSockAddr, AT::CgroupInet4Connect));
+    }
+    auto r = check_helper_prog_type(*builtin_helper(64), ProgType::CgroupSockAddr, AT::CgroupInet4Bind);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == "unknown-helper");
+    CHECK(r.error().message ==
+          "unknown func bpf_bind#64: not available to cgroup_sock_addr programs of expected attach type 8 "
+          "(only for one of 10, 11)");
+    CHECK(builtin_helper(122)->args[0] == ArgKind::PtrToCtxOrNull);
+}
+
 TEST_CASE("map/helper compatibility (check_map_func_compatibility)") {
     auto compat = [](int id, MapType m) { return check_map_func_compatibility(*builtin_helper(id), m).ok(); };
     CHECK(compat(12, MapType::ProgArray));
@@ -673,6 +718,21 @@ TEST_CASE("map/helper compatibility (check_map_func_compatibility)") {
     CHECK(compat(130, MapType::Ringbuf));
     CHECK_FALSE(compat(1, MapType::Ringbuf));
     CHECK_FALSE(compat(130, MapType::Array));
+    // local storages: only their own get/delete (and kptr_xchg); inode_storage_get/delete (145/146) are not
+    // in the table (LSM BTF-id arguments), so by id
+    auto compat_id = [](int32_t id, MapType m) {
+        HelperProto p;
+        p.id = id;
+        p.name = "h";
+        return check_map_func_compatibility(p, m).ok();
+    };
+    CHECK(compat_id(145, MapType::InodeStorage));
+    CHECK(compat_id(146, MapType::InodeStorage));
+    CHECK(compat_id(194, MapType::InodeStorage));
+    CHECK_FALSE(compat_id(99, MapType::InodeStorage));
+    CHECK_FALSE(compat_id(100, MapType::InodeStorage));
+    CHECK(compat(107, MapType::SkStorage));
+    CHECK_FALSE(compat(1, MapType::SkStorage));
 }
 
 TEST_CASE("a host registers its own helper on its registry instance") {

@@ -724,12 +724,8 @@ Result<CtxAccess> check_ctx_access(const CtxLayout& layout, int64_t off, int siz
                                           : "a narrow load of field '" + name + "' must start in its first " +
                                                 std::to_string(f->narrow_within) + " bytes");
     const AttachSet need = is_write && f->write_attach != kAnyAttach ? f->write_attach : f->only_attach;
-    if (need != kAnyAttach && (opts.attach < 0 || opts.attach >= 64 || (need >> opts.attach & 1) == 0)) {
-        std::string types;
-        for (int a = 0; a < 64; ++a)
-            if (need >> a & 1) types += (types.empty() ? "" : ", ") + std::to_string(a);
-        return fail("field '" + name + "' needs expected attach type " +
-                    (types.find(',') == std::string::npos ? types : "one of " + types) +
+    if (need != kAnyAttach && !attach_in(need, opts.attach)) {
+        return fail("field '" + name + "' needs expected attach type " + attach_set_text(need) +
                     (need == f->only_attach ? "" : " to be written") +
                     " (this program's: " + std::to_string(opts.attach) + ")");
     }

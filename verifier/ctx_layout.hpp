@@ -64,15 +64,6 @@ inline constexpr int32_t kAttachCgroupInetIngress = 0; // BPF_CGROUP_INET_INGRES
 inline constexpr int32_t kAttachCgroupInetEgress = 1;  // BPF_CGROUP_INET_EGRESS
 inline constexpr int32_t kAttachXdpDevmap = 33;        // BPF_XDP_DEVMAP
 
-// A set of expected attach types (bit n: uapi attach type n), for fields only some attach types may touch.
-using AttachSet = uint64_t;
-inline constexpr AttachSet kAnyAttach = 0; // CtxField::only_attach: no restriction
-constexpr AttachSet attach_set(std::initializer_list<AttachType> types) {
-    AttachSet s = 0;
-    for (AttachType t : types) s |= AttachSet{1} << static_cast<int32_t>(t);
-    return s;
-}
-
 // One field (or array of fields) of a ctx struct. An access [off, off+size) is valid for the field when
 // it lies inside [offset, offset+size), off % size == 0 (every is_valid_access function checks this), and
 // size is in read_sizes / write_sizes; a load narrower than the field must also start in its first

@@ -12,6 +12,7 @@ const char* arg_kind_name(ArgKind k) {
     case ArgKind::DontCare: return "dontcare";
     case ArgKind::Anything: return "anything";
     case ArgKind::PtrToCtx: return "ptr_to_ctx";
+    case ArgKind::PtrToCtxOrNull: return "ptr_to_ctx_or_null";
     case ArgKind::ConstMapPtr: return "const_map_ptr";
     case ArgKind::PtrToMapKey: return "ptr_to_map_key";
     case ArgKind::PtrToMapValue: return "ptr_to_map_value";
@@ -82,6 +83,20 @@ constexpr ProgTypeSet kSkSkb = ProgTypeSet::of({P::SkSkb});
 constexpr ProgTypeSet kSkStorageUsers = ProgTypeSet::of(
     {P::SchedCls, P::SchedAct, P::CgroupSkb, P::SockOps, P::CgroupSockAddr, P::CgroupSockopt});
 
+using AT = AttachType;
+// cgroup_common_func_proto() (kernel/bpf/cgroup.c): get_retval / set_retval exist for every cgroup hook
+// but those whose return value is not an errno the hook passes on (skb ingress/egress, sock_ops,
+// recvmsg, getpeername, getsockname).
+constexpr AttachSet kNoRetvalAttach =
+    attach_set({AT::CgroupInetIngress, AT::CgroupInetEgress, AT::CgroupSockOps, AT::CgroupUdp4Recvmsg,
+                AT::CgroupUdp6Recvmsg, AT::CgroupInet4Getpeername, AT::CgroupInet6Getpeername,
+                AT::CgroupInet4Getsockname, AT::CgroupInet6Getsockname});
+constexpr ProgTypeSet kLsm = ProgTypeSet::of({P::Lsm});
+constexpr AttachSet kLsmCgroup = attach_set({AT::LsmCgroup});
+// bpf_get_netns_cookie_{sock,sock_addr,sock_ops,sk_msg,sockopt}_proto: ctx or NULL (the init netns).
+constexpr ProgTypeSet kNetnsCookie =
+    ProgTypeSet::of({P::CgroupSock, P::CgroupSockAddr, P::SockOps, P::SkMsg, P::CgroupSockopt});
+
 struct B {
     HelperProto p;
     B(int32_t id, std::string name, RetKind ret, std::initializer_list<ArgKind> args, ProgTypeSet types) {
@@ -101,6 +116,8 @@ struct B {
     B& ref_from(int8_t arg) { return p.ref_from_arg = arg, *this; }
     B& ret_size(int8_t arg) { return p.ret_size_arg = arg, *this; }
     B& fixed(size_t arg, uint16_t size) { return p.arg_size[arg] = size, *this; }
+    B& only_attach(AttachSet s) { return p.only_attach = s, *this; }
+    B& not_attach(AttachSet s) { return p.not_attach = s, *this; }
     operator HelperProto() const { return p; }
 };
 
@@ -223,12 +240,30 @@ std::vector<HelperProto> make_builtin() {
             .maps(kPerfArray));
     add(B(57, "getsockopt", I, {A::PtrToCtx, A::Anything, A::Anything, A::PtrToUninitMem, A::ConstSize},
           ProgTypeSet::of({P::SockOps, P::CgroupSockAddr})));
+    // cg_sockopt_func_proto(): bpf_sk_setsockopt_proto / bpf_sk_getsockopt_proto on ctx->sk, only for
+    // BPF_CGROUP_SETSOCKOPT (for both helpers)
+    add(B(49, "setsockopt", I, {A::PtrToBtfIdSockCommon, A::Anything, A::Anything, A::PtrToMem, A::ConstSize},
+          ProgTypeSet::of({P::CgroupSockopt}))
+            .only_attach(attach_set({AT::CgroupSetsockopt})));
+    add(B(57, "getsockopt", I,
+          {A::PtrToBtfIdSockCommon, A::Anything, A::Anything, A::PtrToUninitMem, A::ConstSize},
+          ProgTypeSet::of({P::CgroupSockopt}))
+            .only_attach(attach_set({AT::CgroupSetsockopt})));
+    // bpf_perf_prog_read_value_proto (pe_prog_func_proto()): the event's counters, into arg2
+    add(B(56, "perf_prog_read_value", I, {A::PtrToCtx, A::PtrToUninitMem, A::ConstSize},
+          ProgTypeSet::of({P::PerfEvent})));
     add(B(58, "override_return", I, {A::PtrToCtx, A::Anything}, ProgTypeSet::of({P::Kprobe})).gpl());
     add(B(59, "sock_ops_cb_flags_set", I, {A::PtrToCtx, A::Anything}, ProgTypeSet::of({P::SockOps})));
     add(B(60, "msg_redirect_map", I, {A::PtrToCtx, A::ConstMapPtr, A::Anything, A::Anything},
           ProgTypeSet::of({P::SkMsg}))
             .maps(MapTypeSet::of({M::Sockmap})));
+    // sock_addr_func_proto(): bpf_bind_proto only for the connect hooks
+    add(B(64, "bind", I, {A::PtrToCtx, A::PtrToMem, A::ConstSize}, ProgTypeSet::of({P::CgroupSockAddr}))
+            .only_attach(attach_set({AT::CgroupInet4Connect, AT::CgroupInet6Connect})));
     add(B(65, "xdp_adjust_tail", I, {A::PtrToCtx, A::Anything}, kXdp).changes());
+    // bpf_skb_get_xfrm_state_proto: the xfrm state at index arg2 is copied into arg3
+    add(B(66, "skb_get_xfrm_state", I,
+          {A::PtrToCtx, A::Anything, A::PtrToUninitMem, A::ConstSize, A::Anything}, kTc));
     add(B(67, "get_stack", I, {A::PtrToCtx, A::PtrToUninitMem, A::ConstSizeOrZero, A::Anything}, kTracing)
             .gpl());
     add(B(68, "skb_load_bytes_relative", I,
@@ -245,6 +280,8 @@ std::vector<HelperProto> make_builtin() {
     add(B(72, "sk_redirect_hash", I, {A::PtrToCtx, A::ConstMapPtr, A::PtrToMapKey, A::Anything}, kSkSkb)
             .maps(MapTypeSet::of({M::Sockhash})));
     add(B(79, "skb_cgroup_id", I, {A::PtrToCtx}, kTc | ProgTypeSet::of({P::CgroupSkb})));
+    add(B(83, "skb_ancestor_cgroup_id", I, {A::PtrToCtx, A::Anything},
+          kTc | ProgTypeSet::of({P::CgroupSkb})));
     add(B(80, "get_current_cgroup_id", I, {}, kTracing | kCgroup));
     // kernel/bpf/helpers.c bpf_get_local_storage_proto: never NULL
     add(B(81, "get_local_storage", RetKind::PtrToMapValue, {A::ConstMapPtr, A::Anything}, kCgroup)
@@ -285,6 +322,14 @@ std::vector<HelperProto> make_builtin() {
           kTc | kXdp | kSkSkb | ProgTypeSet::of({P::CgroupSkb, P::CgroupSockAddr}))
             .pkt()
             .acquire());
+    // bpf_tcp_check_syncookie_proto / bpf_tcp_gen_syncookie_proto (tc and xdp): a listener, the IP header
+    // and the TCP header (either may be in the packet: .pkt_access)
+    add(B(100, "tcp_check_syncookie", I,
+          {A::PtrToBtfIdSockCommon, A::PtrToMem, A::ConstSize, A::PtrToMem, A::ConstSize}, kTc | kXdp)
+            .pkt());
+    add(B(110, "tcp_gen_syncookie", I,
+          {A::PtrToBtfIdSockCommon, A::PtrToMem, A::ConstSize, A::PtrToMem, A::ConstSize}, kTc | kXdp)
+            .pkt());
     // net/core/bpf_sk_storage.c bpf_sk_storage_get_proto / bpf_sk_storage_delete_proto (the tc, cgroup_skb,
     // sock_ops, sock_addr and cgroup sockopt func_protos; cgroup_sock and tracing programs get variants not
     // modelled here)
@@ -314,7 +359,12 @@ std::vector<HelperProto> make_builtin() {
     add(B(124, "sk_assign", I, {A::PtrToCtx, A::PtrToBtfIdSockCommon, A::Anything}, kTc));
     add(B(124, "sk_assign", I, {A::PtrToCtx, A::PtrToSocketOrNull, A::Anything},
           ProgTypeSet::of({P::SkLookup})));
+    add(B(122, "get_netns_cookie", I, {A::PtrToCtxOrNull}, kNetnsCookie));
     add(B(125, "ktime_get_boot_ns", I, {}, kBase));
+    // cg_skb_func_proto(): bpf_sk_cgroup_id_proto / bpf_sk_ancestor_cgroup_id_proto
+    add(B(128, "sk_cgroup_id", I, {A::PtrToBtfIdSockCommon}, ProgTypeSet::of({P::CgroupSkb})));
+    add(B(129, "sk_ancestor_cgroup_id", I, {A::PtrToBtfIdSockCommon, A::Anything},
+          ProgTypeSet::of({P::CgroupSkb})));
     // kernel/bpf/ringbuf.c
     add(B(130, "ringbuf_output", I, {A::ConstMapPtr, A::PtrToMem, A::ConstSizeOrZero, A::Anything}, kBase)
             .maps(kRingbuf));
@@ -327,6 +377,13 @@ std::vector<HelperProto> make_builtin() {
     add(B(133, "ringbuf_discard", RetKind::Void, {A::PtrToRingbufMem, A::Anything}, kBase).release(0));
     add(B(134, "ringbuf_query", I, {A::ConstMapPtr, A::Anything}, kBase).maps(kRingbuf));
     add(B(135, "csum_level", I, {A::PtrToCtx, A::Anything}, kTc | ProgTypeSet::of({P::LwtXmit})));
+    // sock_ops_func_proto(): TCP header options (bpf_sock_ops_{load,store,reserve}_hdr_opt_proto); load's
+    // arg2 holds the option kind to search for and receives the option (ARG_PTR_TO_MEM | MEM_WRITE)
+    add(B(142, "load_hdr_opt", I, {A::PtrToCtx, A::PtrToWritableMem, A::ConstSize, A::Anything},
+          ProgTypeSet::of({P::SockOps})));
+    add(B(143, "store_hdr_opt", I, {A::PtrToCtx, A::PtrToMem, A::ConstSize, A::Anything},
+          ProgTypeSet::of({P::SockOps})));
+    add(B(144, "reserve_hdr_opt", I, {A::PtrToCtx, A::Anything, A::Anything}, ProgTypeSet::of({P::SockOps})));
     add(B(152, "redirect_neigh", I, {A::Anything, A::PtrToMemOrNull, A::ConstSizeOrZero, A::Anything}, kTc));
     add(B(155, "redirect_peer", I, {A::Anything, A::Anything}, kTc));
     add(B(160, "ktime_get_coarse_ns", I, {}, kBase));
@@ -345,9 +402,16 @@ std::vector<HelperProto> make_builtin() {
     add(B(177, "trace_vprintk", I, {A::PtrToMem, A::ConstSize, A::PtrToMemOrNull, A::ConstSizeOrZero}, kBase)
             .gpl());
     add(B(181, "loop", I, {A::Anything, A::PtrToFunc, A::PtrToStackOrNull, A::Anything}, kBase));
+    // cgroup_common_func_proto() for cgroup hooks; bpf_lsm_func_proto() for BPF_LSM_CGROUP only
+    add(B(186, "get_retval", I, {}, kCgroup).not_attach(kNoRetvalAttach));
+    add(B(186, "get_retval", I, {}, kLsm).only_attach(kLsmCgroup));
+    add(B(187, "set_retval", I, {A::Anything}, kCgroup).not_attach(kNoRetvalAttach));
+    add(B(187, "set_retval", I, {A::Anything}, kLsm).only_attach(kLsmCgroup));
     add(B(188, "xdp_get_buff_len", I, {A::PtrToCtx}, kXdp));
     add(B(189, "xdp_load_bytes", I, {A::PtrToCtx, A::Anything, A::PtrToUninitMem, A::ConstSize}, kXdp));
     add(B(190, "xdp_store_bytes", I, {A::PtrToCtx, A::Anything, A::PtrToMem, A::ConstSize}, kXdp));
+    // bpf_skb_set_tstamp_proto (tc): the skb's delivery time and its clock
+    add(B(192, "skb_set_tstamp", I, {A::PtrToCtx, A::Anything, A::Anything}, kTc));
     add(B(208, "ktime_get_tai_ns", I, {}, kBase));
     // tailgate's own: finalize_context of a declared cross-type tail call (verifier/ctx_conversion.hpp).
     add(B(kHelperFinalizeContext, "tg_finalize_context", I, {A::PtrToCtx},
@@ -468,10 +532,20 @@ bool helper_acquires_ref(const HelperProto& proto, const MapDef* map) {
     return proto.acquires_ref || helper_returns_socket(proto, map);
 }
 
-Status check_helper_prog_type(const HelperProto& proto, ProgType type) {
-    if (proto.prog_types.contains(type)) return Ok{};
-    return make_error("unknown-helper", "unknown func bpf_" + proto.name + "#" + std::to_string(proto.id) +
-                                            ": not available to " + prog_type_name(type) + " programs");
+Status check_helper_prog_type(const HelperProto& proto, ProgType type, AttachType attach) {
+    const std::string func = "unknown func bpf_" + proto.name + "#" + std::to_string(proto.id);
+    if (!proto.prog_types.contains(type))
+        return make_error("unknown-helper",
+                          func + ": not available to " + prog_type_name(type) + " programs");
+    const int32_t at = attach == AttachType::None ? 0 : int32_t(attach);
+    const bool attach_ok = (proto.only_attach == kAnyAttach || attach_in(proto.only_attach, at)) &&
+                           !attach_in(proto.not_attach, at);
+    if (attach_ok) return Ok{};
+    return make_error("unknown-helper", func + ": not available to " + prog_type_name(type) +
+                                            " programs of expected attach type " + std::to_string(at) +
+                                            (proto.only_attach != kAnyAttach
+                                                 ? " (only for " + attach_set_text(proto.only_attach) + ")"
+                                                 : ""));
 }
 
 Status check_map_func_compatibility(const HelperProto& proto, MapType map_type) {
@@ -504,7 +578,7 @@ Status check_map_func_compatibility(const HelperProto& proto, MapType map_type) 
     case M::Stack: only({87, 88, 89}); break;
     case M::BloomFilter: only({87, 89}); break;
     case M::SkStorage: only({107, 108, 194}); break;
-    case M::InodeStorage: only({99, 100, 194}); break;
+    case M::InodeStorage: only({145, 146, 194}); break;
     case M::TaskStorage: only({156, 157, 194}); break;
     case M::CgrpStorage: only({210, 211, 194}); break;
     default: break;

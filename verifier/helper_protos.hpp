@@ -26,6 +26,7 @@ enum class ArgKind : uint8_t {
     DontCare,             // ARG_DONTCARE: not an argument; the register is not read
     Anything,             // ARG_ANYTHING: any initialised value (scalar; pointers only when privileged)
     PtrToCtx,             // ARG_PTR_TO_CTX: the unmodified ctx pointer (offset 0)
+    PtrToCtxOrNull,       // ARG_PTR_TO_CTX_OR_NULL: as PtrToCtx, or NULL (get_netns_cookie)
     ConstMapPtr,          // ARG_CONST_MAP_PTR: a map pointer from lddw (pseudo map)
     PtrToMapKey,          // ARG_PTR_TO_MAP_KEY: key_size initialised readable bytes (stack/map value/packet)
     PtrToMapValue,        // ARG_PTR_TO_MAP_VALUE: value_size initialised readable bytes
@@ -98,7 +99,11 @@ struct HelperProto {
                                 ArgKind::DontCare};
     std::array<uint16_t, 5> arg_size{}; // bytes, for PtrToFixedUninitMem args
     ProgTypeSet prog_types;             // program types whose get_func_proto() offers it
-    MapTypeSet map_types;               // accepted map types for the ConstMapPtr arg (empty: no restriction)
+    // Some get_func_proto() functions also switch on prog->expected_attach_type: the helper exists only for
+    // the attach types in only_attach (when set) and not for those in not_attach.
+    AttachSet only_attach = kAnyAttach;
+    AttachSet not_attach = kAnyAttach;
+    MapTypeSet map_types; // accepted map types for the ConstMapPtr arg (empty: no restriction)
     bool gpl_only = false;
     bool pkt_access = false;       // bpf_func_proto.pkt_access: packet pointers allowed as mem/key args
     bool changes_pkt_data = false; // filter.c bpf_helper_changes_pkt_data(): invalidates packet pointers
@@ -157,9 +162,10 @@ bool helper_acquires_ref(const HelperProto& proto, const MapDef* map);
 // check_helper_call(): map_lookup_elem on a SOCKMAP / SOCKHASH gives PTR_TO_SOCKET_OR_NULL)?
 bool helper_returns_socket(const HelperProto& proto, const MapDef* map);
 
-// May a program of `type` call the helper? kernel: the type's get_func_proto() returning NULL gives
-// "unknown func %s#%d". Fails with "unknown-helper".
-Status check_helper_prog_type(const HelperProto& proto, ProgType type);
+// May a program of `type` and expected attach type `attach` call the helper? kernel: the type's
+// get_func_proto() returning NULL gives "unknown func %s#%d". An attach type of None is the kernel's
+// default expected_attach_type, 0. Fails with "unknown-helper".
+Status check_helper_prog_type(const HelperProto& proto, ProgType type, AttachType attach = AttachType::None);
 
 // kernel: verifier.c check_map_func_compatibility(): both directions — map types that only work with
 // some helpers (prog_array only with tail_call, perf_event_array only with perf_event_output/read...,

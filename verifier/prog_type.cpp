@@ -6,6 +6,13 @@
 
 namespace tailgate {
 
+std::string attach_set_text(AttachSet set) {
+    std::string types;
+    for (int a = 0; a < 64; ++a)
+        if ((set >> a) & 1) types += (types.empty() ? "" : ", ") + std::to_string(a);
+    return types.find(',') == std::string::npos ? types : "one of " + types;
+}
+
 const char* prog_type_name(ProgType t) {
     switch (t) {
     case ProgType::Unspec: return "unspec";
