@@ -419,6 +419,79 @@ u64 h_perf_prog_read_value(u64, u64 buf, u64 size, u64, u64, ExecEnv*) {
     std::memset(P<void>(buf), 0, size);
     return ret_int(-kEINVAL);
 }
+// ---- string to integer (kernel/bpf/helpers.c __bpf_strtoull()) -----------------------------------------
+
+constexpr int kERANGE = 34;
+constexpr u64 kStrtoxBaseMask = 0x1f;
+// the kernel's isspace() (lib/ctype.c): \t \n \v \f \r, space and Latin-1 NBSP
+bool kernel_isspace(uint8_t c) {
+    return (c >= 9 && c <= 13) || c == ' ' || c == 0xa0;
+}
+struct ParsedInt {
+    int consumed = 0; // bytes of buf used, or a negative errno
+    uint64_t value = 0;
+    bool negative = false;
+};
+// Leading spaces, an optional '-', then digits in base 8/10/16 (0: by prefix, "0x" hex, "0" octal), read
+// from at most 63 bytes after the sign (lib/kstrtox.c _parse_integer_fixup_radix() / _parse_integer()).
+ParsedInt parse_strtox(const uint8_t* buf, size_t len, u64 flags) {
+    ParsedInt r;
+    unsigned base = unsigned(flags & kStrtoxBaseMask);
+    if (!buf || len == 0 || (base != 0 && base != 8 && base != 10 && base != 16) ||
+        (flags & ~kStrtoxBaseMask))
+        return r.consumed = -kEINVAL, r;
+    size_t i = 0;
+    while (i < len && kernel_isspace(buf[i])) ++i;
+    r.negative = i < len && buf[i] == '-';
+    if (r.negative) ++i;
+    if (i == len) return r.consumed = -kEINVAL, r;
+    char str[64] = {};
+    const size_t n = std::min(len - i, sizeof str - 1);
+    std::memcpy(str, buf + i, n);
+    const char* p = str;
+    auto lower = [](char c) { return char(std::tolower(uint8_t(c))); };
+    if (base == 0) base = p[0] == '0' ? (lower(p[1]) == 'x' && std::isxdigit(uint8_t(p[2])) ? 16 : 8) : 10;
+    if (base == 16 && p[0] == '0' && lower(p[1]) == 'x') p += 2;
+    const char* digits = p;
+    bool overflow = false;
+    for (;; ++p) {
+        unsigned v;
+        if (*p >= '0' && *p <= '9')
+            v = unsigned(*p - '0');
+        else if (lower(*p) >= 'a' && lower(*p) <= 'f')
+            v = unsigned(lower(*p) - 'a' + 10);
+        else
+            break;
+        if (v >= base) break;
+        if (r.value > (UINT64_MAX - v) / base) overflow = true;
+        r.value = r.value * base + v;
+    }
+    if (overflow) return r.consumed = -kERANGE, r;
+    if (p == digits) return r.consumed = -kEINVAL, r;
+    r.consumed = int(i + size_t(p - str));
+    return r;
+}
+// kernel: bpf_strtol() / bpf_strtoul(): the result is zeroed first; out of range -ERANGE; a '-' for
+// strtoul -EINVAL; else the number of bytes consumed.
+u64 h_strtol(u64 buf, u64 len, u64 flags, u64 res, u64, ExecEnv*) {
+    std::memset(P<void>(res), 0, 8);
+    ParsedInt r = parse_strtox(P<const uint8_t>(buf), len, flags);
+    if (r.consumed < 0) return ret_int(r.consumed);
+    if (r.negative ? r.value > uint64_t(INT64_MAX) + 1 : r.value > uint64_t(INT64_MAX))
+        return ret_int(-kERANGE);
+    const int64_t v = r.negative ? int64_t(0 - r.value) : int64_t(r.value);
+    std::memcpy(P<void>(res), &v, 8);
+    return ret_int(r.consumed);
+}
+u64 h_strtoul(u64 buf, u64 len, u64 flags, u64 res, u64, ExecEnv*) {
+    std::memset(P<void>(res), 0, 8);
+    ParsedInt r = parse_strtox(P<const uint8_t>(buf), len, flags);
+    if (r.consumed < 0) return ret_int(r.consumed);
+    if (r.negative) return ret_int(-kEINVAL);
+    std::memcpy(P<void>(res), &r.value, 8);
+    return ret_int(r.consumed);
+}
+
 // kernel: cgroup.c bpf_get_retval() / bpf_set_retval(): the run context's retval, 0 at the start of a run.
 u64 h_get_retval(u64, u64, u64, u64, u64, ExecEnv* env) {
     return ret_int(host_of(env)->cgroup_retval);
@@ -540,6 +613,8 @@ std::vector<HelperEntry> core_helper_entries() {
         {87, h_map_push_elem},
         {88, h_map_pop_elem},
         {89, h_map_peek_elem},
+        {105, h_strtol},
+        {106, h_strtoul},
         {109, h_send_signal},
         {117, h_send_signal},
         {112, h_probe_read},

@@ -378,6 +378,48 @@ TEST_CASE("trace_printk formats like the kernel's bpf_bprintf_prepare subset") {
     CHECK(h.trace_log == "x=7\n");
 }
 
+// kernel: helpers.c bpf_strtol() / bpf_strtoul() on the cases tools/testing/selftests' test_sysctl exercises
+TEST_CASE("strtol / strtoul parse like the kernel's __bpf_strtoull") {
+    HelperFn strtol_fn = builtin_helper_fn(105), strtoul_fn = builtin_helper_fn(106);
+    REQUIRE(bool(strtol_fn != nullptr));
+    REQUIRE(bool(strtoul_fn != nullptr));
+    auto run = [](HelperFn fn, std::string_view str, uint64_t flags, int64_t& out) {
+        out = 0x5a5a;
+        return int64_t(fn(reinterpret_cast<uint64_t>(str.data()), str.size(), flags,
+                          reinterpret_cast<uint64_t>(&out), 0, nullptr));
+    };
+    int64_t v = 0;
+    CHECK(run(strtol_fn, "600", 0, v) == 3);
+    CHECK(v == 600);
+    CHECK(run(strtol_fn, "  -42 rest", 0, v) == 5);
+    CHECK(v == -42);
+    CHECK(run(strtol_fn, "0x1f", 0, v) == 4);
+    CHECK(v == 31);
+    CHECK(run(strtol_fn, "0x1f", 16, v) == 4);
+    CHECK(v == 31);
+    CHECK(run(strtol_fn, "017", 0, v) == 3);
+    CHECK(v == 15);
+    CHECK(run(strtol_fn, "019", 8, v) == 2); // '9' is not octal: stops after "01"
+    CHECK(v == 1);
+    CHECK(run(strtol_fn, "abc", 10, v) == -22); // no digits: -EINVAL, result zeroed
+    CHECK(v == 0);
+    CHECK(run(strtol_fn, "10", 7, v) == -22);         // base must be 0, 8, 10 or 16
+    CHECK(run(strtol_fn, "10", 0x20 | 10, v) == -22); // unknown flag bits
+    CHECK(run(strtol_fn, "   ", 0, v) == -22);
+    CHECK(run(strtol_fn, "9223372036854775807", 0, v) == 19);
+    CHECK(v == INT64_MAX);
+    CHECK(run(strtol_fn, "9223372036854775808", 0, v) == -34); // -ERANGE
+    CHECK(run(strtol_fn, "-9223372036854775808", 0, v) == 20);
+    CHECK(v == INT64_MIN);
+    CHECK(run(strtol_fn, "99999999999999999999", 0, v) == -34);
+    CHECK(run(strtoul_fn, "18446744073709551615", 0, v) == 20);
+    CHECK(uint64_t(v) == UINT64_MAX);
+    CHECK(run(strtoul_fn, "-1", 0, v) == -22); // strtoul refuses a sign
+    CHECK(v == 0);
+    CHECK(run(strtoul_fn, "4096\n", 10, v) == 4);
+    CHECK(v == 4096);
+}
+
 // A helper only program types without a run-time context may call (sock_ops' setsockopt, ...) needs none:
 // such programs never run here (Context::build refuses them), and an engine meeting a helper it lacks
 // faults cleanly (RunFault::UnknownHelper).

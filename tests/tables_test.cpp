@@ -438,6 +438,42 @@ TEST_CASE("sock_ops: sock_ops_is_valid_access()") {
     CHECK(L(T).packet == PacketAccess::Read);
 }
 
+TEST_CASE("cgroup_sysctl and cgroup_device: sysctl_is_valid_access(), cgroup_dev_is_valid_access()") {
+    const auto S = ProgType::CgroupSysctl, D = ProgType::CgroupDevice;
+    CHECK(field_off(S, "write") == offsetof(struct bpf_sysctl, write));
+    CHECK(field_off(S, "file_pos") == offsetof(struct bpf_sysctl, file_pos));
+    CHECK(L(S).size == sizeof(struct bpf_sysctl));
+    CHECK(can_read(S, offsetof(struct bpf_sysctl, write), 4));
+    CHECK(can_read(S, offsetof(struct bpf_sysctl, write) + 2, 2));
+    CHECK(can_read(S, offsetof(struct bpf_sysctl, write) + 3, 1));
+    CHECK_FALSE(can_write(S, offsetof(struct bpf_sysctl, write), 4));
+    CHECK(can_read(S, offsetof(struct bpf_sysctl, file_pos) + 1, 1));
+    CHECK(can_write(S, offsetof(struct bpf_sysctl, file_pos), 4));
+    CHECK_FALSE(can_write(S, offsetof(struct bpf_sysctl, file_pos), 2)); // writes are whole u32s
+    CHECK_FALSE(can_read(S, 0, 8));
+    CHECK(field_off(D, "access_type") == offsetof(struct bpf_cgroup_dev_ctx, access_type));
+    CHECK(field_off(D, "major") == offsetof(struct bpf_cgroup_dev_ctx, major));
+    CHECK(field_off(D, "minor") == offsetof(struct bpf_cgroup_dev_ctx, minor));
+    CHECK(L(D).size == sizeof(struct bpf_cgroup_dev_ctx));
+    CHECK(can_read(D, offsetof(struct bpf_cgroup_dev_ctx, access_type) + 2, 2));
+    CHECK(can_read(D, offsetof(struct bpf_cgroup_dev_ctx, major), 4));
+    CHECK_FALSE(can_read(D, offsetof(struct bpf_cgroup_dev_ctx, major), 2));
+    CHECK_FALSE(can_read(D, offsetof(struct bpf_cgroup_dev_ctx, minor) + 3, 1));
+    CHECK_FALSE(can_write(D, offsetof(struct bpf_cgroup_dev_ctx, access_type), 4));
+    CHECK_FALSE(can_read(D, sizeof(struct bpf_cgroup_dev_ctx), 4));
+    for (int id : {BPF_FUNC_sysctl_get_name, BPF_FUNC_sysctl_get_current_value, BPF_FUNC_sysctl_get_new_value,
+                   BPF_FUNC_sysctl_set_new_value}) {
+        CHECK(check_helper_prog_type(*builtin_helper(id), S).ok());
+        CHECK_FALSE(check_helper_prog_type(*builtin_helper(id), D).ok());
+    }
+    CHECK(builtin_helper(BPF_FUNC_strtol)->args[3] == ArgKind::PtrToFixedUninitMem);
+    CHECK(builtin_helper(BPF_FUNC_strtol)->arg_size[3] == 8);
+    CHECK(check_helper_prog_type(*builtin_helper(BPF_FUNC_strtoul), ProgType::Xdp).ok());
+    // bind4/bind6 hooks may return 0..3 (bit 1: skip the CAP_NET_BIND_SERVICE check)
+    CHECK(return_rule(ProgType::CgroupSockAddr, int32_t(AttachType::CgroupInet4Bind)).max == 3);
+    CHECK(return_rule(ProgType::CgroupSockAddr, int32_t(AttachType::CgroupInet4Connect)).max == 1);
+}
+
 TEST_CASE("sk_lookup: sk_lookup_is_valid_access()") {
     const auto T = ProgType::SkLookup;
 #define SKL(f) CHECK(field_off(T, #f) == offsetof(struct bpf_sk_lookup, f))

@@ -508,6 +508,25 @@ const std::vector<CtxField>& sockopt_fields() {
 }
 constexpr uint32_t kSockoptSize = 40;
 
+// struct bpf_cgroup_dev_ctx (cgroup/dev). kernel: kernel/bpf/cgroup.c cgroup_dev_is_valid_access():
+// read-only, off % size == 0; access_type ((BPF_DEVCG_ACC_* << 16) | BPF_DEVCG_DEV_*) narrows to 1/2/4,
+// major and minor are read at exactly 4 bytes.
+constexpr std::array kCgroupDevFields = {
+    ro("access_type", 0, 4, kNarrow4),
+    ro("major", 4, 4, kSize4),
+    ro("minor", 8, 4, kSize4),
+};
+constexpr uint32_t kCgroupDevSize = 12;
+
+// struct bpf_sysctl (cgroup/sysctl). kernel: kernel/bpf/cgroup.c sysctl_is_valid_access(): off % size == 0;
+// write (is this a write to the sysctl?) read-only, narrow to 1/2/4; file_pos narrow reads, and writable
+// at exactly 4 bytes (the position the value is read or written at).
+constexpr std::array kSysctlFields = {
+    ro("write", 0, 4, kNarrow4),
+    CtxField{"file_pos", 4, 4, kNarrow4, kSize4, CtxValue::Scalar, kAnyAttach},
+};
+constexpr uint32_t kSysctlSize = 8;
+
 // tailgate's GenericProbe ctx (see ctx_layout.hpp): read-only u64 words, any aligned size.
 constexpr std::array kGenericProbeFields = {
     ro("args", 0, 8 * kGenericProbeArgs, kNarrow8),
@@ -619,6 +638,17 @@ const CtxLayout* ctx_layout(ProgType type) {
     static const CtxLayout sk_lookup{
         ProgType::SkLookup, "bpf_sk_lookup", kSkLookupSize, kSkLookupFields,
         PacketAccess::None, false,           false,         "net/core/filter.c sk_lookup_is_valid_access()"};
+    static const CtxLayout cgroup_dev{ProgType::CgroupDevice,
+                                      "bpf_cgroup_dev_ctx",
+                                      kCgroupDevSize,
+                                      kCgroupDevFields,
+                                      PacketAccess::None,
+                                      false,
+                                      false,
+                                      "kernel/bpf/cgroup.c cgroup_dev_is_valid_access()"};
+    static const CtxLayout sysctl{
+        ProgType::CgroupSysctl, "bpf_sysctl", kSysctlSize, kSysctlFields,
+        PacketAccess::None,     false,        false,       "kernel/bpf/cgroup.c sysctl_is_valid_access()"};
     static const CtxLayout generic{ProgType::GenericProbe,
                                    "tg_generic_probe_ctx",
                                    kGenericProbeCtxSize,
@@ -649,6 +679,8 @@ const CtxLayout* ctx_layout(ProgType type) {
     case ProgType::SockOps: return &sock_ops;
     case ProgType::SkLookup: return &sk_lookup;
     case ProgType::CgroupSockopt: return &sockopt;
+    case ProgType::CgroupDevice: return &cgroup_dev;
+    case ProgType::CgroupSysctl: return &sysctl;
     case ProgType::GenericProbe: return &generic;
     default: return nullptr;
     }
@@ -755,6 +787,10 @@ ReturnRule return_rule(ProgType type, int32_t attach) {
         // (29..32) must return 1. (The later AF_UNIX attach types are not modelled.)
         if (attach == 19 || attach == 20 || (attach >= 29 && attach <= 32))
             return range(1, 1, "verifier.c check_return_code(): cgroup_sock_addr recvmsg/get*name");
+        // BPF_CGROUP_INET4/6_BIND (8, 9): bit 1 lets the bind skip the CAP_NET_BIND_SERVICE check
+        // (BPF_RET_BIND_NO_CAP_NET_BIND_SERVICE).
+        if (attach == 8 || attach == 9)
+            return range(0, 3, "verifier.c check_return_code(): cgroup_sock_addr bind4/bind6");
         return range(0, 1, "verifier.c check_return_code(): cgroup_sock_addr");
     case ProgType::CgroupSock:
     case ProgType::SockOps:

@@ -92,6 +92,7 @@ constexpr AttachSet kNoRetvalAttach =
                 AT::CgroupUdp6Recvmsg, AT::CgroupInet4Getpeername, AT::CgroupInet6Getpeername,
                 AT::CgroupInet4Getsockname, AT::CgroupInet6Getsockname});
 constexpr ProgTypeSet kLsm = ProgTypeSet::of({P::Lsm});
+constexpr ProgTypeSet kSysctl = ProgTypeSet::of({P::CgroupSysctl});
 constexpr AttachSet kLsmCgroup = attach_set({AT::LsmCgroup});
 // bpf_get_netns_cookie_{sock,sock_addr,sock_ops,sk_msg,sockopt}_proto: ctx or NULL (the init netns).
 constexpr ProgTypeSet kNetnsCookie =
@@ -330,6 +331,22 @@ std::vector<HelperProto> make_builtin() {
     add(B(110, "tcp_gen_syncookie", I,
           {A::PtrToBtfIdSockCommon, A::PtrToMem, A::ConstSize, A::PtrToMem, A::ConstSize}, kTc | kXdp)
             .pkt());
+    // kernel/bpf/cgroup.c sysctl_func_proto(): the sysctl's name (arg4 flags: BPF_F_SYSCTL_BASE_NAME) into
+    // an initialised buffer the helper overwrites (ARG_PTR_TO_MEM | MEM_WRITE), its current or new value
+    // into uninitialised memory, a replacement new value from readable memory
+    add(B(101, "sysctl_get_name", I, {A::PtrToCtx, A::PtrToWritableMem, A::ConstSize, A::Anything}, kSysctl));
+    add(B(102, "sysctl_get_current_value", I, {A::PtrToCtx, A::PtrToUninitMem, A::ConstSize}, kSysctl));
+    add(B(103, "sysctl_get_new_value", I, {A::PtrToCtx, A::PtrToUninitMem, A::ConstSize}, kSysctl));
+    add(B(104, "sysctl_set_new_value", I, {A::PtrToCtx, A::PtrToMem, A::ConstSize}, kSysctl));
+    // kernel/bpf/helpers.c bpf_strtol_proto / bpf_strtoul_proto: a string of buf_len bytes, flags (the base),
+    // the s64/u64 result (ARG_PTR_TO_FIXED_SIZE_MEM | MEM_UNINIT | MEM_ALIGNED). In bpf_base_func_proto()
+    // since 8a67f2de9b1d ("bpf: expose bpf_strtol and bpf_strtoul to all program types"); sysctl only
+    // before it. MEM_ALIGNED (the result 8-byte aligned) is not checked: the runtime's stores need no
+    // alignment.
+    add(B(105, "strtol", I, {A::PtrToMem, A::ConstSize, A::Anything, A::PtrToFixedUninitMem}, kBase)
+            .fixed(3, 8));
+    add(B(106, "strtoul", I, {A::PtrToMem, A::ConstSize, A::Anything, A::PtrToFixedUninitMem}, kBase)
+            .fixed(3, 8));
     // net/core/bpf_sk_storage.c bpf_sk_storage_get_proto / bpf_sk_storage_delete_proto (the tc, cgroup_skb,
     // sock_ops, sock_addr and cgroup sockopt func_protos; cgroup_sock and tracing programs get variants not
     // modelled here)
