@@ -22,6 +22,7 @@ const char* kind_name(Kind k) {
     case Kind::ProgArray: return "prog_array_map_ptr";
     case Kind::MapValue: return "map_value";
     case Kind::MapValueOrNull: return "map_value_or_null";
+    case Kind::MapPtrOrNull: return "map_ptr_or_null";
     case Kind::SockOrNull: return "sock_or_null";
     case Kind::Sock: return "sock";
     case Kind::MemOrNull: return "mem_or_null";
@@ -90,6 +91,8 @@ static bool reg_leq(const RegValue& a, const RegValue& b) {
         if (b.kind == Kind::MemOrNull && b.id == 0)
             return a.is_const_zero() ||
                    (a.kind == Kind::Mem && a.mem_size >= b.mem_size && leq(a.num, b.num));
+        if (b.kind == Kind::MapPtrOrNull && b.id == 0)
+            return a.is_const_zero() || (a.kind == Kind::MapPtr && a.map == b.map);
         return false;
     }
     if (a.map != b.map || a.frame != b.frame) return false;
@@ -100,54 +103,46 @@ static bool reg_leq(const RegValue& a, const RegValue& b) {
     return leq(a.num, b.num);
 }
 
+// The maybe-NULL kind a pointer kind becomes when joined with NULL (a maybe-NULL kind itself), Uninit for
+// kinds that are never NULL-checked.
+static Kind nullable_kind(Kind k) {
+    switch (k) {
+    case Kind::MapValue:
+    case Kind::MapValueOrNull: return Kind::MapValueOrNull;
+    case Kind::MapPtr:
+    case Kind::MapPtrOrNull: return Kind::MapPtrOrNull;
+    case Kind::Sock:
+    case Kind::SockOrNull: return Kind::SockOrNull;
+    case Kind::Mem:
+    case Kind::MemOrNull: return Kind::MemOrNull;
+    default: return Kind::Uninit;
+    }
+}
+
 RegValue join(const RegValue& a, const RegValue& b) {
     if (a.kind == Kind::Uninit || b.kind == Kind::Uninit) return RegValue::uninit();
     if (a.kind != b.kind || a.map != b.map || a.frame != b.frame) {
-        // NULL on one path, a (maybe-null) map value on the other: map_value_or_null
-        auto nullable = [](const RegValue& p, const RegValue& z) {
-            return z.is_const_zero() && (p.kind == Kind::MapValue || p.kind == Kind::MapValueOrNull);
-        };
-        if (nullable(a, b) || nullable(b, a)) {
-            RegValue r = a.kind == Kind::Scalar ? b : a;
-            r.kind = Kind::MapValueOrNull;
-            r.id = 0;
-            return r;
+        // NULL on one path, a pointer that may be NULL on the other: the maybe-NULL kind
+        for (const auto& [p, z] : {std::pair(&a, &b), std::pair(&b, &a)}) {
+            if (z->is_const_zero() && nullable_kind(p->kind) != Kind::Uninit) {
+                RegValue r = *p;
+                r.kind = nullable_kind(p->kind);
+                r.id = 0;
+                return r;
+            }
         }
-        auto mem = [](const RegValue& p, const RegValue& z) {
-            return z.is_const_zero() && (p.kind == Kind::Mem || p.kind == Kind::MemOrNull);
-        };
-        if (mem(a, b) || mem(b, a)) {
-            RegValue r = a.kind == Kind::Scalar ? b : a;
-            r.kind = Kind::MemOrNull;
-            r.id = 0;
-            return r;
-        }
-        auto sock = [](const RegValue& p, const RegValue& z) {
-            return z.is_const_zero() && (p.kind == Kind::Sock || p.kind == Kind::SockOrNull);
-        };
-        if (sock(a, b) || sock(b, a)) {
-            RegValue r = a.kind == Kind::Scalar ? b : a;
-            r.kind = Kind::SockOrNull;
-            r.id = 0;
-            return r;
-        }
-        if ((a.kind == Kind::Sock && b.kind == Kind::SockOrNull) ||
-            (a.kind == Kind::SockOrNull && b.kind == Kind::Sock)) {
+        // the same object null-checked on one path only
+        const Kind n = nullable_kind(a.kind);
+        if (n != Kind::Uninit && n == nullable_kind(b.kind) && a.map == b.map && a.frame == b.frame) {
             RegValue r = a;
-            r.kind = Kind::SockOrNull;
+            r.kind = n;
             r.num = join(a.num, b.num);
             r.id = 0;
             r.sock = a.sock == b.sock ? a.sock : SockView::Opaque;
             r.ref = a.ref == b.ref ? a.ref : 0;
+            r.mem_size = std::min(a.mem_size, b.mem_size);
             return r;
         }
-        if (a.kind == Kind::MapValue && b.kind == Kind::MapValueOrNull && a.map == b.map) {
-            RegValue r = b;
-            r.num = join(a.num, b.num);
-            r.id = 0;
-            return r;
-        }
-        if (b.kind == Kind::MapValue && a.kind == Kind::MapValueOrNull && a.map == b.map) return join(b, a);
         RegValue r;
         r.kind = Kind::Mixed;
         return r;
@@ -421,6 +416,11 @@ static void refine_value(RegValue& v, bool non_null) {
             v.id = 0;
             return;
         }
+        if (v.kind == Kind::MapPtrOrNull) { // the inner map: a map argument with its template's sizes
+            v.kind = Kind::MapPtr;
+            v.id = 0;
+            return;
+        }
         v.kind = Kind::MapValue;
         v.id = 0;
     } else {
@@ -431,9 +431,7 @@ static void refine_value(RegValue& v, bool non_null) {
 void refine_null(State& s, Reg r, bool non_null) {
     Frame& top = s.top();
     RegValue target = top.regs[r];
-    if (target.kind != Kind::MapValueOrNull && target.kind != Kind::SockOrNull &&
-        target.kind != Kind::MemOrNull)
-        return;
+    if (!may_be_null(target.kind)) return;
     uint32_t id = target.id;
     if (!non_null && id != 0) drop_ref(s, id); // NULL: nothing was acquired
     for (Frame& f : s.frames) {

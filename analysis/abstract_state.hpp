@@ -46,6 +46,8 @@ enum class Kind : uint8_t {
     ProgArray,      // const pointer to a PROG_ARRAY map
     MapValue,       // pointer into a map value (map index in RegValue::map)
     MapValueOrNull, // result of a lookup before the null check (RegValue::id groups copies)
+    MapPtrOrNull,   // lookup in a map of maps before the null check: the inner map (its template in
+                    // RegValue::map) or NULL; non-NULL it is a MapPtr (kernel: mark_ptr_or_null_reg())
     SockOrNull,     // socket pointer or NULL (ctx sk field, sk_lookup helpers): only compared / passed on
     Sock,           // non-NULL socket pointer (RegValue::sock says which struct it exposes): read-only
     MemOrNull,      // helper-allocated memory (ringbuf_reserve) or NULL; RegValue::mem_size bytes
@@ -60,11 +62,17 @@ const char* kind_name(Kind k); // "uninit", "scalar", "ctx", "stack", "packet", 
 inline bool is_pointer(Kind k) {
     return k != Kind::Uninit && k != Kind::Scalar && k != Kind::Mixed;
 }
+// Pointers a null check refines (kernel: PTR_MAYBE_NULL types): dereference, arithmetic and most helper
+// arguments need the check first.
+inline bool may_be_null(Kind k) {
+    return k == Kind::MapValueOrNull || k == Kind::MapPtrOrNull || k == Kind::SockOrNull ||
+           k == Kind::MemOrNull;
+}
 
 struct RegValue {
     Kind kind = Kind::Uninit;
     ScalarValue num;  // value (scalar) or offset (pointers); top for kinds without an offset
-    int32_t map = -1; // map index (MapPtr, ProgArray, MapValue, MapValueOrNull)
+    int32_t map = -1; // map index (MapPtr, MapPtrOrNull, ProgArray, MapValue, MapValueOrNull)
     uint32_t id =
         0; // MapValueOrNull / SockOrNull: copies with the same non-zero id are null-checked together
     uint8_t frame = 0;                // Stack: the frame whose stack this points into

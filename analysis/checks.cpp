@@ -40,7 +40,7 @@ static std::string map_label(const AnalysisEnv& env, int32_t map) {
 std::string describe(const RegValue& v, const AnalysisEnv& env) {
     std::string s = to_string(v);
     if (v.map >= 0 && (v.kind == Kind::MapValue || v.kind == Kind::MapValueOrNull || v.kind == Kind::MapPtr ||
-                       v.kind == Kind::ProgArray))
+                       v.kind == Kind::MapPtrOrNull || v.kind == Kind::ProgArray))
         s += " of map " + map_label(env, v.map);
     if (v.kind == Kind::Sock || v.kind == Kind::SockOrNull)
         s += std::string(" (") + sock_view_name(v.sock) + ")";
@@ -66,6 +66,7 @@ std::optional<MemIssue> check_region(const State& s, Reg r, const RegValue& v, i
         return err("memory-bounds", who + " is a scalar (" + to_string(v.num) + "), not a pointer");
     case Kind::Mixed: return err("memory-bounds", who + " is a scalar on some paths and a pointer on others");
     case Kind::MapValueOrNull:
+    case Kind::MapPtrOrNull:
     case Kind::SockOrNull:
     case Kind::MemOrNull:
         return err("null-dereference",
@@ -279,8 +280,7 @@ static void check_alu(const Alu& a, uint32_t pc, const State& s, const AnalysisE
         }
         // pointer - pointer: allowed (kernel: with allow_ptr_leaks, the result is an unknown scalar), except
         // on pointers that may be NULL
-        if (d.kind == Kind::MapValueOrNull || src.kind == Kind::MapValueOrNull ||
-            d.kind == Kind::SockOrNull || src.kind == Kind::SockOrNull)
+        if (may_be_null(d.kind) || may_be_null(src.kind))
             bad(dn + " pointer -= pointer on a pointer that may be NULL prohibited, null-check it first");
         return;
     }
@@ -291,6 +291,7 @@ static void check_alu(const Alu& a, uint32_t pc, const State& s, const AnalysisE
     const RegValue& p = dptr ? d : src;
     switch (p.kind) {
     case Kind::MapValueOrNull:
+    case Kind::MapPtrOrNull:
     case Kind::SockOrNull:
     case Kind::MemOrNull:
         bad(dn + " pointer arithmetic on " + std::string(kind_name(p.kind)) +

@@ -216,7 +216,12 @@ void check_call(const Call& c, uint32_t pc, const State& s, const AnalysisEnv& e
                           reg_name(r) + " type=" + describe(v, env) + " expected=ctx (unmodified) or NULL");
             break;
         case ArgKind::ConstMapPtr:
-            if (v.kind != Kind::MapPtr && v.kind != Kind::ProgArray) {
+            if (v.kind == Kind::MapPtr && v.map < 0) {
+                arg_error(env, sink, pc, *p, i,
+                          reg_name(r) +
+                              " is a map a map of maps returned, and that map of maps declares no inner map "
+                              "(libbpf: `__array(values, struct {...})`): its layout is unknown");
+            } else if (v.kind != Kind::MapPtr && v.kind != Kind::ProgArray) {
                 arg_error(env, sink, pc, *p, i,
                           reg_name(r) + " type=" + describe(v, env) + " expected=map_ptr");
             } else if (map) {

@@ -19,8 +19,8 @@ static bool joins_without_loss(const RegValue& a, const RegValue& b) {
         if (a.frame != b.frame) return false;
         return !(a.num.is_const() && b.num.is_const() && a.num.const_value() != b.num.const_value());
     }
-    if (a.kind == b.kind) // ids tie null checks and releases together
-        return a.id == b.id && a.sock == b.sock && a.ref == b.ref;
+    if (a.kind == b.kind) // ids tie null checks and releases together; pointers into two maps join to Mixed
+        return a.id == b.id && a.sock == b.sock && a.ref == b.ref && a.map == b.map;
     const RegValue j = join(a, b);
     if (j.kind == Kind::Mixed) return a.kind == Kind::Mixed || b.kind == Kind::Mixed;
     if (j.kind == Kind::Uninit) return a.kind == Kind::Uninit && b.kind == Kind::Uninit;

@@ -88,9 +88,8 @@ static void exec_ptr_arith(const Alu& a, Frame& f, Reg ptr_reg, const RegValue& 
     RegValue r = ptr;
     bool add = a.op == AluOp::Add;
     r.num = alu(add ? AluOp::Add : AluOp::Sub, true, ptr.num, sc.num);
-    if (ptr.kind == Kind::MapValueOrNull || ptr.kind == Kind::PacketEnd || ptr.kind == Kind::MapPtr ||
-        ptr.kind == Kind::ProgArray || ptr.kind == Kind::Sock || ptr.kind == Kind::SockOrNull ||
-        ptr.kind == Kind::MemOrNull) {
+    if (may_be_null(ptr.kind) || ptr.kind == Kind::PacketEnd || ptr.kind == Kind::MapPtr ||
+        ptr.kind == Kind::ProgArray || ptr.kind == Kind::Sock) {
         // prohibited (checks report pointer-arithmetic); keep the kind, lose the offset
         r.num = ScalarValue::top();
         set_reg(f, a.dst, r);
@@ -489,6 +488,14 @@ void exec_call(const Call& c, uint32_t pc, State& s, const AnalysisEnv& env) {
             retire_id(s, pc + 1);
             if (helper_returns_socket(*p, map)) {
                 r0 = RegValue::socket(Kind::SockOrNull, SockView::Socket, pc + 1);
+                break;
+            }
+            if (map && (map->type == MapType::ArrayOfMaps || map->type == MapType::HashOfMaps) &&
+                p->id == kHelperMapLookupElem) {
+                // the inner map, of the template's layout; map -1 when the object declares no template
+                r0 = RegValue::pointer(Kind::MapPtrOrNull, 0);
+                r0.map = map->inner_map;
+                r0.id = pc + 1;
                 break;
             }
             r0 = RegValue::pointer(p->ret == RetKind::PtrToMapValue ? Kind::MapValue : Kind::MapValueOrNull,

@@ -106,7 +106,7 @@ void assume(const Jump& jmp, bool taken, State& s) {
         bool is_null_edge = *c == Cond::Eq;
         // JMP32 sees only the low half: a non-NULL pointer may have zero low bits, so a 32-bit test
         // proves non-NULL on its != 0 edge only
-        if (p.kind == Kind::MapValueOrNull || p.kind == Kind::SockOrNull || p.kind == Kind::MemOrNull) {
+        if (may_be_null(p.kind)) {
             if (!jmp.is32 || !is_null_edge) refine_null(s, preg, !is_null_edge);
             return;
         }

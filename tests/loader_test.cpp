@@ -372,6 +372,37 @@ TEST_CASE("unknown sections and undefined symbols are errors") {
     CHECK(missing.error().code == "unreadable");
 }
 
+// libbpf.c parse_btf_map_def() inner_def; kernel map_in_map.c bpf_map_meta_alloc() / bpf_map_meta_equal()
+TEST_CASE("maps of maps: the BTF inner map template, static slots checked against it") {
+    Object o = load_ok("mim_template");
+    const MapDef& outer = o.maps[map_index(o, "outer")];
+    CHECK(outer.type == MapType::ArrayOfMaps);
+    CHECK(outer.key_size == 4);
+    CHECK(outer.value_size == 4);
+    REQUIRE(outer.inner_map >= 0);
+    const MapDef& t = o.maps[size_t(outer.inner_map)];
+    CHECK(t.name == "outer.inner");
+    CHECK(t.origin == MapOrigin::InnerTemplate);
+    CHECK(t.type == MapType::Array);
+    CHECK(t.value_size == 8);
+    CHECK(t.max_entries == 2);
+    CHECK(outer.inner_map_slots.size() == 2);
+    CHECK(outer.inner_map_slots.at(1) == "in_a");
+    CHECK(outer.inner_map_slots.at(3) == "in_b");
+    CHECK(o.maps[map_index(o, "bare")].inner_map == -1); // no template: the loader must supply one
+    CHECK(o.maps[map_index(o, "in_a")].inner_map == -1);
+
+    auto mismatch = load_object(fixture("mim_mismatch"));
+    REQUIRE_FALSE(mismatch.ok());
+    CHECK(mismatch.error().code == "bad-map-def");
+    CHECK(mismatch.error().message ==
+          "map 'outer' slot 0 holds map 'small' whose value_size differs from its inner map template");
+    auto pa = load_object(fixture("mim_prog_array"));
+    REQUIRE_FALSE(pa.ok());
+    CHECK(pa.error().code == "bad-map-def");
+    CHECK(pa.error().message.find("prog_array cannot be the inner map") != std::string::npos);
+}
+
 TEST_CASE("code sections as stored in the file") {
     auto secs = load_code_sections(fixture("globals"));
     REQUIRE(secs.ok());

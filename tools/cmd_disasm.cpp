@@ -72,6 +72,7 @@ std::string map_line(const MapDef& m) {
     if (m.origin == MapOrigin::Legacy) os << " (legacy maps section)";
     if (m.origin == MapOrigin::GlobalData)
         os << (m.readonly ? " (global data, read-only)" : " (global data)");
+    if (m.origin == MapOrigin::InnerTemplate) os << " (inner map template)";
     return os.str();
 }
 
@@ -138,6 +139,8 @@ void print_json(const Object& obj, const std::vector<const Program*>& progs) {
         jm["slots"] = nlohmann::ordered_json::object();
         for (const auto& [slot, prog] : m.prog_slots) jm["slots"][std::to_string(slot)] = prog;
         for (const auto& [slot, map] : m.inner_map_slots) jm["slots"][std::to_string(slot)] = map;
+        if (m.inner_map >= 0) jm["inner_map"] = obj.maps[size_t(m.inner_map)].name;
+        if (m.origin == MapOrigin::InnerTemplate) jm["inner_map_template"] = true;
         out["maps"].push_back(std::move(jm));
     }
     out["programs"] = nlohmann::ordered_json::array();

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <optional>
 
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -133,8 +134,18 @@ struct BtfMap {
     uint64_t values_off; // offset of the `values` member in the struct; UINT64_MAX when absent
 };
 
-// One `.maps` variable: reads the struct members libbpf's parse_btf_map_def() knows.
-Result<MapDef> parse_btf_map(const btf* b, const std::string& name, uint32_t var_type, uint64_t& values_off) {
+constexpr uint32_t kBpfFInnerMap = 1u << 12; // BPF_F_INNER_MAP
+
+bool is_map_of_maps(MapType t) {
+    return t == MapType::ArrayOfMaps || t == MapType::HashOfMaps;
+}
+
+// One `.maps` variable: reads the struct members libbpf's parse_btf_map_def() knows. For a map of maps,
+// `values` is an array of pointers to the inner map's definition (libbpf: map_def->inner_def), parsed into
+// *inner; inner == nullptr while parsing an inner definition (one level only, as the kernel's
+// bpf_map_meta_alloc() allows).
+Result<MapDef> parse_btf_map(const btf* b, const std::string& name, uint32_t var_type, uint64_t& values_off,
+                             std::optional<MapDef>* inner) {
     const btf_type* def = skip_mods(b, var_type, nullptr);
     if (!def || !btf_is_struct(def))
         return make_error("bad-btf", "map '" + name + "' in .maps is not a struct");
@@ -163,6 +174,20 @@ Result<MapDef> parse_btf_map(const btf* b, const std::string& name, uint32_t var
             if (!arr || !btf_is_array(arr))
                 return make_error("bad-btf", "map '" + name + "' field 'values' is not an array");
             values_off = btf_member_bit_offset(def, i) / 8;
+            const btf_type* elem = skip_mods(b, btf_array(arr)->type, nullptr);
+            uint32_t pointee = 0;
+            if (elem && btf_is_ptr(elem) && skip_mods(b, elem->type, &pointee) &&
+                btf_is_struct(btf__type_by_id(b, pointee))) {
+                if (!inner)
+                    return make_error("bad-map-def",
+                                      "map '" + name +
+                                          "' is a map of maps inside a map of maps (the kernel "
+                                          "allows one level: bpf_map_meta_alloc())");
+                uint64_t inner_values_off = 0;
+                TG_TRY_ASSIGN(MapDef in,
+                              parse_btf_map(b, name + ".inner", pointee, inner_values_off, nullptr));
+                *inner = std::move(in);
+            }
             // A prog array's and a map-of-maps' value is a 4-byte fd/id (libbpf sets it the same way).
             if (m.value_size == 0) m.value_size = 4;
         }
@@ -171,6 +196,19 @@ Result<MapDef> parse_btf_map(const btf* b, const std::string& name, uint32_t var
     if ((m.type == MapType::ProgArray || m.type == MapType::ArrayOfMaps || m.type == MapType::HashOfMaps) &&
         m.key_size == 0)
         m.key_size = 4;
+    if (inner && inner->has_value()) {
+        // libbpf.c parse_btf_map_def(): "map '%s': should be map-in-map."
+        if (!is_map_of_maps(m.type))
+            return make_error("bad-map-def", "map '" + name + "' declares an inner map but is a " +
+                                                 map_type_name(m.type) + ", not a map of maps");
+        // kernel: map_in_map.c bpf_map_meta_alloc(): no map of maps inside, and the inner map type needs
+        // map_meta_equal (prog arrays have none: -ENOTSUPP)
+        const MapType it = (*inner)->type;
+        if (is_map_of_maps(it) || it == MapType::ProgArray)
+            return make_error("bad-map-def", "map '" + name + "': a " + map_type_name(it) +
+                                                 " cannot be the inner map of a map of maps");
+        (*inner)->origin = MapOrigin::InnerTemplate;
+    }
     return m;
 }
 
@@ -208,12 +246,19 @@ Status collect_btf(const Image& image, const Section& sec, Object& obj, MapIndex
             }
             if (!sym) return make_error("bad-btf", "map '" + std::string(vname) + "' has no symbol in .maps");
             uint64_t values_off = UINT64_MAX;
-            TG_TRY_ASSIGN(MapDef m, parse_btf_map(b.get(), vname, var->type, values_off));
+            std::optional<MapDef> inner;
+            TG_TRY_ASSIGN(MapDef m, parse_btf_map(b.get(), vname, var->type, values_off, &inner));
             TG_TRY_ASSIGN(Ok ok, check_map_type(m));
             (void)ok;
             btf_maps.push_back(BtfMap{obj.maps.size(), sym->value, sym->value + sym->size, values_off});
             index.by_symbol[{sec.index, sym->value}] = obj.maps.size();
             obj.maps.push_back(std::move(m));
+            if (inner) {
+                TG_TRY_ASSIGN(Ok inner_ok, check_map_type(*inner));
+                (void)inner_ok;
+                obj.maps.back().inner_map = int32_t(obj.maps.size());
+                obj.maps.push_back(std::move(*inner));
+            }
         }
     }
 
@@ -251,6 +296,35 @@ Status collect_btf(const Image& image, const Section& sec, Object& obj, MapIndex
             return make_error("bad-relocation", where + ": map '" + m.name + "' of type " +
                                                     map_type_name(m.type) +
                                                     " cannot be statically initialised");
+        }
+    }
+    // The maps a map of maps is initialised with must match its template: libbpf's update of the outer
+    // map fails otherwise (kernel: map_in_map.c bpf_map_meta_equal(), arraymap.c array_map_meta_equal():
+    // max_entries too for arrays without BPF_F_INNER_MAP).
+    for (const MapDef& outer : obj.maps) {
+        if (outer.inner_map < 0) continue;
+        const MapDef& t = obj.maps[size_t(outer.inner_map)];
+        for (const auto& [slot, name] : outer.inner_map_slots) {
+            auto it = std::find_if(obj.maps.begin(), obj.maps.end(), [&](const MapDef& d) {
+                return d.name == name && d.origin == MapOrigin::Btf;
+            });
+            if (it == obj.maps.end()) continue; // not a BTF map of this object: the loader's business
+            std::string diff;
+            if (it->type != t.type)
+                diff = "type";
+            else if (it->key_size != t.key_size)
+                diff = "key_size";
+            else if (it->value_size != t.value_size)
+                diff = "value_size";
+            else if (it->flags != t.flags)
+                diff = "map_flags";
+            else if (t.type == MapType::Array && !(t.flags & kBpfFInnerMap) &&
+                     it->max_entries != t.max_entries)
+                diff = "max_entries";
+            if (!diff.empty())
+                return make_error("bad-map-def", "map '" + outer.name + "' slot " + std::to_string(slot) +
+                                                     " holds map '" + name + "' whose " + diff +
+                                                     " differs from its inner map template");
         }
     }
     return Ok{};

@@ -29,6 +29,8 @@ enum class MapOrigin : uint8_t {
     Btf,        // SEC(".maps") with BTF-defined layout
     Legacy,     // SEC("maps") struct bpf_map_def / bpf_elf_map records
     GlobalData, // .data / .rodata / .bss (and .data.* / .rodata.*): single-entry array maps
+    InnerTemplate, // the inner map a BTF map of maps declares (`__array(values, struct {...})`), named
+                   // "<outer>.inner" as libbpf names it: what a lookup in the outer map returns
 };
 
 struct MapDef {
@@ -45,6 +47,9 @@ struct MapDef {
     std::map<uint32_t, std::string> prog_slots;
     // Static map-in-map initialisation (array/hash of maps `.values = { [i] = &inner }`): slot -> map name.
     std::map<uint32_t, std::string> inner_map_slots;
+    // Array / hash of maps: index in Object::maps of the inner map template, -1 when the object declares
+    // none (a loader must then supply one; lookups in it give no usable map).
+    int32_t inner_map = -1;
 };
 
 struct SourceLoc {
