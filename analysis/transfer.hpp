@@ -24,6 +24,7 @@ struct AnalysisEnv {
     const CtxLayout* ctx = nullptr; // nullptr: tailgate has no ctx table for the type
     CtxOptions ctx_opts;
     const HelperRegistry* helpers = nullptr;
+    bool allow_uninit_stack = false; // VerifyOptions::allow_uninit_stack
 };
 
 // One function per instruction kind (reads and writes `s`, s not bottom).

@@ -107,6 +107,7 @@ Result<ProgramReport> verify_program(const Object& obj, size_t program_index, co
     env.ctx_opts.attach = int32_t(prog.expected_attach);
     env.ctx_opts.tracepoint_size = options.tracepoint_size;
     env.helpers = options.helpers ? options.helpers : &builtin;
+    env.allow_uninit_stack = options.allow_uninit_stack;
 
     CheckSink sink;
     if (prog.insns.empty() || prog.functions.empty()) {

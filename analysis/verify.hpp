@@ -28,6 +28,10 @@ struct VerifyOptions {
     std::vector<ProgArrayAssignment> prog_array;
     const HelperRegistry* helpers = nullptr; // nullptr: the built-in table
     uint32_t tracepoint_size = 0;            // ctx size of a tracepoint program (0: kernel bound)
+    // kernel: env->allow_uninit_stack (privileged loads, CAP_PERFMON, since 6.3 "bpf: Allow reads from
+    // uninit stack"): a read of stack bytes never written, directly or by a helper, gives an unknown value
+    // instead of `uninitialized-register`. Off: the unprivileged rule, which refuses such reads.
+    bool allow_uninit_stack = false;
 };
 
 enum class Verdict : uint8_t { Accepted, Rejected };

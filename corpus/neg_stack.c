@@ -70,4 +70,18 @@ int depth_8(struct xdp_md *ctx)
     return d2(ctx->ingress_ifindex);
 }
 
+// A stack slot written on one path only is read on both: unprivileged loads are refused; privileged ones
+// (kernel >= 6.3, env->allow_uninit_stack; tailgate --allow-uninit-stack) read an unknown value.
+// tailgate: program name=uninit_slot verdict=rejected
+// tailgate: program name=uninit_slot verdict=accepted when=allow-uninit-stack
+SEC("xdp")
+int uninit_slot(struct xdp_md *ctx)
+{
+    int slot;
+    int *p = &slot; // through a pointer: clang does not see the uninitialised read (-Wsometimes-uninitialized)
+    if (ctx->rx_queue_index == 0)
+        *(volatile int *)p = 1;
+    return *(volatile int *)p == 1 ? XDP_PASS : XDP_DROP; // tailgate: expect code=uninitialized-register severity=error unless=allow-uninit-stack
+}
+
 char _license[] SEC("license") = "GPL";

@@ -79,6 +79,7 @@ Status Runtime::prepare_program(size_t index) {
         // Only verified code runs (issue 4 item 6). kernel: bpf_check() before bpf_prog_select_runtime().
         VerifyOptions vo;
         vo.strict = options_.strict;
+        vo.allow_uninit_stack = options_.allow_uninit_stack;
         vo.helpers = &registry_;
         vo.tracepoint_size = options_.tracepoint_size;
         auto report = verify_program(obj_, index, vo);

@@ -38,6 +38,7 @@ struct RuntimeOptions {
     // infer_ctx_accesses()); load() prints a loud warning on stderr.
     bool verify = true;
     bool strict = false;                   // verifier warnings reject too
+    bool allow_uninit_stack = false;       // VerifyOptions::allow_uninit_stack
     uint64_t seed = 0x7461696c67617465ull; // get_prandom_u32 and flow-hash seed
     FILE* trace_out = stderr;              // trace_printk output (nullptr: kept in HostState::trace_log only)
     uint32_t tracepoint_size = 0;

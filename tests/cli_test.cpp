@@ -74,6 +74,10 @@ TEST_CASE("verify exit codes: 0 all accepted, 1 any rejected, 2 bad input; --str
     // tail_index has tail-call-index warnings only.
     CHECK(run_tailgate("verify " + corpus_object("tail_index")).status == 0);
     CHECK(run_tailgate("verify --strict " + corpus_object("tail_index")).status == 1);
+    // uninit_slot reads a stack slot written on one path: refused unless --allow-uninit-stack
+    CHECK(run_tailgate("verify --program uninit_slot " + corpus_object("neg_stack")).status == 1);
+    CHECK(run_tailgate("verify --allow-uninit-stack --program uninit_slot " + corpus_object("neg_stack"))
+              .status == 0);
 
     check_usage_error("verify --format xml " + corpus_object("tail_index"), "xml");
     check_usage_error("verify --program nosuch " + corpus_object("tail_index"), "nosuch");

@@ -164,11 +164,11 @@ struct Parser {
         return true;
     }
 
-    bool when_of(const Directive& d, uint32_t line, std::string& out) {
-        auto w = get(d, "when");
+    bool when_of(const Directive& d, uint32_t line, std::string& out, const char* key = "when") {
+        auto w = get(d, key);
         if (!w) return true;
         if (!valid_when(*w)) {
-            fail(line, d.kind + ": bad when='" + *w + "'");
+            fail(line, d.kind + ": bad " + key + "='" + *w + "'");
             return false;
         }
         out = *w;
@@ -202,14 +202,17 @@ struct Parser {
 
     void on_expect(const Directive& d, uint32_t line) {
         std::string err;
-        if (!check_keys(d, {"code", "severity"}, {"program", "when"}, err)) return fail(line, err);
+        if (!check_keys(d, {"code", "severity"}, {"program", "when", "unless"}, err)) return fail(line, err);
         DiagnosticExpectation e;
         e.line = line;
         e.code = *get(d, "code");
         e.severity = *get(d, "severity");
         if (!valid_code(e.code)) return fail(line, "expect: bad code '" + e.code + "'");
         if (!valid_severity(e.severity)) return fail(line, "expect: bad severity '" + e.severity + "'");
-        if (!program_or_default(d, line, e.program) || !when_of(d, line, e.when)) return;
+        if (!program_or_default(d, line, e.program) || !when_of(d, line, e.when) ||
+            !when_of(d, line, e.unless, "unless"))
+            return;
+        if (!e.when.empty() && !e.unless.empty()) return fail(line, "expect: both when= and unless=");
         file.diagnostics.push_back(std::move(e));
     }
 
@@ -331,7 +334,9 @@ std::vector<DiagnosticExpectation> CorpusFile::diagnostics_for(std::string_view 
                                                                std::string_view when) const {
     std::vector<DiagnosticExpectation> out;
     for (const DiagnosticExpectation& d : diagnostics)
-        if (d.program == program && (d.when.empty() || (!when.empty() && d.when == when))) out.push_back(d);
+        if (d.program == program && (d.when.empty() || (!when.empty() && d.when == when)) &&
+            (d.unless.empty() || d.unless != when))
+            out.push_back(d);
     return out;
 }
 

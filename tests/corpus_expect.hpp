@@ -22,12 +22,14 @@ struct VerdictExpectation {
     uint32_t line = 0;
 };
 
-// `// tailgate: expect code=C severity=S [program=N] [when=W]` - a diagnostic on this source line.
+// `// tailgate: expect code=C severity=S [program=N] [when=W | unless=W]` - a diagnostic on this source
+// line (under options W only, or under every option set but W: an option that lifts a restriction).
 struct DiagnosticExpectation {
     std::string program;
     std::string code;     // kebab-case diagnostic code
     std::string severity; // "error", "warning" or "note"
     std::string when;
+    std::string unless;
     uint32_t line = 0;
 };
 

@@ -178,6 +178,25 @@ TEST_CASE("parser: directives, defaults and several directives on one line") {
     }
 }
 
+TEST_CASE("parser: unless= drops a diagnostic under the options that lift it") {
+    CorpusFile f =
+        parse_corpus_source("// tailgate: program name=p verdict=rejected\n"
+                            "// tailgate: program name=p verdict=accepted when=allow-uninit-stack\n"
+                            "x; // tailgate: expect code=uninitialized-register severity=error "
+                            "unless=allow-uninit-stack\n",
+                            "u.c");
+    REQUIRE(f.errors.empty());
+    CHECK(f.diagnostics_for("p").size() == 1);
+    CHECK(f.diagnostics_for("p", "strict").size() == 1);
+    CHECK(f.diagnostics_for("p", "allow-uninit-stack").empty());
+    CorpusFile both = parse_corpus_source("// tailgate: program name=p verdict=rejected\n"
+                                          "x; // tailgate: expect code=memory-bounds severity=error "
+                                          "when=strict unless=strict\n",
+                                          "b.c");
+    REQUIRE(both.errors.size() == 1);
+    CHECK(both.errors[0] == "b.c:2: expect: both when= and unless=");
+}
+
 TEST_CASE("parser: errors name the file and line") {
     auto first_error = [](const char* src) {
         CorpusFile f = parse_corpus_source(src, "bad.c");

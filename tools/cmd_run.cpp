@@ -1,5 +1,6 @@
 // `tailgate run FILE.o --program NAME [--packet FILE] [--args N,N,...] [--engine jit|interp]
-//  [--prog-array MAP:IDX=PROG]... [--repeat N] [--format text|json] [--no-verify] [--strict]`:
+//  [--prog-array MAP:IDX=PROG]... [--repeat N] [--format text|json] [--no-verify] [--strict]
+//  [--allow-uninit-stack]`:
 // loads every map and program of the object (each program through the verifier), fills prog arrays from
 // static initialisation and then from --prog-array, runs NAME on a context built from the input and prints
 // r0. Exit 0 when it ran, 1 when the verifier rejected NAME, 2 on bad input.
@@ -22,7 +23,7 @@ const CommandSpec kSpec{
     "run",
     "FILE.o --program NAME [--packet FILE] [--args N,N,...] [--engine jit|interp] [--prog-array "
     "MAP:IDX=PROG]... "
-    "[--repeat N] [--format text|json] [--no-verify] [--strict]",
+    "[--repeat N] [--format text|json] [--no-verify] [--strict] [--allow-uninit-stack]",
     "Run one program of an eBPF object on the bundled interpreter or x86-64 JIT and print its return value\n"
     "(r0, unsigned 64-bit). Every program is verified first; a rejected program does not run (exit 1).\n"
     "Packet programs (xdp, tc, socket, cgroup_skb) get a context built from --packet as the kernel's\n"
@@ -41,6 +42,10 @@ const CommandSpec kSpec{
         {"format", "text|json", "output format (default text)", {"text", "json"}},
         {"no-verify", "", "skip the verifier (for tests only: unverified code may crash tailgate)", {}},
         {"strict", "", "verifier warnings reject too", {}},
+        {"allow-uninit-stack",
+         "",
+         "the verifier lets programs read uninitialised stack (privileged kernel rule)",
+         {}},
     },
     1,
     1,
@@ -139,6 +144,7 @@ int cmd_run(const std::vector<std::string>& args) {
     rt::RuntimeOptions ro;
     ro.verify = !parsed->has("no-verify");
     ro.strict = parsed->has("strict");
+    ro.allow_uninit_stack = parsed->has("allow-uninit-stack");
     rt::Runtime runtime(ro);
     if (auto s = runtime.load(*obj, *assignments); !s) return bad_input(file, s.error());
     const rt::ProgramState* st = runtime.program_state(name);

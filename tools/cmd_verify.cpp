@@ -1,6 +1,8 @@
-// `tailgate verify [--format text|json|sarif] [--strict] [--program NAME] [--prog-array MAP:IDX=PROG]...
-// [--manifest FILE.json] [--max-chain-stack BYTES] FILE.o...`: verify every program of each object and print the diagnostics, a verdict per program and a
-// summary. Exit 0 when every program is accepted, 1 when any is rejected, 2 on bad input or usage.
+// `tailgate verify [--format text|json|sarif] [--strict] [--allow-uninit-stack] [--program NAME]
+// [--prog-array MAP:IDX=PROG]...
+// [--manifest FILE.json] [--max-chain-stack BYTES] FILE.o...`: verify every program of each object and print
+// the diagnostics, a verdict per program and a summary. Exit 0 when every program is accepted, 1 when any is
+// rejected, 2 on bad input or usage.
 #include <charconv>
 #include <iostream>
 #include <memory>
@@ -16,7 +18,8 @@ namespace {
 
 const CommandSpec kSpec{
     "verify",
-    "[--format text|json|sarif] [--strict] [--program NAME] [--prog-array MAP:IDX=PROG]... [--manifest FILE.json] "
+    "[--format text|json|sarif] [--strict] [--allow-uninit-stack] [--program NAME] [--prog-array "
+    "MAP:IDX=PROG]... [--manifest FILE.json] "
     "[--max-chain-stack BYTES] FILE.o...",
     "Verify the programs of eBPF object files: memory safety, helper use and every tail call (ctx, map,\n"
     "index range, caller stack, target program type), then the objects' whole tail-call graph (prog-array\n"
@@ -26,13 +29,24 @@ const CommandSpec kSpec{
     {
         {"format", "text|json|sarif", "output format (default text)", {"text", "json", "sarif"}},
         {"strict", "", "warnings reject a program too", {}},
+        {"allow-uninit-stack",
+         "",
+         "reads of uninitialised stack give unknown values, as for privileged (CAP_PERFMON) kernel loads",
+         {}},
         {"program", "NAME", "report only the program NAME", {}},
-        {"prog-array", "MAP:IDX=PROG",
+        {"prog-array",
+         "MAP:IDX=PROG",
          "slot IDX of prog-array MAP holds program PROG (repeatable; FILE:NAME qualifies; adds to the static "
          "initialisation)",
          {}},
-        {"manifest", "FILE.json", "prog-array contents: {\"prog_arrays\": {MAP: {IDX: PROG|\"dynamic\"}}}", {}},
-        {"max-chain-stack", "BYTES", "worst-case stack over a chain of tail calls above BYTES is an error", {}},
+        {"manifest",
+         "FILE.json",
+         "prog-array contents: {\"prog_arrays\": {MAP: {IDX: PROG|\"dynamic\"}}}",
+         {}},
+        {"max-chain-stack",
+         "BYTES",
+         "worst-case stack over a chain of tail calls above BYTES is an error",
+         {}},
     },
     1,
     size_t(-1),
@@ -47,6 +61,7 @@ int cmd_verify(const std::vector<std::string>& args) {
 
     VerifyOptions options;
     options.strict = parsed->flags.count("strict") > 0;
+    options.allow_uninit_stack = parsed->has("allow-uninit-stack");
     auto flags = parse_prog_array_flags(*parsed);
     if (!flags) return usage_error(kSpec, flags.error().message);
     options.prog_array = std::move(flags).value();
