@@ -3,6 +3,8 @@
 // legacy packet loads (check_ld_abs()).
 #include <algorithm>
 #include <iterator>
+#include <optional>
+#include <string>
 
 #include "analysis/checks_internal.hpp"
 
@@ -19,6 +21,22 @@ static bool is_mem_arg(ArgKind k) {
            k == ArgKind::PtrToMapValueOrNull || k == ArgKind::PtrToMem || k == ArgKind::PtrToMemOrNull ||
            k == ArgKind::PtrToWritableMem || k == ArgKind::PtrToUninitMem ||
            k == ArgKind::PtrToFixedUninitMem;
+}
+
+// Why v is not a constant string (kernel: check_func_arg() ARG_PTR_TO_CONST_STR: a read-only map value,
+// a constant offset inside it, a NUL before the value ends), or nullopt when it is one.
+static std::optional<std::string> const_str_problem(const RegValue& v, const AnalysisEnv& env) {
+    if (v.kind != Kind::MapValue) return "is not a pointer into a map value";
+    if (v.map < 0 || size_t(v.map) >= env.obj->maps.size()) return "points into an unknown map";
+    const MapDef& m = env.obj->maps[size_t(v.map)];
+    if (!m.readonly) return "does not point to a readonly map";
+    if (!v.num.is_const()) return "is not a constant address";
+    const int64_t off = int64_t(v.num.const_value());
+    if (off < 0 || uint64_t(off) >= m.value_size || uint64_t(off) >= m.initial_value.size())
+        return "is outside the map value of " + std::to_string(m.value_size) + " bytes";
+    for (size_t b = size_t(off); b < m.initial_value.size(); ++b)
+        if (m.initial_value[b] == 0) return std::nullopt;
+    return "string is not zero-terminated";
 }
 
 static void check_mem_arg(uint32_t pc, const State& s, const HelperProto& p, int i, const MapDef* map,
@@ -267,6 +285,10 @@ void check_call(const Call& c, uint32_t pc, const State& s, const AnalysisEnv& e
                               " are not supported by tailgate (only bpf_loop's and bpf_for_each_map_elem's)");
             else if (v.kind != Kind::Func)
                 arg_error(env, sink, pc, *p, i, reg_name(r) + " type=" + describe(v, env) + " expected=func");
+            break;
+        case ArgKind::PtrToConstStr: // kernel: check_func_arg() ARG_PTR_TO_CONST_STR
+            if (auto why = const_str_problem(v, env))
+                arg_error(env, sink, pc, *p, i, reg_name(r) + " (" + describe(v, env) + ") " + *why);
             break;
         case ArgKind::PtrToStackOrNull:
             if (v.kind != Kind::Stack && !v.is_const_zero())

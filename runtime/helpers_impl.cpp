@@ -492,6 +492,18 @@ u64 h_strtoul(u64 buf, u64 len, u64 flags, u64 res, u64, ExecEnv*) {
     return ret_int(r.consumed);
 }
 
+// kernel: helpers.c bpf_strncmp() -> lib/string.c strncmp(): at most s1_sz bytes, -1 / 0 / 1. s2 is a
+// NUL-terminated constant string (the verifier checked it in the read-only map).
+u64 h_strncmp(u64 s1, u64 s1_sz, u64 s2, u64, u64, ExecEnv*) {
+    const uint8_t* a = P<const uint8_t>(s1);
+    const uint8_t* b = P<const uint8_t>(s2);
+    for (u64 i = 0; i < s1_sz; ++i) {
+        if (a[i] != b[i]) return ret_int(a[i] < b[i] ? -1 : 1);
+        if (a[i] == 0) break;
+    }
+    return 0;
+}
+
 // kernel: cgroup.c bpf_get_retval() / bpf_set_retval(): the run context's retval, 0 at the start of a run.
 u64 h_get_retval(u64, u64, u64, u64, u64, ExecEnv* env) {
     return ret_int(host_of(env)->cgroup_retval);
@@ -634,6 +646,7 @@ std::vector<HelperEntry> core_helper_entries() {
         {174, h_get_attach_cookie},
         {177, h_trace_vprintk},
         {kHelperLoop, h_loop},
+        {182, h_strncmp},
         {186, h_get_retval},
         {187, h_set_retval},
         {208, h_ktime_get_tai_ns},

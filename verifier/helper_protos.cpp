@@ -32,6 +32,7 @@ const char* arg_kind_name(ArgKind k) {
     case ArgKind::PtrToSocketOrNull: return "ptr_to_socket_or_null";
     case ArgKind::PtrToFunc: return "ptr_to_func";
     case ArgKind::PtrToStackOrNull: return "ptr_to_stack_or_null";
+    case ArgKind::PtrToConstStr: return "ptr_to_const_str";
     }
     return "unknown";
 }
@@ -424,6 +425,8 @@ std::vector<HelperProto> make_builtin() {
     add(B(186, "get_retval", I, {}, kLsm).only_attach(kLsmCgroup));
     add(B(187, "set_retval", I, {A::Anything}, kCgroup).not_attach(kNoRetvalAttach));
     add(B(187, "set_retval", I, {A::Anything}, kLsm).only_attach(kLsmCgroup));
+    // kernel/bpf/helpers.c bpf_strncmp_proto: s1 of s1_sz readable bytes against a constant string
+    add(B(182, "strncmp", I, {A::PtrToMem, A::ConstSize, A::PtrToConstStr}, kBase));
     add(B(188, "xdp_get_buff_len", I, {A::PtrToCtx}, kXdp));
     add(B(189, "xdp_load_bytes", I, {A::PtrToCtx, A::Anything, A::PtrToUninitMem, A::ConstSize}, kXdp));
     add(B(190, "xdp_store_bytes", I, {A::PtrToCtx, A::Anything, A::PtrToMem, A::ConstSize}, kXdp));

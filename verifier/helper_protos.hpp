@@ -46,6 +46,8 @@ enum class ArgKind : uint8_t {
     PtrToSocketOrNull,    // ARG_PTR_TO_SOCKET | PTR_MAYBE_NULL: a full socket (struct bpf_sock) or NULL
     PtrToFunc,            // ARG_PTR_TO_FUNC: a callback (lddw pseudo func)
     PtrToStackOrNull,     // ARG_PTR_TO_STACK_OR_NULL: callback context on the stack, or NULL
+    PtrToConstStr,        // ARG_PTR_TO_CONST_STR: a NUL-terminated string at a constant offset of a read-only
+                          // map value (.rodata), known when the program is verified
 };
 const char* arg_kind_name(ArgKind k); // "anything", "ptr_to_ctx", "const_map_ptr", ...
 
