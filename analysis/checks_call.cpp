@@ -7,6 +7,7 @@
 #include <string>
 
 #include "analysis/checks_internal.hpp"
+#include "verifier/bprintf.hpp"
 
 namespace tailgate {
 
@@ -19,8 +20,8 @@ static void arg_error(const AnalysisEnv& env, CheckSink& sink, uint32_t pc, cons
 static bool is_mem_arg(ArgKind k) {
     return k == ArgKind::PtrToMapKey || k == ArgKind::PtrToMapValue || k == ArgKind::PtrToUninitMapValue ||
            k == ArgKind::PtrToMapValueOrNull || k == ArgKind::PtrToMem || k == ArgKind::PtrToMemOrNull ||
-           k == ArgKind::PtrToWritableMem || k == ArgKind::PtrToUninitMem ||
-           k == ArgKind::PtrToFixedUninitMem;
+           k == ArgKind::PtrToWritableMem || k == ArgKind::PtrToWritableMemOrNull ||
+           k == ArgKind::PtrToUninitMem || k == ArgKind::PtrToFixedUninitMem;
 }
 
 // Why v is not a constant string (kernel: check_func_arg() ARG_PTR_TO_CONST_STR: a read-only map value,
@@ -37,6 +38,30 @@ static std::optional<std::string> const_str_problem(const RegValue& v, const Ana
     for (size_t b = size_t(off); b < m.initial_value.size(); ++b)
         if (m.initial_value[b] == 0) return std::nullopt;
     return "string is not zero-terminated";
+}
+
+// kernel: verifier.c check_bpf_snprintf_call(): data_len (r5) a constant multiple of 8 of at most 12 args,
+// and the constant format (r3) valid for that many (bpf_bprintf_prepare()).
+static void check_snprintf_format(uint32_t pc, const Frame& f, const HelperProto& p, const AnalysisEnv& env,
+                                  CheckSink& sink) {
+    const RegValue& fmt = f.regs[kR3];
+    const RegValue& len = f.regs[kR5];
+    if (const_str_problem(fmt, env) || len.kind != Kind::Scalar) return; // reported with the arguments
+    if (!len.num.is_const() || len.num.const_value() % 8 != 0 || len.num.const_value() > 12 * 8) {
+        arg_error(env, sink, pc, p, 4,
+                  "data_len r5 = " + to_string(len.num) + " must be a constant multiple of 8, at most 96");
+        return;
+    }
+    const MapDef& m = env.obj->maps[size_t(fmt.map)];
+    const size_t off = size_t(fmt.num.const_value());
+    const std::vector<uint64_t> zeros(len.num.const_value() / 8, 0);
+    auto no_memory = [](void*, uint64_t, size_t) { return false; };
+    if (!format_bprintf(reinterpret_cast<const char*>(m.initial_value.data() + off),
+                        uint32_t(m.initial_value.size() - off), zeros, no_memory))
+        arg_error(env, sink, pc, p, 2,
+                  "Invalid format string (bpf_bprintf_prepare() with " + std::to_string(zeros.size()) +
+                      " args: an unknown conversion, more conversions than args, or a non-printable "
+                      "character)");
 }
 
 static void check_mem_arg(uint32_t pc, const State& s, const HelperProto& p, int i, const MapDef* map,
@@ -86,10 +111,19 @@ static void check_mem_arg(uint32_t pc, const State& s, const HelperProto& p, int
                       "size " + to_string(sz.num) + " may be zero (invalid zero-sized read)");
             return;
         }
-        if (k == ArgKind::PtrToMemOrNull && v.is_const_zero()) return;
+        // kernel: check_helper_mem_access(): NULL passes only with a size of 0 (zero_size_allowed and
+        // register_is_null()); any other size makes it a scalar where memory is expected
+        if ((k == ArgKind::PtrToMemOrNull || k == ArgKind::PtrToWritableMemOrNull) && v.is_const_zero()) {
+            if (sz.num.umax != 0)
+                arg_error(env, sink, pc, p, i,
+                          reg_name(r) + " is NULL but its size " + reg_name(Reg(kR1 + i + 1)) + " = " +
+                              to_string(sz.num) + " may be non-zero");
+            return;
+        }
         if (sz.num.umax == 0) return;
         size = int64_t(sz.num.umax);
-        write = k == ArgKind::PtrToUninitMem || k == ArgKind::PtrToWritableMem;
+        write = k == ArgKind::PtrToUninitMem || k == ArgKind::PtrToWritableMem ||
+                k == ArgKind::PtrToWritableMemOrNull;
         read = k != ArgKind::PtrToUninitMem;
     }
     }
@@ -300,6 +334,7 @@ void check_call(const Call& c, uint32_t pc, const State& s, const AnalysisEnv& e
             break;
         }
     }
+    if (c.helper == kHelperSnprintf) check_snprintf_format(pc, f, *p, env, sink);
 }
 
 void check_load_packet(const LoadPacket& l, uint32_t pc, const State& s, const AnalysisEnv& env,

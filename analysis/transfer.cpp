@@ -467,7 +467,8 @@ void exec_call(const Call& c, uint32_t pc, State& s, const AnalysisEnv& env) {
         for (int i = 0; i < 5; ++i) {
             ArgKind k = p->args[size_t(i)];
             const RegValue& arg = f.regs[kR1 + i];
-            if (k == ArgKind::PtrToUninitMem || k == ArgKind::PtrToWritableMem) {
+            if (k == ArgKind::PtrToUninitMem || k == ArgKind::PtrToWritableMem ||
+                k == ArgKind::PtrToWritableMemOrNull) {
                 const RegValue& sz = f.regs[kR1 + i + 1 > kR5 ? kR5 : kR1 + i + 1];
                 if (sz.kind == Kind::Scalar) helper_writes_stack(s, arg, sz.num);
             } else if (k == ArgKind::PtrToFixedUninitMem) {

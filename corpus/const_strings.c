@@ -57,4 +57,52 @@ int prefix_variable_offset(struct xdp_md *ctx)
     return bpf_strncmp(head, sizeof(head), get_method + (which & 3)) == 0; // tailgate: expect code=helper-argument severity=error
 }
 
+// bpf_snprintf's format is a constant string too, checked at load against its args (data_len / 8).
+// "q=%u/%x" with 7 and 255 is "q=7/ff": 6 bytes, so it returns 7 (with the NUL); the output is cut to
+// the 4-byte buffer ("q=7" + NUL). Returns 100 * 7 + buf[2] ('7' = 55) = 755.
+static const char q_fmt[] = "q=%u/%x";
+static const char bad_fmt[] = "q=%q";
+
+// tailgate: program name=format_queue verdict=accepted
+// tailgate: run program=format_queue packet=tcp4 engine=both return=755
+SEC("xdp")
+int format_queue(struct xdp_md *ctx)
+{
+    char buf[4];
+    __u64 args[2] = {7, 255};
+    long n = bpf_snprintf(buf, sizeof(buf), q_fmt, args, sizeof(args));
+    if (n < 0)
+        return 1;
+    return 100 * n + buf[2];
+}
+
+// %q is no conversion bpf_bprintf_prepare() knows: refused at load.
+// tailgate: program name=format_unknown_conversion verdict=rejected
+SEC("xdp")
+int format_unknown_conversion(struct xdp_md *ctx)
+{
+    char buf[8];
+    __u64 args[1] = {1};
+    return bpf_snprintf(buf, sizeof(buf), bad_fmt, args, sizeof(args)) > 0; // tailgate: expect code=helper-argument severity=error
+}
+
+// Two conversions, one arg.
+// tailgate: program name=format_too_few_args verdict=rejected
+SEC("xdp")
+int format_too_few_args(struct xdp_md *ctx)
+{
+    char buf[8];
+    __u64 args[1] = {1};
+    return bpf_snprintf(buf, sizeof(buf), q_fmt, args, sizeof(args)) > 0; // tailgate: expect code=helper-argument severity=error
+}
+
+// A NULL output buffer needs a size of 0 (kernel: check_helper_mem_access()).
+// tailgate: program name=format_null_sized verdict=rejected
+SEC("xdp")
+int format_null_sized(struct xdp_md *ctx)
+{
+    __u64 args[2] = {1, 2};
+    return bpf_snprintf((char *)0, 8, q_fmt, args, sizeof(args)) > 0; // tailgate: expect code=helper-argument severity=error
+}
+
 char _license[] SEC("license") = "GPL";

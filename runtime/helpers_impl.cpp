@@ -2,6 +2,7 @@
 // reads, perf and ring-buffer output. Packet helpers are in helpers_net.cpp. See helpers_impl.hpp.
 #include "runtime/helpers_impl.hpp"
 
+#include "verifier/bprintf.hpp"
 #include "verifier/ctx_conversion.hpp"
 
 #include <sys/uio.h>
@@ -78,91 +79,7 @@ uint16_t csum_fold(uint32_t csum) {
 
 std::optional<std::string> format_trace(const char* fmt, uint32_t fmt_size,
                                         const std::vector<uint64_t>& args) {
-    // kernel: helpers.c bpf_bprintf_prepare(): the format must hold a NUL within fmt_size; printable ASCII.
-    if (fmt_size == 0 || std::memchr(fmt, 0, fmt_size) == nullptr) return std::nullopt;
-    size_t n = std::strlen(fmt);
-    std::string out;
-    size_t spec = 0;
-    for (size_t i = 0; i < n; ++i) {
-        unsigned char ch = static_cast<unsigned char>(fmt[i]);
-        if ((!std::isprint(ch) && !std::isspace(ch)) || ch > 127) return std::nullopt;
-        if (ch != '%') {
-            out += char(ch);
-            continue;
-        }
-        if (fmt[i + 1] == '%') {
-            out += '%';
-            ++i;
-            continue;
-        }
-        if (spec >= args.size()) return std::nullopt; // num_spec >= num_args -> -EINVAL
-        uint64_t arg = args[spec++];
-        std::string flags = "%";
-        ++i;
-        while (fmt[i] == '0' || fmt[i] == '+' || fmt[i] == '-' || fmt[i] == ' ') flags += fmt[i++];
-        if (fmt[i] >= '1' && fmt[i] <= '9') {
-            while (fmt[i] >= '0' && fmt[i] <= '9') flags += fmt[i++];
-        }
-        char buf[512];
-        if (fmt[i] == 'p') {
-            // %p, %pK, %px: the pointer value (the kernel hashes plain %p; we print it); %pi4/%pI4: IPv4.
-            if ((fmt[i + 1] == 'i' || fmt[i + 1] == 'I') && fmt[i + 2] == '4') {
-                uint8_t ip[4];
-                if (!safe_read(ip, arg, 4)) std::memset(ip, 0, 4);
-                std::snprintf(buf, sizeof buf, fmt[i + 1] == 'i' ? "%03u%03u%03u%03u" : "%u.%u.%u.%u", ip[0],
-                              ip[1], ip[2], ip[3]);
-                out += buf;
-                i += 2;
-                continue;
-            }
-            if (fmt[i + 1] == 'K' || fmt[i + 1] == 'x')
-                ++i;
-            else if (fmt[i + 1] != 0 && !std::isspace(static_cast<unsigned char>(fmt[i + 1])) &&
-                     !std::ispunct(static_cast<unsigned char>(fmt[i + 1])))
-                return std::nullopt;
-            std::snprintf(buf, sizeof buf, (flags + "llx").c_str(), (unsigned long long)arg);
-            out += "0x";
-            out += buf;
-            continue;
-        }
-        if (fmt[i] == 's') {
-            // kernel: strncpy_from_kernel_nofault(); a fault prints an empty string.
-            std::string s;
-            for (uint64_t a = arg; s.size() < 1024; ++a) {
-                char c;
-                if (!safe_read(&c, a, 1)) {
-                    s.clear();
-                    break;
-                }
-                if (c == 0) break;
-                s += c;
-            }
-            std::snprintf(buf, sizeof buf, (flags + "s").c_str(), s.c_str());
-            out += buf;
-            continue;
-        }
-        if (fmt[i] == 'c') {
-            std::snprintf(buf, sizeof buf, (flags + "c").c_str(), int(uint8_t(arg)));
-            out += buf;
-            continue;
-        }
-        int size = 4;
-        if (fmt[i] == 'l') size = 8, ++i;
-        if (fmt[i] == 'l') ++i;
-        char conv = fmt[i];
-        if (conv != 'i' && conv != 'd' && conv != 'u' && conv != 'x' && conv != 'X') return std::nullopt;
-        std::string f = flags + "ll" + (conv == 'i' ? 'd' : conv);
-        if (conv == 'd' || conv == 'i') {
-            long long v = size == 4 ? (long long)int32_t(uint32_t(arg)) : (long long)int64_t(arg);
-            std::snprintf(buf, sizeof buf, f.c_str(), v);
-        } else {
-            unsigned long long v = size == 4 ? (unsigned long long)uint32_t(arg) : (unsigned long long)arg;
-            std::snprintf(buf, sizeof buf, f.c_str(), v);
-        }
-        out += buf;
-    }
-    if (out.size() > 1023) out.resize(1023); // MAX_BPRINTF_BUF
-    return out;
+    return format_bprintf(fmt, fmt_size, args, safe_read);
 }
 
 namespace {
@@ -259,6 +176,22 @@ u64 h_trace_vprintk(u64 fmt, u64 size, u64 data, u64 data_len, u64, ExecEnv* env
     std::vector<uint64_t> args(data_len / 8);
     if (data_len) std::memcpy(args.data(), P<void>(data), data_len);
     return emit_trace(env, format_trace(P<const char>(fmt), uint32_t(size), args));
+}
+
+// kernel: helpers.c bpf_snprintf(): data_len a multiple of 8, at most 12 args (-EINVAL otherwise); the
+// output is cut to str_size (NUL-terminated when str_size > 0); returns the formatted length + 1.
+u64 h_snprintf(u64 str, u64 str_size, u64 fmt, u64 data, u64 data_len, ExecEnv*) {
+    if (data_len % 8 != 0 || data_len > 12 * 8 || (data_len && !data)) return ret_int(-kEINVAL);
+    std::vector<uint64_t> args(data_len / 8);
+    if (data_len) std::memcpy(args.data(), P<void>(data), data_len);
+    auto s = format_trace(P<const char>(fmt), UINT32_MAX, args);
+    if (!s) return ret_int(-kEINVAL);
+    if (str_size > 0) {
+        const size_t n = std::min<size_t>(s->size(), size_t(str_size - 1));
+        std::memcpy(P<char>(str), s->data(), n);
+        P<char>(str)[n] = 0;
+    }
+    return s->size() + 1;
 }
 
 // ---- current task ---------------------------------------------------------------------------------------
@@ -504,6 +437,13 @@ u64 h_strncmp(u64 s1, u64 s1_sz, u64 s2, u64, u64, ExecEnv*) {
     return 0;
 }
 
+// kernel: bpf_trace.c bpf_read_branch_records(): flags other than BPF_F_GET_BRANCH_RECORDS_SIZE -EINVAL; a
+// run here samples no branch stack: -ENOENT.
+u64 h_read_branch_records(u64, u64, u64, u64 flags, u64, ExecEnv*) {
+    if (flags & ~u64(1)) return ret_int(-kEINVAL);
+    return ret_int(-kENOENT);
+}
+
 // kernel: cgroup.c bpf_get_retval() / bpf_set_retval(): the run context's retval, 0 at the start of a run.
 u64 h_get_retval(u64, u64, u64, u64, u64, ExecEnv* env) {
     return ret_int(host_of(env)->cgroup_retval);
@@ -634,6 +574,7 @@ std::vector<HelperEntry> core_helper_entries() {
         {114, h_probe_read_str},
         {115, h_probe_read_str},
         {118, h_jiffies64},
+        {119, h_read_branch_records},
         {125, h_ktime_get_boot_ns},
         {130, h_ringbuf_output},
         {131, h_ringbuf_reserve},
@@ -644,6 +585,7 @@ std::vector<HelperEntry> core_helper_entries() {
         {kHelperForEachMapElem, h_for_each_map_elem},
         {173, h_get_func_ip},
         {174, h_get_attach_cookie},
+        {165, h_snprintf},
         {177, h_trace_vprintk},
         {kHelperLoop, h_loop},
         {182, h_strncmp},

@@ -97,11 +97,8 @@ void install_builtin_helpers(HelperTable& table);
 // The HelperFn of one built-in id (nullptr when none).
 HelperFn builtin_helper_fn(int32_t id);
 
-// trace_printk formatting (kernel: bpf_bprintf_prepare() + bstr_printf()): %d %i %u %x %X %c %s %p %%, with
-// optional l/ll/h/z length modifiers, flags (-+ #0) and width/precision; at most `args.size()` (3 for
-// trace_printk, 12 for trace_vprintk) conversions. %s reads a NUL-terminated string (through a fault-safe
-// read). Fails (nullopt) where the kernel returns -EINVAL: an unknown conversion, too many conversions, a
-// format without a NUL inside fmt_size.
+// trace_printk formatting: verifier/bprintf.hpp format_bprintf() with fault-safe reads (safe_read) for %s.
+// At most `args.size()` (3 for trace_printk, 12 for trace_vprintk) conversions.
 std::optional<std::string> format_trace(const char* fmt, uint32_t fmt_size,
                                         const std::vector<uint64_t>& args);
 

@@ -21,6 +21,7 @@ const char* arg_kind_name(ArgKind k) {
     case ArgKind::PtrToMem: return "ptr_to_mem";
     case ArgKind::PtrToMemOrNull: return "ptr_to_mem_or_null";
     case ArgKind::PtrToWritableMem: return "ptr_to_writable_mem";
+    case ArgKind::PtrToWritableMemOrNull: return "ptr_to_writable_mem_or_null";
     case ArgKind::PtrToUninitMem: return "ptr_to_uninit_mem";
     case ArgKind::PtrToFixedUninitMem: return "ptr_to_fixed_size_uninit_mem";
     case ArgKind::ConstSize: return "const_size";
@@ -379,6 +380,11 @@ std::vector<HelperProto> make_builtin() {
           ProgTypeSet::of({P::SkLookup})));
     add(B(122, "get_netns_cookie", I, {A::PtrToCtxOrNull}, kNetnsCookie));
     add(B(125, "ktime_get_boot_ns", I, {}, kBase));
+    // bpf_trace.c bpf_read_branch_records_proto (pe_prog_func_proto()): the sample's branch records into
+    // buf (or NULL, 0 with BPF_F_GET_BRANCH_RECORDS_SIZE to ask for the size)
+    add(B(119, "read_branch_records", I,
+          {A::PtrToCtx, A::PtrToWritableMemOrNull, A::ConstSizeOrZero, A::Anything},
+          ProgTypeSet::of({P::PerfEvent})));
     // cg_skb_func_proto(): bpf_sk_cgroup_id_proto / bpf_sk_ancestor_cgroup_id_proto
     add(B(128, "sk_cgroup_id", I, {A::PtrToBtfIdSockCommon}, ProgTypeSet::of({P::CgroupSkb})));
     add(B(129, "sk_ancestor_cgroup_id", I, {A::PtrToBtfIdSockCommon, A::Anything},
@@ -414,6 +420,13 @@ std::vector<HelperProto> make_builtin() {
           {A::ConstMapPtr, A::PtrToFunc, A::PtrToStackOrNull, A::Anything}, kBase)
             .maps(MapTypeSet::of(
                 {M::Array, M::PercpuArray, M::Hash, M::PercpuHash, M::LruHash, M::LruPercpuHash})));
+    // kernel/bpf/helpers.c bpf_snprintf_proto: out buffer (or NULL, 0), a constant format, u64 args (or NULL,
+    // 0); the format is checked at load against data_len / 8 args (checks_call.cpp, verifier.c
+    // check_bpf_snprintf_call())
+    add(B(kHelperSnprintf, "snprintf", I,
+          {A::PtrToWritableMemOrNull, A::ConstSizeOrZero, A::PtrToConstStr, A::PtrToMemOrNull,
+           A::ConstSizeOrZero},
+          kBase));
     add(B(173, "get_func_ip", I, {A::PtrToCtx}, ProgTypeSet::of({P::Kprobe, P::Tracing})));
     add(B(174, "get_attach_cookie", I, {A::PtrToCtx},
           ProgTypeSet::of({P::Kprobe, P::Tracepoint, P::PerfEvent, P::Tracing})));
@@ -461,7 +474,8 @@ const HelperProto* find_in(std::span<const HelperProto> table, int32_t id, ProgT
 }
 
 bool is_mem(ArgKind k) {
-    return k == A::PtrToMem || k == A::PtrToMemOrNull || k == A::PtrToWritableMem || k == A::PtrToUninitMem;
+    return k == A::PtrToMem || k == A::PtrToMemOrNull || k == A::PtrToWritableMem ||
+           k == A::PtrToWritableMemOrNull || k == A::PtrToUninitMem;
 }
 bool is_size(ArgKind k) {
     return k == A::ConstSize || k == A::ConstSizeOrZero;

@@ -23,31 +23,32 @@ namespace tailgate {
 
 // Argument kinds (kernel enum bpf_arg_type with its flags folded in).
 enum class ArgKind : uint8_t {
-    DontCare,             // ARG_DONTCARE: not an argument; the register is not read
-    Anything,             // ARG_ANYTHING: any initialised value (scalar; pointers only when privileged)
-    PtrToCtx,             // ARG_PTR_TO_CTX: the unmodified ctx pointer (offset 0)
-    PtrToCtxOrNull,       // ARG_PTR_TO_CTX_OR_NULL: as PtrToCtx, or NULL (get_netns_cookie)
-    ConstMapPtr,          // ARG_CONST_MAP_PTR: a map pointer from lddw (pseudo map)
-    PtrToMapKey,          // ARG_PTR_TO_MAP_KEY: key_size initialised readable bytes (stack/map value/packet)
-    PtrToMapValue,        // ARG_PTR_TO_MAP_VALUE: value_size initialised readable bytes
-    PtrToUninitMapValue,  // ARG_PTR_TO_MAP_VALUE | MEM_UNINIT: value_size writable bytes (map_pop/peek)
-    PtrToMapValueOrNull,  // ARG_PTR_TO_MAP_VALUE_OR_NULL: as PtrToMapValue, or NULL (sk_storage_get)
-    PtrToMem,             // ARG_PTR_TO_MEM | MEM_RDONLY: readable initialised memory, size in the next arg
-    PtrToMemOrNull,       // ARG_PTR_TO_MEM | PTR_MAYBE_NULL | MEM_RDONLY: as PtrToMem, or NULL with size 0
-    PtrToWritableMem,     // ARG_PTR_TO_MEM: initialised memory the helper reads and writes; size next
-    PtrToUninitMem,       // ARG_PTR_TO_UNINIT_MEM: memory the helper fills; size in the next arg
-    PtrToFixedUninitMem,  // ARG_PTR_TO_FIXED_SIZE_MEM | MEM_UNINIT: HelperProto::arg_size bytes filled
-    ConstSize,            // ARG_CONST_SIZE: size of the previous arg, known bounds, > 0
-    ConstSizeOrZero,      // ARG_CONST_SIZE_OR_ZERO: as ConstSize, 0 allowed
-    ConstAllocSizeOrZero, // ARG_CONST_ALLOC_SIZE_OR_ZERO: constant size of memory the helper returns
-    PtrToRingbufMem,      // ARG_PTR_TO_RINGBUF_MEM | OBJ_RELEASE: a pointer returned by ringbuf_reserve
-    PtrToSockCommon,      // ARG_PTR_TO_SOCK_COMMON
-    PtrToBtfIdSockCommon, // ARG_PTR_TO_BTF_ID_SOCK_COMMON (with OBJ_RELEASE for sk_release)
-    PtrToSocketOrNull,    // ARG_PTR_TO_SOCKET | PTR_MAYBE_NULL: a full socket (struct bpf_sock) or NULL
-    PtrToFunc,            // ARG_PTR_TO_FUNC: a callback (lddw pseudo func)
-    PtrToStackOrNull,     // ARG_PTR_TO_STACK_OR_NULL: callback context on the stack, or NULL
-    PtrToConstStr,        // ARG_PTR_TO_CONST_STR: a NUL-terminated string at a constant offset of a read-only
-                          // map value (.rodata), known when the program is verified
+    DontCare,            // ARG_DONTCARE: not an argument; the register is not read
+    Anything,            // ARG_ANYTHING: any initialised value (scalar; pointers only when privileged)
+    PtrToCtx,            // ARG_PTR_TO_CTX: the unmodified ctx pointer (offset 0)
+    PtrToCtxOrNull,      // ARG_PTR_TO_CTX_OR_NULL: as PtrToCtx, or NULL (get_netns_cookie)
+    ConstMapPtr,         // ARG_CONST_MAP_PTR: a map pointer from lddw (pseudo map)
+    PtrToMapKey,         // ARG_PTR_TO_MAP_KEY: key_size initialised readable bytes (stack/map value/packet)
+    PtrToMapValue,       // ARG_PTR_TO_MAP_VALUE: value_size initialised readable bytes
+    PtrToUninitMapValue, // ARG_PTR_TO_MAP_VALUE | MEM_UNINIT: value_size writable bytes (map_pop/peek)
+    PtrToMapValueOrNull, // ARG_PTR_TO_MAP_VALUE_OR_NULL: as PtrToMapValue, or NULL (sk_storage_get)
+    PtrToMem,            // ARG_PTR_TO_MEM | MEM_RDONLY: readable initialised memory, size in the next arg
+    PtrToMemOrNull,      // ARG_PTR_TO_MEM | PTR_MAYBE_NULL | MEM_RDONLY: as PtrToMem, or NULL with size 0
+    PtrToWritableMem,    // ARG_PTR_TO_MEM: initialised memory the helper reads and writes; size next
+    PtrToWritableMemOrNull, // ARG_PTR_TO_MEM_OR_NULL: as PtrToWritableMem, or NULL with size 0
+    PtrToUninitMem,         // ARG_PTR_TO_UNINIT_MEM: memory the helper fills; size in the next arg
+    PtrToFixedUninitMem,    // ARG_PTR_TO_FIXED_SIZE_MEM | MEM_UNINIT: HelperProto::arg_size bytes filled
+    ConstSize,              // ARG_CONST_SIZE: size of the previous arg, known bounds, > 0
+    ConstSizeOrZero,        // ARG_CONST_SIZE_OR_ZERO: as ConstSize, 0 allowed
+    ConstAllocSizeOrZero,   // ARG_CONST_ALLOC_SIZE_OR_ZERO: constant size of memory the helper returns
+    PtrToRingbufMem,        // ARG_PTR_TO_RINGBUF_MEM | OBJ_RELEASE: a pointer returned by ringbuf_reserve
+    PtrToSockCommon,        // ARG_PTR_TO_SOCK_COMMON
+    PtrToBtfIdSockCommon,   // ARG_PTR_TO_BTF_ID_SOCK_COMMON (with OBJ_RELEASE for sk_release)
+    PtrToSocketOrNull,      // ARG_PTR_TO_SOCKET | PTR_MAYBE_NULL: a full socket (struct bpf_sock) or NULL
+    PtrToFunc,              // ARG_PTR_TO_FUNC: a callback (lddw pseudo func)
+    PtrToStackOrNull,       // ARG_PTR_TO_STACK_OR_NULL: callback context on the stack, or NULL
+    PtrToConstStr, // ARG_PTR_TO_CONST_STR: a NUL-terminated string at a constant offset of a read-only
+                   // map value (.rodata), known when the program is verified
 };
 const char* arg_kind_name(ArgKind k); // "anything", "ptr_to_ctx", "const_map_ptr", ...
 
@@ -184,5 +185,6 @@ inline constexpr int32_t kHelperRedirect = 23;
 inline constexpr int32_t kHelperPerfEventOutput = 25;
 inline constexpr int32_t kHelperRedirectMap = 51;
 inline constexpr int32_t kHelperRingbufReserve = 131;
+inline constexpr int32_t kHelperSnprintf = 165;
 
 } // namespace tailgate
