@@ -64,7 +64,8 @@ TEST_CASE("ctx tables are sorted, non-overlapping, inside the struct") {
                        ProgType::SkMsg, ProgType::Kprobe, ProgType::PerfEvent, ProgType::RawTracepoint,
                        ProgType::Tracepoint, ProgType::GenericProbe, ProgType::CgroupSockAddr,
                        ProgType::CgroupSock, ProgType::SockOps, ProgType::SkLookup,
-                       ProgType::CgroupSockopt}) {
+                       ProgType::CgroupSockopt, ProgType::CgroupSysctl, ProgType::CgroupDevice,
+                       ProgType::SkReuseport}) {
         // clang-format on
         const CtxLayout& l = L(t);
         CHECK(l.type == t);
@@ -76,7 +77,7 @@ TEST_CASE("ctx tables are sorted, non-overlapping, inside the struct") {
         check_sorted(*sock_layout(v));
     }
     CHECK(ctx_layout(ProgType::Unspec) == nullptr);
-    CHECK(ctx_layout(ProgType::SkReuseport) == nullptr);
+    CHECK(ctx_layout(ProgType::LircMode2) == nullptr);
 }
 
 TEST_CASE("offsets match the uapi headers") {
@@ -472,6 +473,34 @@ TEST_CASE("cgroup_sysctl and cgroup_device: sysctl_is_valid_access(), cgroup_dev
     // bind4/bind6 hooks may return 0..3 (bit 1: skip the CAP_NET_BIND_SERVICE check)
     CHECK(return_rule(ProgType::CgroupSockAddr, int32_t(AttachType::CgroupInet4Bind)).max == 3);
     CHECK(return_rule(ProgType::CgroupSockAddr, int32_t(AttachType::CgroupInet4Connect)).max == 1);
+}
+
+TEST_CASE("sk_reuseport: sk_reuseport_is_valid_access()") {
+    const auto T = ProgType::SkReuseport;
+#define SKR(f) CHECK(field_off(T, #f) == offsetof(struct sk_reuseport_md, f))
+    SKR(data), SKR(data_end), SKR(len), SKR(eth_protocol), SKR(ip_protocol), SKR(bind_inany), SKR(hash);
+    SKR(sk), SKR(migrating_sk);
+#undef SKR
+    CHECK(L(T).size == sizeof(struct sk_reuseport_md));
+    CHECK(yields(T, offsetof(struct sk_reuseport_md, data), 8) == CtxValue::PacketStart);
+    CHECK(yields(T, offsetof(struct sk_reuseport_md, data_end), 8) == CtxValue::PacketEnd);
+    CHECK(yields(T, offsetof(struct sk_reuseport_md, sk), 8) == CtxValue::Socket);
+    CHECK(yields(T, offsetof(struct sk_reuseport_md, migrating_sk), 8) == CtxValue::SockCommonOrNull);
+    CHECK_FALSE(can_read(T, offsetof(struct sk_reuseport_md, data), 4));
+    CHECK(can_read(T, offsetof(struct sk_reuseport_md, eth_protocol), 2));
+    CHECK_FALSE(
+        can_read(T, offsetof(struct sk_reuseport_md, eth_protocol), 1)); // narrower than skb->protocol
+    CHECK(can_read(T, offsetof(struct sk_reuseport_md, ip_protocol) + 3, 1));
+    CHECK_FALSE(can_read(T, offsetof(struct sk_reuseport_md, hash), 2));
+    CHECK_FALSE(can_write(T, offsetof(struct sk_reuseport_md, hash), 4));
+    CHECK_FALSE(can_read(T, offsetof(struct sk_reuseport_md, hash) + 4, 4)); // padding before sk
+    CHECK(L(T).packet == PacketAccess::Read);
+    const HelperProto* sel = builtin_helper(BPF_FUNC_sk_select_reuseport, T);
+    REQUIRE(sel != nullptr);
+    CHECK(check_helper_prog_type(*sel, T).ok());
+    CHECK(check_map_func_compatibility(*sel, MapType::ReuseportSockarray).ok());
+    CHECK(check_map_func_compatibility(*sel, MapType::Sockhash).ok());
+    CHECK_FALSE(check_map_func_compatibility(*sel, MapType::Array).ok());
 }
 
 TEST_CASE("sk_lookup: sk_lookup_is_valid_access()") {

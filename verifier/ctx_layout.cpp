@@ -527,6 +527,24 @@ constexpr std::array kSysctlFields = {
 };
 constexpr uint32_t kSysctlSize = 8;
 
+// struct sk_reuseport_md (sk_reuseport/select, sk_reuseport/migrate). kernel: net/core/filter.c
+// sk_reuseport_is_valid_access(): read-only, off % size == 0; data / data_end packet pointers, sk (the
+// socket being selected for, PTR_TO_SOCKET) and migrating_sk (PTR_TO_SOCK_COMMON_OR_NULL) exactly 8 bytes;
+// hash exactly 4; eth_protocol 2 or 4 bytes (no narrower than skb->protocol); len, ip_protocol and
+// bind_inany narrow to 1/2/4.
+constexpr std::array kSkReuseportFields = {
+    ro("data", 0, 8, kSize8, CtxValue::PacketStart),
+    ro("data_end", 8, 8, kSize8, CtxValue::PacketEnd),
+    ro("len", 16, 4, kNarrow4),
+    ro("eth_protocol", 20, 4, SizeSet{2 | 4}),
+    ro("ip_protocol", 24, 4, kNarrow4),
+    ro("bind_inany", 28, 4, kNarrow4),
+    ro("hash", 32, 4, kSize4),
+    ro("sk", 40, 8, kSize8, CtxValue::Socket),
+    ro("migrating_sk", 48, 8, kSize8, CtxValue::SockCommonOrNull),
+};
+constexpr uint32_t kSkReuseportSize = 56;
+
 // tailgate's GenericProbe ctx (see ctx_layout.hpp): read-only u64 words, any aligned size.
 constexpr std::array kGenericProbeFields = {
     ro("args", 0, 8 * kGenericProbeArgs, kNarrow8),
@@ -649,6 +667,15 @@ const CtxLayout* ctx_layout(ProgType type) {
     static const CtxLayout sysctl{
         ProgType::CgroupSysctl, "bpf_sysctl", kSysctlSize, kSysctlFields,
         PacketAccess::None,     false,        false,       "kernel/bpf/cgroup.c sysctl_is_valid_access()"};
+    // packet reads only: writes need may_access_direct_pkt_data(), which sk_reuseport is not in
+    static const CtxLayout sk_reuseport{ProgType::SkReuseport,
+                                        "sk_reuseport_md",
+                                        kSkReuseportSize,
+                                        kSkReuseportFields,
+                                        PacketAccess::Read,
+                                        false,
+                                        false,
+                                        "net/core/filter.c sk_reuseport_is_valid_access()"};
     static const CtxLayout generic{ProgType::GenericProbe,
                                    "tg_generic_probe_ctx",
                                    kGenericProbeCtxSize,
@@ -681,6 +708,7 @@ const CtxLayout* ctx_layout(ProgType type) {
     case ProgType::CgroupSockopt: return &sockopt;
     case ProgType::CgroupDevice: return &cgroup_dev;
     case ProgType::CgroupSysctl: return &sysctl;
+    case ProgType::SkReuseport: return &sk_reuseport;
     case ProgType::GenericProbe: return &generic;
     default: return nullptr;
     }

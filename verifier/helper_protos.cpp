@@ -218,6 +218,9 @@ std::vector<HelperProto> make_builtin() {
     add(B(45, "probe_read_str", I, {A::PtrToUninitMem, A::ConstSizeOrZero, A::Anything}, kTracing).gpl());
     add(B(46, "get_socket_cookie", I, {A::PtrToCtx},
           kTc | kSkFilter | ProgTypeSet::of({P::SockOps, P::CgroupSock, P::CgroupSockAddr})));
+    // sk_reuseport_func_proto(): bpf_get_socket_ptr_cookie_proto takes the socket (kernel: a BTF sock_common
+    // or NULL; tailgate wants it null-checked)
+    add(B(46, "get_socket_cookie", I, {A::PtrToBtfIdSockCommon}, ProgTypeSet::of({P::SkReuseport})));
     add(B(47, "get_socket_uid", I, {A::PtrToCtx}, kTc | kSkFilter | kSkSkb));
     add(B(48, "set_hash", I, {A::PtrToCtx, A::Anything}, kTc));
     add(B(50, "skb_adjust_room", I, {A::PtrToCtx, A::Anything, A::Anything, A::Anything}, kTc | kSkSkb)
@@ -290,6 +293,10 @@ std::vector<HelperProto> make_builtin() {
     add(B(81, "get_local_storage", RetKind::PtrToMapValue, {A::ConstMapPtr, A::Anything}, kCgroup)
             .maps(MapTypeSet::of({M::CgroupStorage, M::PercpuCgroupStorage})));
     // bpf_sk_lookup_{tcp,udp}_proto, bpf_skc_lookup_tcp_proto: .pkt_access (the tuple may be in the packet)
+    // sk_reuseport_func_proto(): the socket of a REUSEPORT_SOCKARRAY / SOCKMAP / SOCKHASH slot answers
+    add(B(82, "sk_select_reuseport", I, {A::PtrToCtx, A::ConstMapPtr, A::PtrToMapKey, A::Anything},
+          ProgTypeSet::of({P::SkReuseport}))
+            .maps(MapTypeSet::of({M::ReuseportSockarray, M::Sockmap, M::Sockhash})));
     add(B(84, "sk_lookup_tcp", RetKind::PtrToSocketOrNull,
           {A::PtrToCtx, A::PtrToMem, A::ConstSize, A::Anything, A::Anything},
           kTc | kXdp | kSkSkb | ProgTypeSet::of({P::CgroupSkb, P::CgroupSockAddr}))
