@@ -241,6 +241,7 @@ bool leq(const State& a, const State& b) {
     if (a.frames.size() != b.frames.size()) return false;
     for (size_t i = 0; i < a.frames.size(); ++i)
         if (!frame_leq(a.frames[i], b.frames[i])) return false;
+    if (a.lock != b.lock && b.lock != State::kLockUnknown) return false;
     return std::includes(b.refs.begin(), b.refs.end(), a.refs.begin(), a.refs.end());
 }
 
@@ -254,6 +255,7 @@ State join(const State& a, const State& b) {
     for (size_t i = 0; i < n; ++i) r.frames.push_back(frame_join(a.frames[i], b.frames[i]));
     // a reference held on either path may be held after the merge
     std::set_union(a.refs.begin(), a.refs.end(), b.refs.begin(), b.refs.end(), std::back_inserter(r.refs));
+    r.lock = a.lock == b.lock ? a.lock : State::kLockUnknown;
     return r;
 }
 

@@ -164,6 +164,11 @@ struct State {
     // acquired), a release helper drops it. kernel: verifier.c acquire_reference_state() /
     // release_reference_state(); at exit check_reference_leak().
     std::vector<uint32_t> refs;
+    // The bpf_spin_lock held: 0 none, else the index + 1 of the map whose value's lock it is (which value of
+    // the map is not tracked); kLockUnknown where paths that hold different locks meet. kernel: verifier.c
+    // active_lock, process_spin_lock().
+    uint32_t lock = 0;
+    static constexpr uint32_t kLockUnknown = UINT32_MAX;
 
     static State make_bottom() {
         State s;

@@ -142,6 +142,11 @@ std::optional<MemIssue> check_region(const State& s, Reg r, const RegValue& v, i
                            "': " + (key ? "key_size=" : "value_size=") + std::to_string(limit) +
                            " off=" + range_text(br.lo, br.hi - size) + " size=" + std::to_string(size));
         if (write && m.readonly) return err("memory-bounds", "write into read-only map '" + m.name + "'");
+        // kernel: check_map_access(): "bpf_spin_lock cannot be accessed directly by load/store"
+        if (!key && m.spin_lock_off >= 0 && br.lo < m.spin_lock_off + 4 && m.spin_lock_off < br.hi)
+            return err("spin-lock", "bpf_spin_lock cannot be accessed directly by load/store (map '" +
+                                        m.name + "' holds it at offset " + std::to_string(m.spin_lock_off) +
+                                        ")");
         return std::nullopt;
     }
     case Kind::Packet:
@@ -392,6 +397,9 @@ void check_jump(const Jump& j, uint32_t pc, const State& s, const AnalysisEnv& e
 void check_exit(uint32_t pc, const State& s, const AnalysisEnv& env, CheckSink& sink) {
     const Frame& f = s.top();
     if (!need_init(f, kR0, pc, env, sink)) return;
+    if (s.lock != 0) // kernel: do_check() BPF_EXIT
+        sink.report(env, Severity::Error, "spin-lock", pc,
+                    "bpf_spin_unlock is missing: an exit holds the lock");
     if (s.frames.size() > 1) { // a subprogram returns to its caller
         // kernel: verifier.c prepare_func_exit(): "At callback return R0 must be in [0, 1]" (bpf_loop and
         // bpf_for_each_map_elem: 1 stops)

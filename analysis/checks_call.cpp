@@ -40,6 +40,33 @@ static std::optional<std::string> const_str_problem(const RegValue& v, const Ana
     return "string is not zero-terminated";
 }
 
+// Why v is not a pointer to a map value's bpf_spin_lock (kernel: verifier.c process_spin_lock()), or
+// nullopt when it is one.
+static std::optional<std::string> spin_lock_problem(const RegValue& v, const AnalysisEnv& env) {
+    if (v.kind == Kind::MapValueOrNull) return "may be NULL; compare it with 0 first";
+    if (v.kind != Kind::MapValue) return "is not a pointer into a map value";
+    if (v.map < 0 || size_t(v.map) >= env.obj->maps.size()) return "points into an unknown map";
+    const MapDef& m = env.obj->maps[size_t(v.map)];
+    if (m.spin_lock_off < 0) return "points into map '" + m.name + "', which has no valid bpf_spin_lock";
+    if (!v.num.is_const() || int64_t(v.num.const_value()) != m.spin_lock_off)
+        return "doesn't point to 'struct bpf_spin_lock' that is at " + std::to_string(m.spin_lock_off);
+    return std::nullopt;
+}
+
+// kernel: process_spin_lock(): unlock the lock that is held. (A second bpf_spin_lock is a call while
+// holding a lock, which check_call() reports first, as the kernel's do_check() does.)
+static void check_spin_unlock(uint32_t pc, const State& s, const AnalysisEnv& env, CheckSink& sink) {
+    const RegValue& v = s.top().regs[kR1];
+    auto bad = [&](const std::string& m) { sink.report(env, Severity::Error, "spin-lock", pc, m); };
+    if (s.lock == 0)
+        bad("bpf_spin_unlock without taking a lock");
+    else if (s.lock == State::kLockUnknown)
+        bad("bpf_spin_unlock of a lock that differs between the paths reaching it");
+    else if (v.kind == Kind::MapValue && uint32_t(v.map) + 1 != s.lock)
+        bad("bpf_spin_unlock of different lock (the held one is in map '" + env.obj->maps[s.lock - 1].name +
+            "')");
+}
+
 // kernel: verifier.c check_bpf_snprintf_call(): data_len (r5) a constant multiple of 8 of at most 12 args,
 // and the constant format (r3) valid for that many (bpf_bprintf_prepare()).
 static void check_snprintf_format(uint32_t pc, const Frame& f, const HelperProto& p, const AnalysisEnv& env,
@@ -240,6 +267,14 @@ void check_call(const Call& c, uint32_t pc, const State& s, const AnalysisEnv& e
         sink.report(env, Severity::Error, "unknown-helper", pc, st.error().message);
         return;
     }
+    // kernel: do_check() BPF_CALL: "function calls are not allowed while holding a lock"
+    if (s.lock != 0 && c.helper != kHelperSpinUnlock) {
+        sink.report(env, Severity::Error, "spin-lock", pc,
+                    "function calls are not allowed while holding a lock (bpf_" + p->name +
+                        " while a bpf_spin_lock is held)");
+        return;
+    }
+    if (c.helper == kHelperSpinUnlock) check_spin_unlock(pc, s, env, sink);
     if (c.helper == kHelperTailCall) {
         check_tail_call(pc, s, env, sink);
         return;
@@ -320,6 +355,10 @@ void check_call(const Call& c, uint32_t pc, const State& s, const AnalysisEnv& e
             else if (v.kind != Kind::Func)
                 arg_error(env, sink, pc, *p, i, reg_name(r) + " type=" + describe(v, env) + " expected=func");
             break;
+        case ArgKind::PtrToSpinLock:
+            if (auto why = spin_lock_problem(v, env))
+                arg_error(env, sink, pc, *p, i, reg_name(r) + " (" + describe(v, env) + ") " + *why);
+            break;
         case ArgKind::PtrToConstStr: // kernel: check_func_arg() ARG_PTR_TO_CONST_STR
             if (auto why = const_str_problem(v, env))
                 arg_error(env, sink, pc, *p, i, reg_name(r) + " (" + describe(v, env) + ") " + *why);
@@ -340,6 +379,9 @@ void check_call(const Call& c, uint32_t pc, const State& s, const AnalysisEnv& e
 void check_load_packet(const LoadPacket& l, uint32_t pc, const State& s, const AnalysisEnv& env,
                        CheckSink& sink) {
     const Frame& f = s.top();
+    if (s.lock != 0) // kernel: check_ld_abs()
+        sink.report(env, Severity::Error, "spin-lock", pc,
+                    "BPF_LD_[ABS|IND] cannot be used inside bpf_spin_lock-ed region");
     // kernel: verifier.c check_ld_abs() / may_access_skb()
     if (!env.ctx || !env.ctx->ld_abs) {
         sink.report(env, Severity::Error, "invalid-instruction", pc,

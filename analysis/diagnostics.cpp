@@ -34,7 +34,7 @@ Diagnostic make_diagnostic(Severity severity, std::string code, std::string mess
 }
 
 namespace {
-constexpr std::array<DiagnosticCode, 21> kCodes{{
+constexpr std::array<DiagnosticCode, 22> kCodes{{
     {"invalid-instruction", Severity::Error, "InvalidInstruction",
      "The instruction is malformed, unsupported, or reached where it may not execute (e.g. the second half "
      "of "
@@ -82,6 +82,9 @@ constexpr std::array<DiagnosticCode, 21> kCodes{{
      "A tail call on a cycle: a chain can reach the limit of 33 tail calls, after which the call falls "
      "through."},
     // References acquired from helpers (analysis/abstract_state.hpp State::refs).
+    {"spin-lock", Severity::Error, "SpinLock",
+     "bpf_spin_lock misuse: a second lock, an unlock without the lock or of another one, a helper call, tail "
+     "call or LD_ABS while holding it, an exit with it held, or a load/store of the lock itself."},
     {"reference-leak", Severity::Error, "ReferenceLeak",
      "A reference acquired from a helper (bpf_ringbuf_reserve, bpf_sk_lookup_*) may still be held at program "
      "exit or at a tail call, or is acquired again before it was released."},

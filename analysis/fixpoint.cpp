@@ -28,7 +28,7 @@ static bool joins_without_loss(const RegValue& a, const RegValue& b) {
 }
 
 static bool joins_without_loss(const State& a, const State& b) {
-    if (a.frames.size() != b.frames.size()) return false;
+    if (a.frames.size() != b.frames.size() || a.lock != b.lock) return false;
     for (size_t i = 0; i < a.frames.size(); ++i) {
         const Frame &fa = a.frames[i], &fb = b.frames[i];
         for (int r = 0; r < kNumRegs; ++r)

@@ -533,6 +533,13 @@ void exec_call(const Call& c, uint32_t pc, State& s, const AnalysisEnv& env) {
             acquire_ref(s, r0.id);
             if (r0.kind == Kind::SockOrNull) r0.ref = r0.id;
         }
+        // kernel: process_spin_lock(): the held lock is the map value's (checks_call.cpp reports misuse)
+        if (c.helper == kHelperSpinLock) {
+            const RegValue& v = f.regs[kR1];
+            s.lock = v.kind == Kind::MapValue && v.map >= 0 ? uint32_t(v.map) + 1 : State::kLockUnknown;
+        } else if (c.helper == kHelperSpinUnlock) {
+            s.lock = 0;
+        }
     }
     Frame& top = s.top();
     clobber_caller_saved(top);

@@ -444,6 +444,19 @@ u64 h_read_branch_records(u64, u64, u64, u64 flags, u64, ExecEnv*) {
     return ret_int(-kENOENT);
 }
 
+// kernel: helpers.c bpf_spin_lock() / bpf_spin_unlock() (a queued spinlock; here a test-and-set on the
+// 4-byte struct bpf_spin_lock, which the verifier proved to be the map value's lock field).
+u64 h_spin_lock(u64 lock, u64, u64, u64, u64, ExecEnv*) {
+    auto* word = P<uint32_t>(lock);
+    while (__atomic_exchange_n(word, 1u, __ATOMIC_ACQUIRE) != 0)
+        while (__atomic_load_n(word, __ATOMIC_RELAXED) != 0) __builtin_ia32_pause();
+    return 0;
+}
+u64 h_spin_unlock(u64 lock, u64, u64, u64, u64, ExecEnv*) {
+    __atomic_store_n(P<uint32_t>(lock), 0u, __ATOMIC_RELEASE);
+    return 0;
+}
+
 // kernel: cgroup.c bpf_get_retval() / bpf_set_retval(): the run context's retval, 0 at the start of a run.
 u64 h_get_retval(u64, u64, u64, u64, u64, ExecEnv* env) {
     return ret_int(host_of(env)->cgroup_retval);
@@ -565,6 +578,8 @@ std::vector<HelperEntry> core_helper_entries() {
         {87, h_map_push_elem},
         {88, h_map_pop_elem},
         {89, h_map_peek_elem},
+        {93, h_spin_lock},
+        {94, h_spin_unlock},
         {105, h_strtol},
         {106, h_strtoul},
         {109, h_send_signal},

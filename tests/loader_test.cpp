@@ -403,6 +403,17 @@ TEST_CASE("maps of maps: the BTF inner map template, static slots checked agains
     CHECK(pa.error().message.find("prog_array cannot be the inner map") != std::string::npos);
 }
 
+// kernel: btf.c btf_parse_fields(): one struct bpf_spin_lock, a top-level member of the value
+TEST_CASE("BTF map values: the bpf_spin_lock offset") {
+    Object o = load_ok("spin_locks");
+    CHECK(o.maps[map_index(o, "with_lock")].spin_lock_off == 4);
+    CHECK(o.maps[map_index(o, "without_lock")].spin_lock_off == -1);
+    auto twice = load_object(fixture("two_spin_locks"));
+    REQUIRE_FALSE(twice.ok());
+    CHECK(twice.error().code == "bad-map-def");
+    CHECK(twice.error().message == "map 'locks' has more than one bpf_spin_lock in its value");
+}
+
 TEST_CASE("code sections as stored in the file") {
     auto secs = load_code_sections(fixture("globals"));
     REQUIRE(secs.ok());

@@ -73,6 +73,7 @@ std::string map_line(const MapDef& m) {
     if (m.origin == MapOrigin::GlobalData)
         os << (m.readonly ? " (global data, read-only)" : " (global data)");
     if (m.origin == MapOrigin::InnerTemplate) os << " (inner map template)";
+    if (m.spin_lock_off >= 0) os << " bpf_spin_lock at " << m.spin_lock_off;
     return os.str();
 }
 
@@ -141,6 +142,7 @@ void print_json(const Object& obj, const std::vector<const Program*>& progs) {
         for (const auto& [slot, map] : m.inner_map_slots) jm["slots"][std::to_string(slot)] = map;
         if (m.inner_map >= 0) jm["inner_map"] = obj.maps[size_t(m.inner_map)].name;
         if (m.origin == MapOrigin::InnerTemplate) jm["inner_map_template"] = true;
+        if (m.spin_lock_off >= 0) jm["spin_lock_off"] = m.spin_lock_off;
         out["maps"].push_back(std::move(jm));
     }
     out["programs"] = nlohmann::ordered_json::array();

@@ -136,6 +136,26 @@ struct BtfMap {
 
 constexpr uint32_t kBpfFInnerMap = 1u << 12; // BPF_F_INNER_MAP
 
+// Offset of the top-level `struct bpf_spin_lock` member of a value type, -1 when there is none; more than
+// one is an error (kernel: btf_parse_fields() allows one).
+Result<int32_t> find_spin_lock(const btf* b, const std::string& map, uint32_t value_type) {
+    const btf_type* t = skip_mods(b, value_type, nullptr);
+    if (!t || !btf_is_struct(t)) return int32_t(-1);
+    int32_t found = -1;
+    const btf_member* mem = btf_members(t);
+    for (uint32_t i = 0; i < btf_vlen(t); ++i, ++mem) {
+        const btf_type* mt = skip_mods(b, mem->type, nullptr);
+        if (!mt || !btf_is_struct(mt)) continue;
+        const char* n = btf__name_by_offset(b, mt->name_off);
+        if (!n || std::strcmp(n, "bpf_spin_lock") != 0) continue;
+        if (found >= 0)
+            return make_error("bad-map-def",
+                              "map '" + map + "' has more than one bpf_spin_lock in its value");
+        found = int32_t(btf_member_bit_offset(t, i) / 8);
+    }
+    return found;
+}
+
 bool is_map_of_maps(MapType t) {
     return t == MapType::ArrayOfMaps || t == MapType::HashOfMaps;
 }
@@ -169,6 +189,11 @@ Result<MapDef> parse_btf_map(const btf* b, const std::string& name, uint32_t var
         } else if (mname == "key" || mname == "value") {
             TG_TRY_ASSIGN(uint32_t v, field_type_size(b, name, mname_c, mem->type));
             (mname == "key" ? m.key_size : m.value_size) = v;
+            if (mname == "value") {
+                const btf_type* ptr = skip_mods(b, mem->type, nullptr); // a pointer: field_type_size checked
+                TG_TRY_ASSIGN(int32_t lock, find_spin_lock(b, name, ptr->type));
+                m.spin_lock_off = lock;
+            }
         } else if (mname == "values") {
             const btf_type* arr = skip_mods(b, mem->type, nullptr);
             if (!arr || !btf_is_array(arr))

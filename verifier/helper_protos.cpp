@@ -34,6 +34,7 @@ const char* arg_kind_name(ArgKind k) {
     case ArgKind::PtrToFunc: return "ptr_to_func";
     case ArgKind::PtrToStackOrNull: return "ptr_to_stack_or_null";
     case ArgKind::PtrToConstStr: return "ptr_to_const_str";
+    case ArgKind::PtrToSpinLock: return "ptr_to_spin_lock";
     }
     return "unknown";
 }
@@ -95,6 +96,9 @@ constexpr AttachSet kNoRetvalAttach =
                 AT::CgroupInet4Getsockname, AT::CgroupInet6Getsockname});
 constexpr ProgTypeSet kLsm = ProgTypeSet::of({P::Lsm});
 constexpr ProgTypeSet kSysctl = ProgTypeSet::of({P::CgroupSysctl});
+// verifier.c check_map_prog_compatibility(): "socket filter progs cannot use bpf_spin_lock yet", "tracing
+// progs cannot use bpf_spin_lock yet"
+constexpr ProgTypeSet kSpinLockUsers{kBase.bits & ~kTracing.bits & ~ProgTypeSet::of({P::SocketFilter}).bits};
 constexpr AttachSet kLsmCgroup = attach_set({AT::LsmCgroup});
 // bpf_get_netns_cookie_{sock,sock_addr,sock_ops,sk_msg,sockopt}_proto: ctx or NULL (the init netns).
 constexpr ProgTypeSet kNetnsCookie =
@@ -317,6 +321,9 @@ std::vector<HelperProto> make_builtin() {
             .maps(MapTypeSet::of({M::Queue, M::Stack})));
     add(B(89, "map_peek_elem", I, {A::ConstMapPtr, A::PtrToUninitMapValue}, kBase)
             .maps(MapTypeSet::of({M::Queue, M::Stack, M::BloomFilter})));
+    // kernel/bpf/helpers.c bpf_spin_lock_proto / bpf_spin_unlock_proto (analysis: State::lock)
+    add(B(kHelperSpinLock, "spin_lock", RetKind::Void, {A::PtrToSpinLock}, kSpinLockUsers));
+    add(B(kHelperSpinUnlock, "spin_unlock", RetKind::Void, {A::PtrToSpinLock}, kSpinLockUsers));
     add(B(95, "sk_fullsock", RetKind::PtrToSocketOrNull, {A::PtrToSockCommon},
           kTc | ProgTypeSet::of({P::CgroupSkb}))
             .ref_from(0));

@@ -47,8 +47,10 @@ enum class ArgKind : uint8_t {
     PtrToSocketOrNull,      // ARG_PTR_TO_SOCKET | PTR_MAYBE_NULL: a full socket (struct bpf_sock) or NULL
     PtrToFunc,              // ARG_PTR_TO_FUNC: a callback (lddw pseudo func)
     PtrToStackOrNull,       // ARG_PTR_TO_STACK_OR_NULL: callback context on the stack, or NULL
-    PtrToConstStr, // ARG_PTR_TO_CONST_STR: a NUL-terminated string at a constant offset of a read-only
-                   // map value (.rodata), known when the program is verified
+    PtrToSpinLock,          // ARG_PTR_TO_SPIN_LOCK: a null-checked map value pointer at its bpf_spin_lock
+    // ARG_PTR_TO_CONST_STR: a NUL-terminated string at a constant offset of a read-only map value (.rodata),
+    // known when the program is verified
+    PtrToConstStr,
 };
 const char* arg_kind_name(ArgKind k); // "anything", "ptr_to_ctx", "const_map_ptr", ...
 
@@ -186,5 +188,7 @@ inline constexpr int32_t kHelperPerfEventOutput = 25;
 inline constexpr int32_t kHelperRedirectMap = 51;
 inline constexpr int32_t kHelperRingbufReserve = 131;
 inline constexpr int32_t kHelperSnprintf = 165;
+inline constexpr int32_t kHelperSpinLock = 93;
+inline constexpr int32_t kHelperSpinUnlock = 94;
 
 } // namespace tailgate

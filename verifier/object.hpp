@@ -50,6 +50,9 @@ struct MapDef {
     // Array / hash of maps: index in Object::maps of the inner map template, -1 when the object declares
     // none (a loader must then supply one; lookups in it give no usable map).
     int32_t inner_map = -1;
+    // Offset in the value of its `struct bpf_spin_lock` (BTF value type, a top-level member), -1 none.
+    // kernel: btf.c btf_find_spin_lock() / btf_parse_fields(); what bpf_spin_lock()/unlock() take.
+    int32_t spin_lock_off = -1;
 };
 
 struct SourceLoc {
