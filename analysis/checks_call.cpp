@@ -26,9 +26,16 @@ static bool is_mem_arg(ArgKind k) {
 
 // Why v is not a constant string (kernel: check_func_arg() ARG_PTR_TO_CONST_STR: a read-only map value,
 // a constant offset inside it, a NUL before the value ends), or nullopt when it is one.
-static std::optional<std::string> const_str_problem(const RegValue& v, const AnalysisEnv& env) {
+// Why v is not a non-NULL pointer into the value of a known map, or nullopt when it is one.
+static std::optional<std::string> not_map_value(const RegValue& v, const AnalysisEnv& env) {
+    if (v.kind == Kind::MapValueOrNull) return "may be NULL; compare it with 0 first";
     if (v.kind != Kind::MapValue) return "is not a pointer into a map value";
     if (v.map < 0 || size_t(v.map) >= env.obj->maps.size()) return "points into an unknown map";
+    return std::nullopt;
+}
+
+static std::optional<std::string> const_str_problem(const RegValue& v, const AnalysisEnv& env) {
+    if (auto why = not_map_value(v, env)) return why;
     const MapDef& m = env.obj->maps[size_t(v.map)];
     if (!m.readonly) return "does not point to a readonly map";
     if (!v.num.is_const()) return "is not a constant address";
@@ -43,9 +50,7 @@ static std::optional<std::string> const_str_problem(const RegValue& v, const Ana
 // Why v is not a pointer to a map value's bpf_spin_lock (kernel: verifier.c process_spin_lock()), or
 // nullopt when it is one.
 static std::optional<std::string> spin_lock_problem(const RegValue& v, const AnalysisEnv& env) {
-    if (v.kind == Kind::MapValueOrNull) return "may be NULL; compare it with 0 first";
-    if (v.kind != Kind::MapValue) return "is not a pointer into a map value";
-    if (v.map < 0 || size_t(v.map) >= env.obj->maps.size()) return "points into an unknown map";
+    if (auto why = not_map_value(v, env)) return why;
     const MapDef& m = env.obj->maps[size_t(v.map)];
     if (m.spin_lock_off < 0) return "points into map '" + m.name + "', which has no valid bpf_spin_lock";
     if (!v.num.is_const() || int64_t(v.num.const_value()) != m.spin_lock_off)

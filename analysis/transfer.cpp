@@ -491,7 +491,7 @@ void exec_call(const Call& c, uint32_t pc, State& s, const AnalysisEnv& env) {
                 r0 = RegValue::socket(Kind::SockOrNull, SockView::Socket, pc + 1);
                 break;
             }
-            if (map && (map->type == MapType::ArrayOfMaps || map->type == MapType::HashOfMaps) &&
+            if (map && is_map_of_maps(map->type) &&
                 p->id == kHelperMapLookupElem) {
                 // the inner map, of the template's layout; map -1 when the object declares no template
                 r0 = RegValue::pointer(Kind::MapPtrOrNull, 0);

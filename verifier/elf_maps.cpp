@@ -156,10 +156,6 @@ Result<int32_t> find_spin_lock(const btf* b, const std::string& map, uint32_t va
     return found;
 }
 
-bool is_map_of_maps(MapType t) {
-    return t == MapType::ArrayOfMaps || t == MapType::HashOfMaps;
-}
-
 // One `.maps` variable: reads the struct members libbpf's parse_btf_map_def() knows. For a map of maps,
 // `values` is an array of pointers to the inner map's definition (libbpf: map_def->inner_def), parsed into
 // *inner; inner == nullptr while parsing an inner definition (one level only, as the kernel's
@@ -218,9 +214,7 @@ Result<MapDef> parse_btf_map(const btf* b, const std::string& name, uint32_t var
         }
         // numa_node, pinning, map_extra: no effect on verification or on tailgate's runtime.
     }
-    if ((m.type == MapType::ProgArray || m.type == MapType::ArrayOfMaps || m.type == MapType::HashOfMaps) &&
-        m.key_size == 0)
-        m.key_size = 4;
+    if ((m.type == MapType::ProgArray || is_map_of_maps(m.type)) && m.key_size == 0) m.key_size = 4;
     if (inner && inner->has_value()) {
         // libbpf.c parse_btf_map_def(): "map '%s': should be map-in-map."
         if (!is_map_of_maps(m.type))
@@ -315,7 +309,7 @@ Status collect_btf(const Image& image, const Section& sec, Object& obj, MapIndex
                                                         std::to_string(slot) + " points at non-function '" +
                                                         target.name + "'");
             m.prog_slots[uint32_t(slot)] = target.name;
-        } else if (m.type == MapType::ArrayOfMaps || m.type == MapType::HashOfMaps) {
+        } else if (is_map_of_maps(m.type)) {
             m.inner_map_slots[uint32_t(slot)] = target.name;
         } else {
             return make_error("bad-relocation", where + ": map '" + m.name + "' of type " +

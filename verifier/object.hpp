@@ -24,6 +24,8 @@ enum class MapType : uint32_t {
 };
 inline constexpr uint32_t kMaxKnownMapType = 33;
 const char* map_type_name(MapType t); // "prog_array", "hash", ...; "unknown" past the table
+// Array or hash of maps: a lookup yields an inner map (kernel: map_in_map.c).
+inline bool is_map_of_maps(MapType t) { return t == MapType::ArrayOfMaps || t == MapType::HashOfMaps; }
 
 enum class MapOrigin : uint8_t {
     Btf,        // SEC(".maps") with BTF-defined layout
