@@ -241,7 +241,7 @@ bool leq(const State& a, const State& b) {
     if (a.frames.size() != b.frames.size()) return false;
     for (size_t i = 0; i < a.frames.size(); ++i)
         if (!frame_leq(a.frames[i], b.frames[i])) return false;
-    if (a.lock != b.lock && b.lock != State::kLockUnknown) return false;
+    if ((a.lock != b.lock || a.lock_id != b.lock_id) && b.lock != State::kLockUnknown) return false;
     return std::includes(b.refs.begin(), b.refs.end(), a.refs.begin(), a.refs.end());
 }
 
@@ -256,6 +256,7 @@ State join(const State& a, const State& b) {
     // a reference held on either path may be held after the merge
     std::set_union(a.refs.begin(), a.refs.end(), b.refs.begin(), b.refs.end(), std::back_inserter(r.refs));
     r.lock = a.lock == b.lock ? a.lock : State::kLockUnknown;
+    r.lock_id = a.lock_id == b.lock_id ? a.lock_id : 0;
     return r;
 }
 
@@ -407,7 +408,7 @@ void invalidate_packet_pointers(State& s) {
     }
 }
 
-static void refine_value(RegValue& v, bool non_null) {
+static void refine_value(RegValue& v, bool non_null, bool keep_id) {
     if (non_null) {
         if (v.kind == Kind::MemOrNull) { // keeps its id: the reference to release
             v.kind = Kind::Mem;
@@ -424,13 +425,13 @@ static void refine_value(RegValue& v, bool non_null) {
             return;
         }
         v.kind = Kind::MapValue;
-        v.id = 0;
+        if (!keep_id) v.id = 0;
     } else {
         v = RegValue::scalar_const(0);
     }
 }
 
-void refine_null(State& s, Reg r, bool non_null) {
+void refine_null(State& s, Reg r, bool non_null, bool keep_id) {
     Frame& top = s.top();
     RegValue target = top.regs[r];
     if (!may_be_null(target.kind)) return;
@@ -442,12 +443,12 @@ void refine_null(State& s, Reg r, bool non_null) {
             bool same = (&f == &top && i == r) || (id != 0 && v.kind == target.kind && v.id == id);
             if (!same) continue;
             RegValue nv = v;
-            refine_value(nv, non_null);
+            refine_value(nv, non_null, keep_id);
             set_reg(f, Reg(i), nv);
         }
         if (id == 0) continue;
         for (auto& [slot, v] : f.spills)
-            if (v.kind == target.kind && v.id == id) refine_value(v, non_null);
+            if (v.kind == target.kind && v.id == id) refine_value(v, non_null, keep_id);
     }
 }
 

@@ -168,6 +168,9 @@ struct State {
     // the map is not tracked); kLockUnknown where paths that hold different locks meet. kernel: verifier.c
     // active_lock, process_spin_lock().
     uint32_t lock = 0;
+    // With a lock held: the id of the map value whose lock it is (RegValue::id kept by the null check),
+    // 0 when that value's identity was lost in a join. kernel: active_lock.id.
+    uint32_t lock_id = 0;
     static constexpr uint32_t kLockUnknown = UINT32_MAX;
 
     static State make_bottom() {
@@ -213,8 +216,9 @@ void clobber_caller_saved(Frame& f);
 // frame (registers and spills) becomes an unknown scalar; every frame forgets pkt_size and meta_size.
 void invalidate_packet_pointers(State& s);
 // Null check of register `r` in the current frame: every copy (same non-zero id, any frame, registers and
-// spills) becomes `non_null ? MapValue/Sock/Mem : scalar 0`.
-void refine_null(State& s, Reg r, bool non_null);
+// spills) becomes `non_null ? MapValue/Sock/Mem : scalar 0`. keep_id: a MapValue keeps the id (the identity
+// of a value whose bpf_spin_lock State::lock_id names).
+void refine_null(State& s, Reg r, bool non_null, bool keep_id = false);
 // A new MapValueOrNull / SockOrNull id is about to be created: older holders of `id` lose it (id 0).
 void retire_id(State& s, uint32_t id);
 // A reference was released (ringbuf_submit/discard): every Mem/MemOrNull holder of `id` (id != 0) becomes

@@ -141,7 +141,12 @@ std::optional<MemIssue> check_region(const State& s, Reg r, const RegValue& v, i
                        std::string("invalid access to map ") + (key ? "key" : "value") + " of '" + m.name +
                            "': " + (key ? "key_size=" : "value_size=") + std::to_string(limit) +
                            " off=" + range_text(br.lo, br.hi - size) + " size=" + std::to_string(size));
-        if (write && m.readonly) return err("memory-bounds", "write into read-only map '" + m.name + "'");
+        // kernel: check_map_access_type()
+        if (!key && write && !m.prog_can_write())
+            return err("memory-bounds",
+                       "write into map forbidden: '" + m.name + "' is read-only to programs");
+        if (!key && !write && !m.prog_can_read())
+            return err("memory-bounds", "read from map forbidden: '" + m.name + "' is BPF_F_WRONLY_PROG");
         // kernel: check_map_access(): "bpf_spin_lock cannot be accessed directly by load/store"
         if (!key && m.spin_lock_off >= 0 && br.lo < m.spin_lock_off + 4 && m.spin_lock_off < br.hi)
             return err("spin-lock", "bpf_spin_lock cannot be accessed directly by load/store (map '" +

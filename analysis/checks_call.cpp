@@ -70,6 +70,14 @@ static void check_spin_unlock(uint32_t pc, const State& s, const AnalysisEnv& en
     else if (v.kind == Kind::MapValue && uint32_t(v.map) + 1 != s.lock)
         bad("bpf_spin_unlock of different lock (the held one is in map '" + env.obj->maps[s.lock - 1].name +
             "')");
+    else if (v.kind == Kind::MapValue && (v.id != s.lock_id || v.id == 0)) {
+        const std::string& map = env.obj->maps[s.lock - 1].name;
+        bad("bpf_spin_unlock of different lock (" +
+            (v.id == 0 || s.lock_id == 0
+                 ? "which value of map '" + map + "' holds the lock is lost where paths meet"
+                 : "the held one is in another value of map '" + map + "'") +
+            ")");
+    }
 }
 
 // kernel: verifier.c check_bpf_snprintf_call(): data_len (r5) a constant multiple of 8 of at most 12 args,

@@ -28,7 +28,7 @@ static bool joins_without_loss(const RegValue& a, const RegValue& b) {
 }
 
 static bool joins_without_loss(const State& a, const State& b) {
-    if (a.frames.size() != b.frames.size() || a.lock != b.lock) return false;
+    if (a.frames.size() != b.frames.size() || a.lock != b.lock || a.lock_id != b.lock_id) return false;
     for (size_t i = 0; i < a.frames.size(); ++i) {
         const Frame &fa = a.frames[i], &fb = b.frames[i];
         for (int r = 0; r < kNumRegs; ++r)
@@ -141,7 +141,8 @@ Disjuncts Analyzer::edge_state(Run& run, uint32_t p, uint32_t b) {
     Disjuncts out;
     for (const State& post : run.post[p]) {
         State e = post;
-        if (j && !(to_target && to_next)) assume(*j, to_target, e); // both edges reach b: nothing to refine
+        if (j && !(to_target && to_next))
+            assume(*j, to_target, e, env_); // both edges reach b: nothing to refine
         if (!e.bottom) out.push_back(std::move(e));
     }
     return out;

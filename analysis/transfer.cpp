@@ -491,8 +491,7 @@ void exec_call(const Call& c, uint32_t pc, State& s, const AnalysisEnv& env) {
                 r0 = RegValue::socket(Kind::SockOrNull, SockView::Socket, pc + 1);
                 break;
             }
-            if (map && is_map_of_maps(map->type) &&
-                p->id == kHelperMapLookupElem) {
+            if (map && is_map_of_maps(map->type) && p->id == kHelperMapLookupElem) {
                 // the inner map, of the template's layout; map -1 when the object declares no template
                 r0 = RegValue::pointer(Kind::MapPtrOrNull, 0);
                 r0.map = map->inner_map;
@@ -537,8 +536,10 @@ void exec_call(const Call& c, uint32_t pc, State& s, const AnalysisEnv& env) {
         if (c.helper == kHelperSpinLock) {
             const RegValue& v = f.regs[kR1];
             s.lock = v.kind == Kind::MapValue && v.map >= 0 ? uint32_t(v.map) + 1 : State::kLockUnknown;
+            s.lock_id = v.kind == Kind::MapValue ? v.id : 0;
         } else if (c.helper == kHelperSpinUnlock) {
             s.lock = 0;
+            s.lock_id = 0;
         }
     }
     Frame& top = s.top();

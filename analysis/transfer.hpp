@@ -45,7 +45,7 @@ void exec_insn(const Insn& insn, uint32_t pc, State& s, const AnalysisEnv& env);
 // Refine `s` for the edge of a conditional jump where the condition is `taken` or not. Sets s.bottom
 // when the edge is infeasible. kernel: verifier.c check_cond_jmp_op() (reg_set_min_max,
 // find_good_pkt_pointers, mark_ptr_or_null_regs, is_branch_taken).
-void assume(const Jump& j, bool taken, State& s);
+void assume(const Jump& j, bool taken, State& s, const AnalysisEnv& env);
 
 // --- helpers shared with checks -------------------------------------------------------------------------
 // The value of a jump / ALU operand.

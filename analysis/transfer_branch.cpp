@@ -85,7 +85,7 @@ static void assume_packet_end(Frame& f, Cond c, Zone::Var x, Zone::Var end) {
     add_relation(f.zone, c, x, end);
 }
 
-void assume(const Jump& jmp, bool taken, State& s) {
+void assume(const Jump& jmp, bool taken, State& s, const AnalysisEnv& env) {
     if (s.bottom) return;
     Frame& f = s.top();
     const RegValue& d = f.regs[jmp.dst];
@@ -107,7 +107,12 @@ void assume(const Jump& jmp, bool taken, State& s) {
         // JMP32 sees only the low half: a non-NULL pointer may have zero low bits, so a 32-bit test
         // proves non-NULL on its != 0 edge only
         if (may_be_null(p.kind)) {
-            if (!jmp.is32 || !is_null_edge) refine_null(s, preg, !is_null_edge);
+            // kernel: mark_ptr_or_null_reg() keeps the id of a value that may hold a bpf_spin_lock: it
+            // names the lock process_spin_lock() takes and releases
+            const bool lockable = p.kind == Kind::MapValueOrNull && p.map >= 0 &&
+                                  size_t(p.map) < env.obj->maps.size() &&
+                                  env.obj->maps[size_t(p.map)].spin_lock_off >= 0;
+            if (!jmp.is32 || !is_null_edge) refine_null(s, preg, !is_null_edge, lockable);
             return;
         }
         if (never_null(p.kind) && is_null_edge && !jmp.is32) s.bottom = true;

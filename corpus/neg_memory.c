@@ -13,6 +13,23 @@ struct {
     __type(value, __u64);
 } values SEC(".maps");
 
+// Program-side access rights of a map (kernel: bpf_map_flags_to_cap(), check_map_access_type()).
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 1);
+    __uint(map_flags, BPF_F_RDONLY_PROG);
+    __type(key, __u32);
+    __type(value, __u64);
+} config SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 1);
+    __uint(map_flags, BPF_F_WRONLY_PROG);
+    __type(key, __u32);
+    __type(value, __u64);
+} sink SEC(".maps");
+
 // Packet read with no data_end check at all: "invalid access to packet, off=12 size=2, R?(r=0)".
 // tailgate: program name=pkt_no_check verdict=rejected
 SEC("xdp")
@@ -100,6 +117,36 @@ int map_checked(struct xdp_md *ctx)
     if (!v)
         return XDP_ABORTED;
     return *v ? XDP_DROP : XDP_PASS;
+}
+
+// BPF_F_RDONLY_PROG: the program reads the value but may not store into it.
+// tailgate: program name=write_rdonly_map verdict=rejected
+SEC("xdp")
+int write_rdonly_map(struct xdp_md *ctx)
+{
+    __u32 key = 0;
+    __u64 *v = bpf_map_lookup_elem(&config, &key);
+
+    if (!v)
+        return XDP_ABORTED;
+    if (*v)
+        return XDP_DROP;
+    *v = 1; // tailgate: expect code=memory-bounds severity=error
+    return XDP_PASS;
+}
+
+// BPF_F_WRONLY_PROG: stores are fine, loads are not.
+// tailgate: program name=read_wronly_map verdict=rejected
+SEC("xdp")
+int read_wronly_map(struct xdp_md *ctx)
+{
+    __u32 key = 0;
+    __u64 *v = bpf_map_lookup_elem(&sink, &key);
+
+    if (!v)
+        return XDP_ABORTED;
+    *v = 7;
+    return *(volatile __u64 *)v == 7 ? XDP_PASS : XDP_DROP; // tailgate: expect code=memory-bounds severity=error
 }
 
 char _license[] SEC("license") = "GPL";

@@ -89,6 +89,40 @@ int unlock_other(struct xdp_md *ctx)
     return XDP_PASS;
 }
 
+// Two values of the same map: the lock taken is the first one's, the unlock is of the second (kernel
+// process_spin_lock(): active_lock.id is the value's id, "bpf_spin_unlock of different lock").
+// tailgate: program name=unlock_other_value verdict=rejected
+SEC("xdp")
+int unlock_other_value(struct xdp_md *ctx)
+{
+    __u32 k0 = 0, k1 = 1;
+    struct account *a = bpf_map_lookup_elem(&accounts, &k0);
+    struct account *b = bpf_map_lookup_elem(&accounts, &k1);
+    if (!a || !b)
+        return XDP_ABORTED;
+    bpf_spin_lock(&a->lock);
+    a->packets++;
+    bpf_spin_unlock(&b->lock); // tailgate: expect code=spin-lock severity=error
+    return XDP_PASS;
+}
+
+// One of two values picked by the packet, locked and unlocked through the same pointer.
+// tailgate: program name=lock_picked_value verdict=accepted
+// tailgate: run program=lock_picked_value packet=tcp4 engine=both return=1
+SEC("xdp")
+int lock_picked_value(struct xdp_md *ctx)
+{
+    __u32 key = (ctx->data_end - ctx->data) > 60;
+    struct account *a = bpf_map_lookup_elem(&accounts, &key);
+    if (!a)
+        return XDP_ABORTED;
+    __u64 n;
+    bpf_spin_lock(&a->lock);
+    n = ++a->packets;
+    bpf_spin_unlock(&a->lock);
+    return n;
+}
+
 // The lock word is not data: it cannot be read or written directly.
 // tailgate: program name=lock_read verdict=rejected
 SEC("xdp")

@@ -444,16 +444,13 @@ u64 h_read_branch_records(u64, u64, u64, u64 flags, u64, ExecEnv*) {
     return ret_int(-kENOENT);
 }
 
-// kernel: helpers.c bpf_spin_lock() / bpf_spin_unlock() (a queued spinlock; here a test-and-set on the
-// 4-byte struct bpf_spin_lock, which the verifier proved to be the map value's lock field).
+// kernel: helpers.c bpf_spin_lock() / bpf_spin_unlock() on the map value's lock field the verifier proved.
 u64 h_spin_lock(u64 lock, u64, u64, u64, u64, ExecEnv*) {
-    auto* word = P<uint32_t>(lock);
-    while (__atomic_exchange_n(word, 1u, __ATOMIC_ACQUIRE) != 0)
-        while (__atomic_load_n(word, __ATOMIC_RELAXED) != 0) __builtin_ia32_pause();
+    spin_lock_word(P<uint32_t>(lock));
     return 0;
 }
 u64 h_spin_unlock(u64 lock, u64, u64, u64, u64, ExecEnv*) {
-    __atomic_store_n(P<uint32_t>(lock), 0u, __ATOMIC_RELEASE);
+    spin_unlock_word(P<uint32_t>(lock));
     return 0;
 }
 

@@ -278,12 +278,28 @@ void* Map::lookup(const void* key) {
     return nullptr;
 }
 
+void Map::copy_value(uint8_t* dst, const void* src, bool locked) const {
+    const int32_t lock = def_.spin_lock_off;
+    if (lock < 0) {
+        std::memcpy(dst, src, def_.value_size);
+        return;
+    }
+    auto* word = reinterpret_cast<uint32_t*>(dst + lock);
+    if (locked) spin_lock_word(word);
+    const auto* from = static_cast<const uint8_t*>(src);
+    std::memcpy(dst, from, size_t(lock));
+    std::memcpy(dst + lock + 4, from + lock + 4, def_.value_size - size_t(lock) - 4);
+    if (locked) spin_unlock_word(word);
+}
+
 int Map::lookup_copy(const void* key, void* value_out) {
     if (std::holds_alternative<ProgSlotsStore>(store_)) return -kEOPNOTSUPP;
     if (std::holds_alternative<QueueStore>(store_)) return peek(value_out);
     void* v = lookup(key);
     if (!v) return -kENOENT;
     std::memcpy(value_out, v, def_.value_size);
+    // kernel: syscall.c bpf_map_copy_value(): check_and_init_map_value() masks the lock word
+    if (def_.spin_lock_off >= 0) std::memset(static_cast<uint8_t*>(value_out) + def_.spin_lock_off, 0, 4);
     return 0;
 }
 
@@ -294,24 +310,27 @@ int Map::update(const void* key, const void* value, uint64_t flags) {
         uint32_t index;
         std::memcpy(&index, key, 4);
         if (index >= def_.max_entries) return -kE2BIG;
-        if (flags & kBpfNoExist) return -kEEXIST; // all array elements always exist
-        if (flags & kBpfFLock) return -kEINVAL;   // no bpf_spin_lock in the value (no BTF record)
-        if (def_.readonly) return -kEPERM;        // frozen map (kernel: map_update_elem, map->frozen)
-        std::memcpy(a->mem.data() + size_t(index) * a->stride, value, def_.value_size);
+        if (flags & kBpfNoExist) return -kEEXIST;                           // all array elements always exist
+        if ((flags & kBpfFLock) && def_.spin_lock_off < 0) return -kEINVAL; // no bpf_spin_lock to take
+        if (def_.readonly) return -kEPERM; // frozen map (kernel: map_update_elem, map->frozen)
+        copy_value(a->mem.data() + size_t(index) * a->stride, value, flags & kBpfFLock);
         if (a->fd_like) a->present[index] = 1;
         return 0;
     }
     if (auto* h = std::get_if<HashStore>(&store_)) {
         // kernel: hashtab.c htab_map_update_elem() / htab_lru_map_update_elem() + check_flags().
-        if ((flags & ~kBpfFLock) > kBpfExist) return -kEINVAL;
-        if (flags & kBpfFLock) return -kEINVAL;
+        // LRU hashes take no BPF_F_LOCK (htab_lru_map_update_elem(): flags > BPF_EXIST -> -EINVAL)
+        if ((flags & ~kBpfFLock) > kBpfExist || (h->lru && (flags & kBpfFLock))) return -kEINVAL;
+        if ((flags & kBpfFLock) && def_.spin_lock_off < 0) return -kEINVAL;
         std::lock_guard<std::mutex> g(*h->mu);
         std::string k = key_string(key, def_.key_size);
         auto it = h->index.find(k);
-        if (it != h->index.end() && flags == kBpfNoExist) return -kEEXIST;
-        if (it == h->index.end() && flags == kBpfExist) return -kENOENT;
+        const uint64_t mode = flags & ~kBpfFLock; // kernel: check_flags()
+        if (it != h->index.end() && mode == kBpfNoExist) return -kEEXIST;
+        if (it == h->index.end() && mode == kBpfExist) return -kENOENT;
+        const bool existed = it != h->index.end();
         uint32_t slot;
-        if (it != h->index.end()) {
+        if (existed) {
             slot = it->second;
         } else {
             if (h->free_slots.empty()) {
@@ -331,8 +350,12 @@ int Map::update(const void* key, const void* value, uint64_t flags) {
                 h->recency_pos[slot] = h->recency.begin();
             }
         }
-        if (h->lru && it != h->index.end()) lru_touch(*h, slot);
-        std::memcpy(h->mem.data() + size_t(slot) * h->stride, value, def_.value_size);
+        if (h->lru && existed) lru_touch(*h, slot);
+        uint8_t* dst = h->mem.data() + size_t(slot) * h->stride;
+        // an existing element is updated in place around its lock; a new one starts with the lock free
+        // (kernel: htab_map_update_elem() BPF_F_LOCK path, alloc_htab_elem())
+        if (!existed && def_.spin_lock_off >= 0) std::memset(dst + def_.spin_lock_off, 0, 4);
+        copy_value(dst, value, existed && (flags & kBpfFLock));
         return 0;
     }
     if (std::holds_alternative<QueueStore>(store_) || std::holds_alternative<BloomStore>(store_))

@@ -36,6 +36,14 @@ inline constexpr int kEPERM = 1, kENOENT = 2, kE2BIG = 7, kEAGAIN = 11, kEFAULT 
 
 // Update flags (uapi bpf.h).
 inline constexpr uint64_t kBpfAny = 0, kBpfNoExist = 1, kBpfExist = 2, kBpfFLock = 4;
+
+// struct bpf_spin_lock: a 4-byte word, 0 when free. kernel: helpers.c __bpf_spin_lock() is a queued spinlock;
+// here a test-and-set, shared by the bpf_spin_lock helper and BPF_F_LOCK updates.
+inline void spin_lock_word(uint32_t* word) {
+    while (__atomic_exchange_n(word, 1u, __ATOMIC_ACQUIRE) != 0)
+        while (__atomic_load_n(word, __ATOMIC_RELAXED) != 0) __builtin_ia32_pause();
+}
+inline void spin_unlock_word(uint32_t* word) { __atomic_store_n(word, 0u, __ATOMIC_RELEASE); }
 // Map creation flags that matter here (uapi bpf.h).
 inline constexpr uint32_t kBpfFRdonlyProg = 1u << 7, kBpfFWronlyProg = 1u << 8;
 
@@ -180,6 +188,9 @@ class Map {
 
   private:
     explicit Map(const MapDef& def) : def_(def) {}
+    // kernel: bpf.h copy_map_value() / copy_map_value_locked(): a value is copied around its bpf_spin_lock
+    // word (a held lock stays held); locked: under the destination's lock (BPF_F_LOCK).
+    void copy_value(uint8_t* dst, const void* src, bool locked) const;
     using Store = std::variant<ArrayStore, HashStore, QueueStore, RingbufStore, ProgSlotsStore, BloomStore>;
     MapDef def_;
     Store store_;

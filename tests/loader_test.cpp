@@ -412,6 +412,10 @@ TEST_CASE("BTF map values: the bpf_spin_lock offset") {
     REQUIRE_FALSE(twice.ok());
     CHECK(twice.error().code == "bad-map-def");
     CHECK(twice.error().message == "map 'locks' has more than one bpf_spin_lock in its value");
+    auto lru = load_object(fixture("lru_spin_lock")); // kernel: syscall.c map_check_btf()
+    REQUIRE_FALSE(lru.ok());
+    CHECK(lru.error().code == "bad-map-def");
+    CHECK(lru.error().message.find("lru_hash cannot hold a bpf_spin_lock") != std::string::npos);
 }
 
 TEST_CASE("code sections as stored in the file") {

@@ -135,6 +135,44 @@ TEST_CASE("hash map: NOEXIST/EXIST, full, delete, stable value pointers") {
     CHECK(keys == std::set<uint32_t>{2, 3});
 }
 
+TEST_CASE("a value's bpf_spin_lock word is never copied; BPF_F_LOCK needs one (copy_map_value)") {
+    struct Val {
+        uint32_t a, lock, b;
+    };
+    for (MapType t : {MapType::Array, MapType::Hash}) {
+        MapDef d = def("locked", t, 4, sizeof(Val), 2);
+        d.spin_lock_off = 4;
+        auto m = make(d);
+        uint32_t k = 1;
+        Val v{7, 0xdead, 9};
+        CHECK(m->update(&k, &v, kBpfAny) == 0);
+        auto* stored = static_cast<Val*>(m->lookup(&k));
+        REQUIRE(stored != nullptr);
+        CHECK(stored->a == 7);
+        CHECK(stored->lock == 0); // a new element's lock is free, whatever the source holds there
+        CHECK(stored->b == 9);
+        stored->lock = 1; // held by a program
+        v = {8, 0, 10};
+        CHECK(m->update(&k, &v, kBpfExist) == 0);
+        CHECK(stored->lock == 1); // an update does not release it
+        CHECK(stored->a == 8);
+        Val out{};
+        CHECK(m->lookup_copy(&k, &out) == 0);
+        CHECK(out.lock == 0); // masked (check_and_init_map_value())
+        CHECK(out.b == 10);
+        stored->lock = 0;
+        v.a = 11;
+        CHECK(m->update(&k, &v, kBpfExist | kBpfFLock) == 0); // takes and releases the element's lock
+        CHECK(stored->a == 11);
+        CHECK(stored->lock == 0);
+    }
+    auto plain = make(def("plain", MapType::Array, 4, 4, 2));
+    uint32_t k = 0, v = 1;
+    CHECK(plain->update(&k, &v, kBpfFLock) == -kEINVAL); // no lock in the value
+    auto lru = make(def("lru", MapType::LruHash, 4, 4, 2));
+    CHECK(lru->update(&k, &v, kBpfFLock) == -kEINVAL); // htab_lru_map_update_elem(): flags > BPF_EXIST
+}
+
 TEST_CASE("LRU hash evicts the least recently used element; lookups refresh") {
     auto m = make(def("l", MapType::LruHash, 4, 4, 2));
     uint32_t k1 = 1, k2 = 2, k3 = 3, v = 5;

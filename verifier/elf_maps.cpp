@@ -214,6 +214,20 @@ Result<MapDef> parse_btf_map(const btf* b, const std::string& name, uint32_t var
         }
         // numa_node, pinning, map_extra: no effect on verification or on tailgate's runtime.
     }
+    // kernel: syscall.c map_check_btf(): a bpf_spin_lock only in these map types, never in a map the program
+    // may only read (BPF_F_RDONLY_PROG: -EACCES)
+    if (m.spin_lock_off >= 0) {
+        using M = MapType;
+        if (m.type != M::Hash && m.type != M::Array && m.type != M::CgroupStorage && m.type != M::SkStorage &&
+            m.type != M::InodeStorage && m.type != M::TaskStorage && m.type != M::CgrpStorage)
+            return make_error("bad-map-def", "map '" + name + "': a " + map_type_name(m.type) +
+                                                 " cannot hold a bpf_spin_lock (map_check_btf(): -ENOTSUPP)");
+        if (m.flags & kMapFlagRdonlyProg)
+            return make_error("bad-map-def",
+                              "map '" + name +
+                                  "' holds a bpf_spin_lock but is BPF_F_RDONLY_PROG (map_check_btf(): "
+                                  "-EACCES)");
+    }
     if ((m.type == MapType::ProgArray || is_map_of_maps(m.type)) && m.key_size == 0) m.key_size = 4;
     if (inner && inner->has_value()) {
         // libbpf.c parse_btf_map_def(): "map '%s': should be map-in-map."

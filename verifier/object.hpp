@@ -27,6 +27,10 @@ const char* map_type_name(MapType t); // "prog_array", "hash", ...; "unknown" pa
 // Array or hash of maps: a lookup yields an inner map (kernel: map_in_map.c).
 inline bool is_map_of_maps(MapType t) { return t == MapType::ArrayOfMaps || t == MapType::HashOfMaps; }
 
+// map_flags bits (include/uapi/linux/bpf.h) that change what a program may do with a map.
+inline constexpr uint32_t kMapFlagRdonlyProg = 1u << 7; // BPF_F_RDONLY_PROG
+inline constexpr uint32_t kMapFlagWronlyProg = 1u << 8; // BPF_F_WRONLY_PROG
+
 enum class MapOrigin : uint8_t {
     Btf,        // SEC(".maps") with BTF-defined layout
     Legacy,     // SEC("maps") struct bpf_map_def / bpf_elf_map records
@@ -55,6 +59,11 @@ struct MapDef {
     // Offset in the value of its `struct bpf_spin_lock` (BTF value type, a top-level member), -1 none.
     // kernel: btf.c btf_find_spin_lock() / btf_parse_fields(); what bpf_spin_lock()/unlock() take.
     int32_t spin_lock_off = -1;
+
+    // kernel: bpf_map_flags_to_cap(): what a program may do with the values (BPF_F_RDONLY_PROG /
+    // BPF_F_WRONLY_PROG; .rodata is read-only to programs).
+    bool prog_can_write() const { return !readonly && !(flags & kMapFlagRdonlyProg); }
+    bool prog_can_read() const { return !(flags & kMapFlagWronlyProg); }
 };
 
 struct SourceLoc {
