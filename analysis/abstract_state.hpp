@@ -164,9 +164,9 @@ struct State {
     // acquired), a release helper drops it. kernel: verifier.c acquire_reference_state() /
     // release_reference_state(); at exit check_reference_leak().
     std::vector<uint32_t> refs;
-    // The bpf_spin_lock held: 0 none, else the index + 1 of the map whose value's lock it is (which value of
-    // the map is not tracked); kLockUnknown where paths that hold different locks meet. kernel: verifier.c
-    // active_lock, process_spin_lock().
+    // The bpf_spin_lock held: 0 none, else the index + 1 of the map whose value's lock it is (lock_id names
+    // the value); kLockUnknown where paths that hold different locks meet. kernel: verifier.c active_lock,
+    // process_spin_lock().
     uint32_t lock = 0;
     // With a lock held: the id of the map value whose lock it is (RegValue::id kept by the null check),
     // 0 when that value's identity was lost in a join. kernel: active_lock.id.

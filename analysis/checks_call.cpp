@@ -24,8 +24,6 @@ static bool is_mem_arg(ArgKind k) {
            k == ArgKind::PtrToUninitMem || k == ArgKind::PtrToFixedUninitMem;
 }
 
-// Why v is not a constant string (kernel: check_func_arg() ARG_PTR_TO_CONST_STR: a read-only map value,
-// a constant offset inside it, a NUL before the value ends), or nullopt when it is one.
 // Why v is not a non-NULL pointer into the value of a known map, or nullopt when it is one.
 static std::optional<std::string> not_map_value(const RegValue& v, const AnalysisEnv& env) {
     if (v.kind == Kind::MapValueOrNull) return "may be NULL; compare it with 0 first";
@@ -34,6 +32,8 @@ static std::optional<std::string> not_map_value(const RegValue& v, const Analysi
     return std::nullopt;
 }
 
+// Why v is not a constant string (kernel: check_func_arg() ARG_PTR_TO_CONST_STR: a read-only map value,
+// a constant offset inside it, a NUL before the value ends), or nullopt when it is one.
 static std::optional<std::string> const_str_problem(const RegValue& v, const AnalysisEnv& env) {
     if (auto why = not_map_value(v, env)) return why;
     const MapDef& m = env.obj->maps[size_t(v.map)];

@@ -212,7 +212,7 @@ struct MapFactory {
         if (d.key_size != 4) return bad_def(d, "key_size must be 4");
         if (d.value_size != 4)
             return bad_def(d, "value_size must be 4 (only file descriptors can be stored)");
-        if (d.flags & (kBpfFRdonlyProg | kBpfFWronlyProg))
+        if (d.flags & (kMapFlagRdonlyProg | kMapFlagWronlyProg))
             return bad_def(d, "BPF_F_RDONLY_PROG/BPF_F_WRONLY_PROG not allowed on a prog array");
         if (d.max_entries > (1u << 24)) return bad_def(d, "max_entries too large");
         std::unique_ptr<Map> m(new Map(d));

@@ -44,8 +44,6 @@ inline void spin_lock_word(uint32_t* word) {
         while (__atomic_load_n(word, __ATOMIC_RELAXED) != 0) __builtin_ia32_pause();
 }
 inline void spin_unlock_word(uint32_t* word) { __atomic_store_n(word, 0u, __ATOMIC_RELEASE); }
-// Map creation flags that matter here (uapi bpf.h).
-inline constexpr uint32_t kBpfFRdonlyProg = 1u << 7, kBpfFWronlyProg = 1u << 8;
 
 // Owned, page-aligned, zeroed memory (mmap). Can be made read-only after initialisation.
 class Region {
