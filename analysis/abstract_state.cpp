@@ -34,12 +34,6 @@ const char* kind_name(Kind k) {
     return "?";
 }
 
-static bool has_offset(Kind k) {
-    return k == Kind::Ctx || k == Kind::Stack || k == Kind::Packet || k == Kind::PacketMeta ||
-           k == Kind::MapValue || k == Kind::MapValueOrNull || k == Kind::Mem || k == Kind::MemOrNull ||
-           k == Kind::FlowKeys || k == Kind::MapKey || k == Kind::Sock || k == Kind::SockOrNull;
-}
-
 std::string to_string(const RegValue& v) {
     std::string s = kind_name(v.kind);
     if (v.kind == Kind::Scalar) return s + " " + to_string(v.num);
@@ -128,6 +122,7 @@ RegValue join(const RegValue& a, const RegValue& b) {
                 RegValue r = *p;
                 r.kind = nullable_kind(p->kind);
                 r.id = 0;
+                r.zlink = false;
                 return r;
             }
         }
@@ -141,6 +136,7 @@ RegValue join(const RegValue& a, const RegValue& b) {
             r.sock = a.sock == b.sock ? a.sock : SockView::Opaque;
             r.ref = a.ref == b.ref ? a.ref : 0;
             r.mem_size = std::min(a.mem_size, b.mem_size);
+            r.zlink = false;
             return r;
         }
         RegValue r;
@@ -209,7 +205,59 @@ static void join_spills(Frame& out, const Frame& a, const Frame& b) {
         if (out.bytes[i] == StackByte::Spill && !out.spill_at(i / 8)) out.bytes[i] = StackByte::Misc;
 }
 
+// Whether another slot of f holds the link to slot's zone variable.
+static bool spill_var_taken(const Frame& f, int slot) {
+    for (const auto& [other, v] : f.spills)
+        if (other != slot && other % Frame::kSpillVars == slot % Frame::kSpillVars && v.zlink) return true;
+    return false;
+}
+
+static bool all_zero_slot(const Frame& f, int slot) {
+    for (int i = 0; i < 8; ++i)
+        if (f.bytes[size_t(slot * 8 + i)] != StackByte::Zero) return false;
+    return true;
+}
+
+// Makes `to` meet `from` without needless loss (to == nullptr: only tells whether anything would change):
+// a slot `from` spilled whole as a scalar and `to` zeroed (8 Zero bytes) becomes a spill of 0 in `to`; a
+// slot linked in `from` is linked in `to` too when it holds a value of the same kind there and its zone
+// variable is free (the variable takes the value's bounds). Neither changes what `to` describes.
+static bool align_spills(const Frame& from, const Frame& view, Frame* to) {
+    for (const auto& [slot, v] : from.spills) {
+        if (spilled_width(from, slot) != 8) continue;
+        const RegValue* w = view.spill_at(slot);
+        const bool zeroed = !w && v.kind == Kind::Scalar && all_zero_slot(view, slot);
+        const bool linkable =
+            v.zlink && (zeroed || (w && !w->zlink && w->kind == v.kind && spilled_width(view, slot) == 8)) &&
+            !spill_var_taken(view, slot);
+        if (!zeroed && !linkable) continue;
+        if (!to) return true;
+        if (zeroed) {
+            for (int i = 0; i < 8; ++i) to->bytes[size_t(slot * 8 + i)] = StackByte::Spill;
+            to->set_spill(slot, RegValue::scalar_const(0));
+        }
+        if (linkable) link_spill(*to, slot, std::nullopt);
+    }
+    return false;
+}
+
+// Copies of a and b aligned both ways (align_spills), or nullopt when they already are.
+static std::optional<std::pair<Frame, Frame>> aligned(const Frame& a, const Frame& b) {
+    if (!align_spills(a, b, nullptr) && !align_spills(b, a, nullptr)) return std::nullopt;
+    std::pair<Frame, Frame> p{a, b};
+    align_spills(p.first, p.second, &p.second);
+    align_spills(p.second, p.first, &p.first);
+    return p;
+}
+
+static Frame frame_join_aligned(const Frame& a, const Frame& b);
+
 static Frame frame_join(const Frame& a, const Frame& b) {
+    if (auto p = aligned(a, b)) return frame_join_aligned(p->first, p->second);
+    return frame_join_aligned(a, b);
+}
+
+static Frame frame_join_aligned(const Frame& a, const Frame& b) {
     Frame r = a;
     for (int i = 0; i < kNumRegs; ++i) r.regs[i] = join(a.regs[i], b.regs[i]);
     for (int i = 0; i < kStackSize; ++i) r.bytes[i] = byte_join(a.bytes[i], b.bytes[i]);
@@ -221,7 +269,14 @@ static Frame frame_join(const Frame& a, const Frame& b) {
     return r;
 }
 
+static bool frame_leq_aligned(const Frame& a, const Frame& b);
+
 static bool frame_leq(const Frame& a, const Frame& b) {
+    if (auto p = aligned(a, b)) return frame_leq_aligned(p->first, p->second);
+    return frame_leq_aligned(a, b);
+}
+
+static bool frame_leq_aligned(const Frame& a, const Frame& b) {
     if (a.function != b.function || a.return_pc != b.return_pc) return false;
     for (int i = 0; i < kNumRegs; ++i)
         if (!reg_leq(a.regs[i], b.regs[i])) return false;
@@ -273,8 +328,9 @@ State widen(const State& old, const State& next, const WidenThresholds& th) {
     if (next.bottom) return old;
     State r = join(old, next);
     for (size_t f = 0; f < r.frames.size(); ++f) {
-        const Frame& fo = old.frames[f];
-        const Frame& fn = next.frames[f];
+        auto p = aligned(old.frames[f], next.frames[f]);
+        const Frame& fo = p ? p->first : old.frames[f];
+        const Frame& fn = p ? p->second : next.frames[f];
         Frame& fr = r.frames[f];
         for (int i = 0; i < kNumRegs; ++i) fr.regs[i] = reg_widen(fo.regs[i], fn.regs[i], th);
         for (auto& [slot, v] : fr.spills) {
@@ -298,7 +354,13 @@ State narrow(const State& a, const State& b) {
     State r = a;
     for (size_t f = 0; f < r.frames.size(); ++f) {
         Frame& fr = r.frames[f];
-        const Frame& fb = b.frames[f];
+        Frame fb = b.frames[f];
+        align_spills(fr, fb, &fb);
+        // a spill linked in `a` but not in `b`: b's variable says nothing about it, take none of it
+        for (const auto& [slot, v] : fr.spills) {
+            const RegValue* w = fb.spill_at(slot);
+            if (v.zlink && !(w && w->zlink)) fb.zone.forget(Frame::var_spill(slot));
+        }
         for (int i = 0; i < kNumRegs; ++i)
             if (fr.regs[i].kind == fb.regs[i].kind && fr.regs[i].kind != Kind::Uninit)
                 fr.regs[i].num = narrow(fr.regs[i].num, fb.regs[i].num);
@@ -314,10 +376,6 @@ State narrow(const State& a, const State& b) {
 
 // --- zone synchronisation ----------------------------------------------------------------------------
 
-static bool tracks_number(Kind k) {
-    return k == Kind::Scalar || has_offset(k);
-}
-
 void zone_set_bounds(Zone& z, Zone::Var x, const ScalarValue& v) {
     // stay far from the int64 extremes: the zone's arithmetic is over the integers
     constexpr int64_t kLimit = int64_t(1) << 62;
@@ -329,17 +387,65 @@ void set_reg(Frame& f, Reg r, const RegValue& v) {
     f.regs[r] = v;
     Zone::Var x = Frame::var_reg(r);
     f.zone.forget(x);
-    if (tracks_number(v.kind)) zone_set_bounds(f.zone, x, v.num);
+    if (zone_tracks(v.kind)) zone_set_bounds(f.zone, x, v.num);
 }
 
 void set_reg_rel(Frame& f, Reg dst, Reg src, int64_t c, const RegValue& v) {
     f.regs[dst] = v;
     f.zone.assign(Frame::var_reg(dst), Frame::var_reg(src), c);
-    if (tracks_number(v.kind)) zone_set_bounds(f.zone, Frame::var_reg(dst), v.num);
+    if (zone_tracks(v.kind)) zone_set_bounds(f.zone, Frame::var_reg(dst), v.num);
 }
 
 void push_bounds(Frame& f, Reg r) {
-    if (tracks_number(f.regs[r].kind)) zone_set_bounds(f.zone, Frame::var_reg(r), f.regs[r].num);
+    if (zone_tracks(f.regs[r].kind)) zone_set_bounds(f.zone, Frame::var_reg(r), f.regs[r].num);
+}
+
+static bool is_packet_kind(Kind k) {
+    return k == Kind::Packet || k == Kind::PacketEnd || k == Kind::PacketMeta;
+}
+
+bool link_spill(Frame& f, int slot, std::optional<Reg> src) {
+    const RegValue* v = f.spill_at(slot);
+    if (!v || !zone_tracks(v->kind) || spilled_width(f, slot) != 8) return false;
+    const bool packet = is_packet_kind(v->kind);
+    for (const auto& [other, w] : f.spills)
+        if (other != slot && other % Frame::kSpillVars == slot % Frame::kSpillVars && w.zlink &&
+            is_packet_kind(w.kind) && !packet)
+            return false;
+    for (auto& [other, w] : f.spills)
+        if (other != slot && other % Frame::kSpillVars == slot % Frame::kSpillVars) w.zlink = false;
+    const Zone::Var x = Frame::var_spill(slot);
+    if (src) {
+        f.zone.assign(x, Frame::var_reg(*src), 0);
+    } else {
+        f.zone.forget(x);
+    }
+    RegValue linked = *v;
+    linked.zlink = true;
+    zone_set_bounds(f.zone, x, linked.num);
+    f.set_spill(slot, linked);
+    return true;
+}
+
+std::optional<RegValue> slot_value(const Frame& f, int slot) {
+    if (const RegValue* v = f.spill_at(slot); v && spilled_width(f, slot) == 8) return *v;
+    if (all_zero_slot(f, slot)) return RegValue::scalar_const(0);
+    return std::nullopt;
+}
+
+// Tightens v's number to the zone's bounds of x; false when none is left.
+static bool pull_var_bounds(const Zone& z, Zone::Var x, RegValue& v) {
+    auto lo = z.lower(x);
+    auto hi = z.upper(x);
+    if (!lo && !hi) return true;
+    int64_t l = lo ? *lo : std::numeric_limits<int64_t>::min();
+    int64_t h = hi ? *hi : std::numeric_limits<int64_t>::max();
+    if (l > h) return false;
+    if (l <= v.num.smin && h >= v.num.smax) return true;
+    auto m = meet(v.num, ScalarValue::from_srange(l, h));
+    if (!m || !align_to_tnum(*m)) return false;
+    v.num = *m;
+    return true;
 }
 
 bool align_to_tnum(ScalarValue& v) {
@@ -366,20 +472,12 @@ bool align_to_tnum(ScalarValue& v) {
 
 bool pull_bounds(Frame& f) {
     if (f.zone.is_bottom()) return false;
-    for (int i = 0; i < kNumRegs; ++i) {
-        RegValue& v = f.regs[i];
-        if (!tracks_number(v.kind)) continue;
-        auto lo = f.zone.lower(Frame::var_reg(Reg(i)));
-        auto hi = f.zone.upper(Frame::var_reg(Reg(i)));
-        if (!lo && !hi) continue;
-        int64_t l = lo ? *lo : std::numeric_limits<int64_t>::min();
-        int64_t h = hi ? *hi : std::numeric_limits<int64_t>::max();
-        if (l > h) return false;
-        if (l <= v.num.smin && h >= v.num.smax) continue;
-        auto m = meet(v.num, ScalarValue::from_srange(l, h));
-        if (!m || !align_to_tnum(*m)) return false;
-        v.num = *m;
-    }
+    for (int i = 0; i < kNumRegs; ++i)
+        if (zone_tracks(f.regs[i].kind) && !pull_var_bounds(f.zone, Frame::var_reg(Reg(i)), f.regs[i]))
+            return false;
+    for (auto& [slot, v] : f.spills)
+        if (v.zlink && zone_tracks(v.kind) && !pull_var_bounds(f.zone, Frame::var_spill(slot), v))
+            return false;
     return true;
 }
 
@@ -390,10 +488,6 @@ void set_packet_size_bounds(Zone& z) {
 
 void clobber_caller_saved(Frame& f) {
     for (Reg r = kR1; r <= kR5; ++r) set_reg(f, r, RegValue::uninit());
-}
-
-static bool is_packet_kind(Kind k) {
-    return k == Kind::Packet || k == Kind::PacketEnd || k == Kind::PacketMeta;
 }
 
 void invalidate_packet_pointers(State& s) {

@@ -10,10 +10,14 @@
 // Relational facts live in one Zone per frame over these variables (see Frame::var_*):
 //   pkt_size  = data_end - data          meta_size = data - data_meta
 //   reg r     = the scalar value (signed reading) or the pointer offset of r0..r10
-//   spill[k]  = the offset of the packet pointer spilled in a stack slot s with s % kSpillVars == k (so that
-//               a bounds check made on a reloaded copy also bounds the spilled pointer and later reloads)
+//   spill[k]  = the number (scalar value or pointer offset) of the register spilled whole in a stack slot s
+//               with s % kSpillVars == k, while that spill is linked (RegValue::zlink): a bounds check made
+//               on a reloaded copy also bounds the spill and later reloads, and a loop counter kept on the
+//               stack keeps its relation to the loop's snapshots (kernel: a spilled scalar keeps its id,
+//               verifier.c save_register_state(), and sync_linked_regs() reaches stack slots)
 //   loop[l], nloop[l] = the ghost iteration counter of the enclosing loop at WTO nesting level l, and its
-//               negation; snap[l][r] = r0..r9 at the head of the current iteration of that loop
+//               negation; snap[l][r] = r0..r9 and snap[l][spill k] = spill[k] at the head of the current
+//               iteration of that loop
 // The zone only ever receives facts that hold over the mathematical integers (no 64-bit wraparound).
 //
 // Stack bytes are tracked per byte (uninit / zero / initialised scalar / part of a spilled register);
@@ -22,6 +26,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -62,6 +67,16 @@ const char* kind_name(Kind k); // "uninit", "scalar", "ctx", "stack", "packet", 
 inline bool is_pointer(Kind k) {
     return k != Kind::Uninit && k != Kind::Scalar && k != Kind::Mixed;
 }
+// Pointers whose RegValue::num is an offset into the region they point into.
+inline bool has_offset(Kind k) {
+    return k == Kind::Ctx || k == Kind::Stack || k == Kind::Packet || k == Kind::PacketMeta ||
+           k == Kind::MapValue || k == Kind::MapValueOrNull || k == Kind::Mem || k == Kind::MemOrNull ||
+           k == Kind::FlowKeys || k == Kind::MapKey || k == Kind::Sock || k == Kind::SockOrNull;
+}
+// Kinds whose number (value or offset) the frame's zone relates to other variables.
+inline bool zone_tracks(Kind k) {
+    return k == Kind::Scalar || has_offset(k);
+}
 // Pointers a null check refines (kernel: PTR_MAYBE_NULL types): dereference, arithmetic and most helper
 // arguments need the check first.
 inline bool may_be_null(Kind k) {
@@ -81,8 +96,9 @@ struct RegValue {
     int32_t pkt_avail =
         0; // spilled Packet/PacketMeta only: offset + pkt_avail <= pkt_size (meta_size) was proved
     uint32_t mem_size = 0; // Mem / MemOrNull: bytes of the allocation
-    // spilled Packet/PacketMeta only: the frame's zone variable var_spill(slot % kSpillVars) equals this
-    // pointer's offset (set by the spill, cleared when another slot takes the variable)
+    // an 8-byte spill of a kind with a number (zone_tracks()) only, never a register: the frame's zone
+    // variable var_spill(slot % kSpillVars) equals this value's number (set by the spill or a join, cleared
+    // when another slot takes the variable; a linked packet pointer keeps it against other kinds)
     bool zlink = false;
 
     static RegValue uninit() { return RegValue{}; }
@@ -134,11 +150,12 @@ struct Frame {
     static constexpr Zone::Var var_reg(Reg r) { return Zone::Var(2 + r); }
     // Per loop level: two ghost counters, c (+1 per back edge) and its negation nc (-1 per back edge), so
     // that both count-up (i - c) and count-down (i + c = i - nc) loops relate to a counter in the zone; and
-    // snapshots of r0..r9 taken at the loop head, so that a register that moves by any stride on every
-    // back edge is seen to be strictly monotone (a ranking function).
+    // snapshots of r0..r9 and of the spill variables taken at the loop head, so that a register or a
+    // linked spill that moves by any stride on every back edge is seen to be strictly monotone (a ranking
+    // function).
     static constexpr int kSpillVars = 8;
     static constexpr Zone::Var var_spill(int slot) { return Zone::Var(2 + kNumRegs + slot % kSpillVars); }
-    static constexpr int kLoopVars = 2 + 10;
+    static constexpr int kLoopVars = 2 + 10 + kSpillVars;
     static constexpr int kLoopBase = 2 + kNumRegs + kSpillVars;
     static constexpr Zone::Var var_loop(int level) { return Zone::Var(kLoopBase + kLoopVars * level); }
     static constexpr Zone::Var var_loop_neg(int level) {
@@ -146,6 +163,9 @@ struct Frame {
     }
     static constexpr Zone::Var var_snap(int level, Reg r) {
         return Zone::Var(kLoopBase + kLoopVars * level + 2 + r);
+    }
+    static constexpr Zone::Var var_snap_spill(int level, int slot) {
+        return Zone::Var(kLoopBase + kLoopVars * level + 2 + 10 + slot % kSpillVars);
     }
     static constexpr size_t zone_size(int loop_levels) { return kLoopBase + kLoopVars * size_t(loop_levels); }
 
@@ -198,14 +218,22 @@ void set_reg(Frame& f, Reg r, const RegValue& v);
 void set_reg_rel(Frame& f, Reg dst, Reg src, int64_t c, const RegValue& v);
 // Learn the signed bounds of r's number in the zone (after a non-relational refinement).
 void push_bounds(Frame& f, Reg r);
-// Tighten every register's number from the zone's bounds (after relational refinement). Returns false
-// when a register becomes empty (infeasible path).
+// Tighten every register's and linked spill's number from the zone's bounds (after relational
+// refinement). Returns false when one becomes empty (infeasible path).
 bool pull_bounds(Frame& f);
 // Tighten the unsigned bounds to the values the known low bits allow (a value stepping by 4 with bits 0-1
 // known zero in [4, 403] is in [4, 400]), then reduce. False when no value is left.
 [[nodiscard]] bool align_to_tnum(ScalarValue& v);
 // Signed bounds of a ScalarValue as a zone range: pushes only finite, safe bounds.
 void zone_set_bounds(Zone& z, Zone::Var x, const ScalarValue& v);
+// The spill in f's slot `slot` (8 bytes, of a zone_tracks() kind) takes the zone variable
+// var_spill(slot): it equals register `src` when given, else the spill's own bounds. Another slot sharing
+// the variable loses its link, except a linked packet pointer against a spill of another kind (packet
+// bounds checks need the relation most): then this spill stays unlinked. Returns whether it is linked.
+bool link_spill(Frame& f, int slot, std::optional<Reg> src);
+// The whole 8-byte value of a slot: its 8-byte spill, or scalar 0 when its 8 bytes are Zero; nullopt
+// otherwise.
+std::optional<RegValue> slot_value(const Frame& f, int slot);
 
 // pkt_size and meta_size lie in [0, 0xffff] (kernel: MAX_PACKET_OFF, the largest packet offset the
 // verifier tracks, verifier.c find_good_pkt_pointers()); this also bounds loops that walk the packet.

@@ -33,8 +33,8 @@ bool need_init(const Frame& f, Reg r, uint32_t pc, const AnalysisEnv& env, Check
 }
 
 static std::string map_label(const AnalysisEnv& env, int32_t map) {
-    if (map < 0 || size_t(map) >= env.obj->maps.size()) return "?";
-    return "'" + env.obj->maps[size_t(map)].name + "'";
+    const MapDef* m = env.obj->map_at(map);
+    return m ? "'" + m->name + "'" : "?";
 }
 
 std::string describe(const RegValue& v, const AnalysisEnv& env) {
@@ -131,9 +131,9 @@ std::optional<MemIssue> check_region(const State& s, Reg r, const RegValue& v, i
     case Kind::MapValue: {
         const bool key = v.kind == Kind::MapKey;
         if (write && key) return err("memory-bounds", "write to change key " + who + " not allowed");
-        if (v.map < 0 || size_t(v.map) >= env.obj->maps.size())
-            return err("memory-bounds", who + " points into an unknown map");
-        const MapDef& m = env.obj->maps[size_t(v.map)];
+        const MapDef* mp = env.obj->map_at(v.map);
+        if (!mp) return err("memory-bounds", who + " points into an unknown map");
+        const MapDef& m = *mp;
         const uint32_t limit = key ? m.key_size : m.value_size;
         ByteRange br = access_range(v.num, off, size);
         if (br.lo < 0 || br.hi > int64_t(limit))
@@ -345,7 +345,7 @@ void check_insn(const Insn& insn, uint32_t pc, const State& s, const AnalysisEnv
                                 "byte swap of pointer " + reg_name(i.dst) + " prohibited");
             } else if constexpr (std::is_same_v<T, LoadImm64>) {
                 if (i.pseudo == 1 || i.pseudo == 2 || i.pseudo == 5 || i.pseudo == 6) {
-                    if (i.imm_lo < 0 || size_t(i.imm_lo) >= env.obj->maps.size())
+                    if (!env.obj->map_at(i.imm_lo))
                         sink.report(env, Severity::Error, "invalid-instruction", pc,
                                     "lddw refers to map index " + std::to_string(i.imm_lo) +
                                         " which does not exist");

@@ -28,7 +28,7 @@ static bool is_mem_arg(ArgKind k) {
 static std::optional<std::string> not_map_value(const RegValue& v, const AnalysisEnv& env) {
     if (v.kind == Kind::MapValueOrNull) return "may be NULL; compare it with 0 first";
     if (v.kind != Kind::MapValue) return "is not a pointer into a map value";
-    if (v.map < 0 || size_t(v.map) >= env.obj->maps.size()) return "points into an unknown map";
+    if (!env.obj->map_at(v.map)) return "points into an unknown map";
     return std::nullopt;
 }
 
@@ -227,8 +227,8 @@ static void check_tail_call(uint32_t pc, const State& s, const AnalysisEnv& env,
     site.function = f.function;
     if (r2.kind == Kind::ProgArray) {
         site.maps = {r2.map};
-    } else if (r2.kind == Kind::MapPtr && r2.map >= 0) {
-        const MapDef& m = env.obj->maps[size_t(r2.map)];
+    } else if (r2.kind == Kind::MapPtr && env.obj->map_at(r2.map)) {
+        const MapDef& m = *env.obj->map_at(r2.map);
         sink.report(env, Severity::Error, "tail-call-map", pc,
                     "r2 points to map '" + m.name + "' of type " + map_type_name(m.type) +
                         ", not a PROG_ARRAY map (kernel: \"cannot pass map_type " +

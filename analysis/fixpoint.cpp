@@ -179,8 +179,10 @@ Disjuncts Analyzer::pull(Run& run, uint32_t b) {
             acc = join(acc, e);
         }
     if (acc.bottom) return {};
-    Frame& f = acc.top(); // snapshots of the registers at the head of this iteration
+    Frame& f = acc.top(); // snapshots of the registers and spill variables at the head of this iteration
     for (Reg r = kR0; r <= kR9; ++r) f.zone.assign(Frame::var_snap(level, r), Frame::var_reg(r), 0);
+    for (int k = 0; k < Frame::kSpillVars; ++k)
+        f.zone.assign(Frame::var_snap_spill(level, k), Frame::var_spill(k), 0);
     return {std::move(acc)};
 }
 
@@ -199,19 +201,30 @@ bool Analyzer::loop_terminates(Run& run, uint32_t h, const State& pre) {
         }
     if (back.empty()) return true; // no back edge is feasible: the body runs once
     constexpr int64_t kBig = int64_t(1) << 62;
-    for (Reg r = kR0; r <= kR9; ++r) {
-        const RegValue& v = pre.top().regs[r];
-        if (v.kind == Kind::Uninit || v.kind == Kind::Mixed || v.num.smin <= -kBig || v.num.smax >= kBig)
-            continue;
-        Zone::Var x = Frame::var_reg(r), sn = Frame::var_snap(level, r);
+    // x (bounded at the head) moves strictly one way along every back edge; `same` says whether a back
+    // edge's state still holds the value in x
+    auto ranks = [&](const RegValue& v, Zone::Var x, Zone::Var sn, auto same) {
+        if (!zone_tracks(v.kind) || v.num.smin <= -kBig || v.num.smax >= kBig) return false;
         bool up = true, down = true;
         for (const State& e : back) {
+            if (!same(e.top())) return false;
             const Zone& ez = e.top().zone;
             up = up && ez.entails(sn, x, -1);     // snap - x <= -1: x grew by at least 1
             down = down && ez.entails(x, sn, -1); // x - snap <= -1: x shrank by at least 1
         }
-        if (up || down) return true;
-    }
+        return up || down;
+    };
+    for (Reg r = kR0; r <= kR9; ++r)
+        if (ranks(pre.top().regs[r], Frame::var_reg(r), Frame::var_snap(level, r),
+                  [](const Frame&) { return true; }))
+            return true;
+    for (const auto& [slot, v] : pre.top().spills) // a counter kept on the stack
+        if (v.zlink && ranks(v, Frame::var_spill(slot), Frame::var_snap_spill(level, slot),
+                             [slot = slot](const Frame& ef) {
+                                 const RegValue* w = ef.spill_at(slot);
+                                 return w && w->zlink;
+                             }))
+            return true;
     return false;
 }
 
@@ -239,32 +252,49 @@ bool Analyzer::refine_induction(Run& run, uint32_t h, State& pre) {
     }
     if (entry.bottom || back.empty() || entry.frames.size() != pre.frames.size()) return false;
     constexpr __int128 kBig = __int128(1) << 62;
-    bool changed = false;
-    for (Reg r = kR0; r <= kR9; ++r) {
-        const RegValue v = f.regs[r];
-        const RegValue& ev = entry.top().regs[r];
-        if (v.kind == Kind::Uninit || v.kind == Kind::Mixed || ev.kind != v.kind || ev.map != v.map ||
-            ev.frame != v.frame)
-            continue;
-        const Zone::Var x = Frame::var_reg(r), sn = Frame::var_snap(level, r);
+    // v (held in zone variable x, snapshot sn) with entry value ev: its tightened number, if any; `at`
+    // gives a back edge's value (nullptr when the edge no longer holds it in x)
+    auto tighten = [&](const RegValue& v, const std::optional<RegValue>& ev, Zone::Var x, Zone::Var sn,
+                       auto at) -> std::optional<ScalarValue> {
+        if (!zone_tracks(v.kind) || !ev || ev->kind != v.kind || ev->map != v.map || ev->frame != v.frame)
+            return std::nullopt;
         std::optional<int64_t> d;
-        bool exact = true;
         for (const State& e : back) {
+            const RegValue* w = at(e.top());
             const Zone& ez = e.top().zone;
             auto up = ez.bound(x, sn), down = ez.bound(sn, x); // x - snap <= up, snap - x <= down
-            exact =
-                exact && e.top().regs[r].kind == v.kind && up && down && *up == -*down && (!d || *d == *up);
-            if (!exact) break;
+            if (!w || w->kind != v.kind || !up || !down || *up != -*down || (d && *d != *up))
+                return std::nullopt;
             d = *up;
         }
-        if (!exact || !d || *d == 0 || ev.num.smin <= INT64_MIN / 2 || ev.num.smax >= INT64_MAX / 2) continue;
-        const __int128 lo = __int128(ev.num.smin) + (*d < 0 ? __int128(*d) * *cmax : 0);
-        const __int128 hi = __int128(ev.num.smax) + (*d > 0 ? __int128(*d) * *cmax : 0);
-        if (lo < -kBig || hi > kBig) continue;
+        if (!d || *d == 0 || ev->num.smin <= INT64_MIN / 2 || ev->num.smax >= INT64_MAX / 2)
+            return std::nullopt;
+        const __int128 lo = __int128(ev->num.smin) + (*d < 0 ? __int128(*d) * *cmax : 0);
+        const __int128 hi = __int128(ev->num.smax) + (*d > 0 ? __int128(*d) * *cmax : 0);
+        if (lo < -kBig || hi > kBig) return std::nullopt;
         auto m = meet(v.num, ScalarValue::from_srange(int64_t(lo), int64_t(hi)));
-        if (!m || *m == v.num) continue;
+        if (!m || *m == v.num) return std::nullopt;
+        return m;
+    };
+    bool changed = false;
+    for (Reg r = kR0; r <= kR9; ++r) {
+        auto m = tighten(f.regs[r], entry.top().regs[r], Frame::var_reg(r), Frame::var_snap(level, r),
+                         [r](const Frame& ef) { return &ef.regs[r]; });
+        if (!m) continue;
         f.regs[r].num = *m;
         push_bounds(f, r);
+        changed = true;
+    }
+    for (auto& [slot, v] : f.spills) { // a pointer or index kept on the stack
+        if (!v.zlink) continue;
+        auto m = tighten(v, slot_value(entry.top(), slot), Frame::var_spill(slot),
+                         Frame::var_snap_spill(level, slot), [slot = slot](const Frame& ef) {
+                             const RegValue* w = ef.spill_at(slot);
+                             return w && w->zlink ? w : nullptr;
+                         });
+        if (!m) continue;
+        v.num = *m;
+        zone_set_bounds(f.zone, Frame::var_spill(slot), v.num);
         changed = true;
     }
     if (changed && !pull_bounds(f)) pre = State::make_bottom();
@@ -512,9 +542,8 @@ State Analyzer::exec_callback_call(const Call& c, uint32_t pc, const State& s, b
     const HelperProto* proto = env_.helpers ? env_.helpers->find(c.helper, env_.prog->type)
                                             : builtin_helper(c.helper, env_.prog->type);
     const bool map_ok =
-        !for_each ||
-        (proto && map.kind == Kind::MapPtr && map.map >= 0 && size_t(map.map) < env_.obj->maps.size() &&
-         check_map_func_compatibility(*proto, env_.obj->maps[size_t(map.map)].type).ok());
+        !for_each || (proto && map.kind == Kind::MapPtr && env_.obj->map_at(map.map) &&
+                      check_map_func_compatibility(*proto, env_.obj->map_at(map.map)->type).ok());
     if (!map_ok || cb.kind != Kind::Func || cb.map < 0 || !may_enter(uint32_t(cb.map), pc, s, checking)) {
         exec_insn(Insn{c}, pc, out, env_); // the checks report the argument
         return out;

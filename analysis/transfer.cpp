@@ -198,10 +198,9 @@ void exec_lddw(const LoadImm64& l, uint32_t pc, State& s, const AnalysisEnv& env
     case 1:
     case 5: {
         RegValue r;
-        int idx = l.imm_lo;
-        bool ok = idx >= 0 && size_t(idx) < env.obj->maps.size();
-        r.kind = ok && env.obj->maps[size_t(idx)].type == MapType::ProgArray ? Kind::ProgArray : Kind::MapPtr;
-        r.map = ok ? idx : -1;
+        const MapDef* m = env.obj->map_at(l.imm_lo);
+        r.kind = m && m->type == MapType::ProgArray ? Kind::ProgArray : Kind::MapPtr;
+        r.map = m ? l.imm_lo : -1;
         set_reg(f, l.dst, r);
         return;
     }
@@ -347,9 +346,8 @@ void exec_load(const Load& l, uint32_t pc, State& s, const AnalysisEnv& env) {
         break;
     case Kind::Ctx: out = ctx_load_value(l, pc, base, env); break;
     case Kind::MapValue:
-        if (base.map >= 0 && size_t(base.map) < env.obj->maps.size() && base.num.is_const()) {
-            auto c = read_rodata(env.obj->maps[size_t(base.map)], int64_t(base.num.const_value()) + l.off,
-                                 l.width);
+        if (const MapDef* m = env.obj->map_at(base.map); m && base.num.is_const()) {
+            auto c = read_rodata(*m, int64_t(base.num.const_value()) + l.off, l.width);
             if (c) {
                 ScalarValue v = ScalarValue::constant(*c);
                 out = RegValue::scalar(l.sign_extend ? sign_extend(v, l.width) : v);
@@ -359,13 +357,16 @@ void exec_load(const Load& l, uint32_t pc, State& s, const AnalysisEnv& env) {
     default: break;
     }
     if (out.kind == Kind::SockOrNull) retire_id(s, out.id);
-    if (out.kind == Kind::Packet || out.kind == Kind::PacketMeta) {
-        const bool linked = out.zlink && l.width == 8 && base.frame == s.cur();
-        out.zlink = false;
+    const bool linked = out.zlink && l.width == 8 && base.kind == Kind::Stack && base.frame == s.cur();
+    out.zlink = false; // registers are never linked; the zone relates them directly
+    if (linked) {      // the reload is exactly the spilled value: relations and all
         set_reg(f, l.dst, out);
-        if (linked) // the reload is exactly the spilled pointer: relations and all
-            f.zone.assign(Frame::var_reg(l.dst),
-                          Frame::var_spill(stack_index(int64_t(base.num.const_value()) + l.off) / 8), 0);
+        f.zone.assign(Frame::var_reg(l.dst),
+                      Frame::var_spill(stack_index(int64_t(base.num.const_value()) + l.off) / 8), 0);
+        push_bounds(f, l.dst);
+    }
+    if (out.kind == Kind::Packet || out.kind == Kind::PacketMeta) {
+        if (!linked) set_reg(f, l.dst, out);
         if (out.pkt_avail != kNoAvail) {
             Zone::Var end = out.kind == Kind::PacketMeta ? Frame::var_meta_size : Frame::var_pkt_size;
             f.zone.add_constraint(Frame::var_reg(l.dst), end, -int64_t(out.pkt_avail));
@@ -374,7 +375,7 @@ void exec_load(const Load& l, uint32_t pc, State& s, const AnalysisEnv& env) {
         return;
     }
     out.pkt_avail = 0;
-    set_reg(f, l.dst, out);
+    if (!linked) set_reg(f, l.dst, out);
 }
 
 void exec_store(const Store& st, State& s) {
@@ -395,18 +396,10 @@ void exec_store(const Store& st, State& s) {
                                       truncate(v.num, st.width).const_value() == 0);
     v.zlink = false;
     write_stack(target, r.lo, r.hi, r.constant, st.width == 8 || v.kind == Kind::Scalar ? &v : nullptr, zero);
-    // a packet pointer spilled into this frame: its slot's zone variable takes the pointer's offset
+    // a whole register (or constant) spilled into this frame: its slot's zone variable takes its number
     const int ia = stack_index(r.lo);
-    if ((v.kind == Kind::Packet || v.kind == Kind::PacketMeta) && st.value.is_reg && st.width == 8 &&
-        r.constant && base.frame == s.cur() && ia >= 0 && ia % 8 == 0 && f.spill_at(ia / 8)) {
-        const int slot = ia / 8;
-        for (auto& [other, sv] : f.spills)
-            if (other != slot && other % Frame::kSpillVars == slot % Frame::kSpillVars) sv.zlink = false;
-        f.zone.assign(Frame::var_spill(slot), Frame::var_reg(st.value.reg), 0);
-        RegValue linked = *f.spill_at(slot);
-        linked.zlink = true;
-        f.set_spill(slot, linked);
-    }
+    if (st.width == 8 && r.constant && base.frame == s.cur() && ia >= 0 && ia % 8 == 0 && f.spill_at(ia / 8))
+        link_spill(f, ia / 8, st.value.is_reg ? std::optional<Reg>(st.value.reg) : std::nullopt);
 }
 
 void exec_atomic(const Atomic& a, State& s) {
@@ -452,9 +445,7 @@ const MapDef* call_map(const Frame& f, const HelperProto& p, const AnalysisEnv& 
     for (int i = 0; i < 5; ++i) {
         if (p.args[size_t(i)] != ArgKind::ConstMapPtr) continue;
         const RegValue& m = f.regs[kR1 + i];
-        if ((m.kind == Kind::MapPtr || m.kind == Kind::ProgArray) && m.map >= 0 &&
-            size_t(m.map) < env.obj->maps.size())
-            return &env.obj->maps[size_t(m.map)];
+        if (m.kind == Kind::MapPtr || m.kind == Kind::ProgArray) return env.obj->map_at(m.map);
     }
     return nullptr;
 }
@@ -475,9 +466,8 @@ void exec_call(const Call& c, uint32_t pc, State& s, const AnalysisEnv& env) {
                 helper_writes_stack(s, arg, ScalarValue::constant(p->arg_size[size_t(i)]));
             } else if (k == ArgKind::PtrToUninitMapValue) {
                 const RegValue& m = f.regs[kR1];
-                if ((m.kind == Kind::MapPtr) && m.map >= 0 && size_t(m.map) < env.obj->maps.size())
-                    helper_writes_stack(s, arg,
-                                        ScalarValue::constant(env.obj->maps[size_t(m.map)].value_size));
+                const MapDef* md = m.kind == Kind::MapPtr ? env.obj->map_at(m.map) : nullptr;
+                if (md) helper_writes_stack(s, arg, ScalarValue::constant(md->value_size));
             }
         }
         const MapDef* map = call_map(f, *p, env);

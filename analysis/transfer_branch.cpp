@@ -109,9 +109,8 @@ void assume(const Jump& jmp, bool taken, State& s, const AnalysisEnv& env) {
         if (may_be_null(p.kind)) {
             // kernel: mark_ptr_or_null_reg() keeps the id of a value that may hold a bpf_spin_lock: it
             // names the lock process_spin_lock() takes and releases
-            const bool lockable = p.kind == Kind::MapValueOrNull && p.map >= 0 &&
-                                  size_t(p.map) < env.obj->maps.size() &&
-                                  env.obj->maps[size_t(p.map)].spin_lock_off >= 0;
+            const MapDef* m = env.obj->map_at(p.map);
+            const bool lockable = p.kind == Kind::MapValueOrNull && m && m->spin_lock_off >= 0;
             if (!jmp.is32 || !is_null_edge) refine_null(s, preg, !is_null_edge, lockable);
             return;
         }

@@ -27,8 +27,9 @@ size_t ProgramReport::warnings() const {
 std::vector<std::string> prog_array_targets(const Object& obj, int32_t map, uint64_t lo, uint64_t hi,
                                             const VerifyOptions& options) {
     std::vector<std::string> out;
-    if (map < 0 || size_t(map) >= obj.maps.size()) return out;
-    const MapDef& m = obj.maps[size_t(map)];
+    const MapDef* mp = obj.map_at(map);
+    if (!mp) return out;
+    const MapDef& m = *mp;
     std::map<uint32_t, std::string> slots = m.prog_slots;
     for (const ProgArrayAssignment& a : options.prog_array)
         if (a.map == m.name) slots[a.index] = a.program; // the command line overrides the static value

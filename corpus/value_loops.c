@@ -52,4 +52,67 @@ int value_scan_past_end(struct xdp_md *ctx)
     return s & 0xff;
 }
 
+// A loop counter kept on the stack: six accumulators (and the packet length) live across three helper calls
+// leave clang too few callee-saved registers, so it spills the counter (an index stepping by 8) around the calls and reloads it
+// for the store and the exit test. The bound proved on the reloaded copy must reach the spill (kernel: a
+// spilled scalar keeps its id, save_register_state()), and termination is proved on the spilled counter.
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, __u64[16]);
+} mixes SEC(".maps");
+
+#define MIX(t) (a += t, b ^= t, c += t * 3, d += t ^ a, e *= t, f -= t)
+
+// tailgate: program name=spilled_counter verdict=accepted
+// tailgate: run program=spilled_counter packet=tcp4 engine=both return=2
+SEC("xdp")
+int spilled_counter(struct xdp_md *ctx)
+{
+    __u32 k = 0;
+    __u64 *v = bpf_map_lookup_elem(&mixes, &k);
+    __u64 n = ctx->data_end - ctx->data;
+    __u64 a = 0, b = 0, c = 0, d = 0, e = 1, f = 2, t;
+
+    if (!v)
+        return XDP_ABORTED;
+#pragma clang loop unroll(disable)
+    for (int i = 0; i < 16; i++) {
+        t = bpf_get_smp_processor_id() + n;
+        MIX(t);
+        t = bpf_get_smp_processor_id() ^ n;
+        MIX(t);
+        t = bpf_get_smp_processor_id() * n;
+        MIX(t);
+        v[i] += a + b + c + d + e + f;
+    }
+    return XDP_PASS;
+}
+
+// One element too far (i <= 16): the spilled index reaches offset 128 of the 128-byte value.
+// tailgate: program name=spilled_counter_past_end verdict=rejected
+SEC("xdp")
+int spilled_counter_past_end(struct xdp_md *ctx)
+{
+    __u32 k = 0;
+    __u64 *v = bpf_map_lookup_elem(&mixes, &k);
+    __u64 n = ctx->data_end - ctx->data;
+    __u64 a = 0, b = 0, c = 0, d = 0, e = 1, f = 2, t;
+
+    if (!v)
+        return XDP_ABORTED;
+#pragma clang loop unroll(disable)
+    for (int i = 0; i <= 16; i++) {
+        t = bpf_get_smp_processor_id() + n;
+        MIX(t);
+        t = bpf_get_smp_processor_id() ^ n;
+        MIX(t);
+        t = bpf_get_smp_processor_id() * n;
+        MIX(t);
+        v[i] += a + b + c + d + e + f; // tailgate: expect code=memory-bounds severity=error
+    }
+    return XDP_PASS;
+}
+
 char LICENSE[] SEC("license") = "GPL";

@@ -145,8 +145,7 @@ Status Runtime::load(const Object& obj, const std::vector<ProgArrayAssignment>& 
     for (size_t i = 0; i < obj_.programs.size(); ++i) {
         if (!programs_[i].loaded) continue;
         for (int32_t m : referenced_maps(obj_.programs[i]))
-            if (m >= 0 && size_t(m) < obj_.maps.size() && obj_.maps[size_t(m)].type == MapType::ProgArray &&
-                !owner_[size_t(m)])
+            if (obj_.map_at(m) && obj_.map_at(m)->type == MapType::ProgArray && !owner_[size_t(m)])
                 owner_[size_t(m)] = programs_[i].type;
     }
     // Static initialisation (libbpf: bpf_object__init_prog_arrays()), then explicit assignments.

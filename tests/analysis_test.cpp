@@ -349,6 +349,36 @@ TEST_CASE("loops: bounded counters pass, unbounded loops are reported") {
         " add %r1, 3\n stxdw [%r10-8], %r1\n add %r2, 1\n jlt %r2, 5, loop\n mov %r0, 2\n exit\n")));
 }
 
+TEST_CASE("loops: a counter kept only in a stack slot (zeroed on entry) bounds the loop and its index") {
+    const std::string head = "mov %r6, 0\n stxw [%r10-12], %r6\n mov %r2, %r10\n add %r2, -12\n"
+                             " lddw %r1, 0x4d41502100000000\n call 1\n jeq %r0, 0, out\n mov %r6, %r0\n"
+                             " stdw [%r10-8], 0\n loop:\n call 7\n ldxdw %r1, [%r10-8]\n mov %r2, %r6\n"
+                             " add %r2, %r1\n stxdw [%r2+0], %r0\n";
+    MapDef m;
+    m.name = "vals";
+    m.type = MapType::Array;
+    m.key_size = 4;
+    m.value_size = 128;
+    m.max_entries = 1;
+    // the index steps by 8 and is tested on a reloaded copy after the store back: 16 iterations
+    expect_clean(verify(make_object(ProgType::Xdp,
+                                    head + " add %r1, 8\n stxdw [%r10-8], %r1\n jne %r1, 128, loop\n"
+                                           " out:\n mov %r0, 2\n exit\n",
+                                    {m})));
+    // one more iteration writes past the value's end
+    expect_only(verify(make_object(ProgType::Xdp,
+                                   head + " add %r1, 8\n stxdw [%r10-8], %r1\n jne %r1, 136, loop\n"
+                                          " out:\n mov %r0, 2\n exit\n",
+                                   {m})),
+                "memory-bounds", 14);
+    // the slot is stored back unchanged: nothing moves, the loop is not proved to end
+    expect_only(verify(make_object(ProgType::Xdp,
+                                   head + " stxdw [%r10-8], %r1\n jne %r1, 128, loop\n"
+                                          " out:\n mov %r0, 2\n exit\n",
+                                   {m})),
+                "unbounded-loop", 16);
+}
+
 TEST_CASE("tail calls: ctx, map and index checks, state after fall-through") {
     std::vector<MapDef> maps = {map_def("jt", MapType::ProgArray, 4, 4, 4),
                                 map_def("h", MapType::Hash, 4, 8, 4)};

@@ -109,6 +109,10 @@ struct Object {
     std::vector<Program> programs;
 
     const MapDef* find_map(const std::string& name) const;
+    // The map a register's or lddw's map index names, or nullptr when the index is not one of ours.
+    const MapDef* map_at(int32_t index) const {
+        return index >= 0 && size_t(index) < maps.size() ? &maps[size_t(index)] : nullptr;
+    }
     const Program* find_program(const std::string& name) const;
 };
 
