@@ -62,6 +62,28 @@ static void add_disjunct(Disjuncts& ds, State s) {
     if (ds.size() > kMaxDisjuncts) ds.assign(1, join_all(ds));
 }
 
+// A function's exit states as its callers see them: kept apart as add_disjunct() does, and also where r0
+// holds two different constants. `bool f(struct x **out) { ... *out = p; return true; ... return false; }`
+// writes the caller's slot on the `true` paths only; the caller's `if (!f(&p)) return` then keeps the
+// paths where the slot holds the pointer, as the kernel does by exploring each return path on its own.
+static void add_exit(Disjuncts& ds, State s) {
+    if (s.bottom) return;
+    auto r0_const = [](const State& x) -> std::optional<int64_t> {
+        const RegValue& r0 = x.top().regs[kR0];
+        if (r0.kind != Kind::Scalar || !r0.num.is_const()) return std::nullopt;
+        return r0.num.const_value();
+    };
+    const std::optional<int64_t> k = r0_const(s);
+    for (State& d : ds) {
+        const std::optional<int64_t> kd = r0_const(d);
+        if ((k && kd && *k != *kd) || !joins_without_loss(d, s)) continue;
+        d = join(d, s);
+        return;
+    }
+    ds.push_back(std::move(s));
+    if (ds.size() > kMaxDisjuncts) ds.assign(1, join_all(ds));
+}
+
 struct Analyzer::Run {
     uint32_t fn = 0;
     const FunctionCfg* cfg = nullptr;
@@ -69,7 +91,7 @@ struct Analyzer::Run {
     bool checking = false;
     std::vector<Disjuncts> post; // per block: the states after its last instruction (before the branch)
     std::vector<State> head_pre; // per loop head: the stabilised pre-state
-    std::vector<State> exits;    // per block: the state at its exit instruction, if any
+    std::vector<Disjuncts> exits; // per block: the states at its exit instruction, if any
 };
 
 Analyzer::Analyzer(const AnalysisEnv& env, CheckSink& sink) : env_(env), sink_(sink) {
@@ -349,21 +371,17 @@ uint32_t Analyzer::exec_zext_idiom(Run& run, uint32_t pc, uint32_t end, State& s
 }
 
 void Analyzer::exec_block(Run& run, uint32_t b, const Disjuncts& in) {
-    run.exits[b] = State::make_bottom();
+    run.exits[b].clear();
     run.post[b].clear();
-    for (const State& start : in) {
-        State st = start;
-        exec_block_state(run, b, st);
-        if (!st.bottom) run.post[b].push_back(std::move(st));
-    }
+    for (const State& start : in) exec_block_state(run, b, start, run.cfg->block_start[b]);
 }
 
-// One state through block b; an exit joins it into run.exits[b] and leaves st bottom.
-void Analyzer::exec_block_state(Run& run, uint32_t b, State& st) {
+// One state through block b from insn `from`: the state at the block's end goes to run.post[b], one at an
+// exit to run.exits[b]. A bpf2bpf call may return several states (its exits kept apart): each goes on alone.
+void Analyzer::exec_block_state(Run& run, uint32_t b, State st, uint32_t from) {
     const FunctionCfg& c = *run.cfg;
     const Program& prog = *env_.prog;
-    for (uint32_t pc = c.block_start[b]; pc < c.block_end[b] && !st.bottom;
-         pc += uint32_t(slots(prog.insns[pc]))) {
+    for (uint32_t pc = from; pc < c.block_end[b] && !st.bottom; pc += uint32_t(slots(prog.insns[pc]))) {
         const Insn& in = prog.insns[pc];
         if (const auto* j = std::get_if<Jump>(&in)) {
             if (run.checking) check_jump(*j, pc, st, env_, sink_);
@@ -372,12 +390,14 @@ void Analyzer::exec_block_state(Run& run, uint32_t b, State& st) {
         if (std::holds_alternative<Goto>(in)) continue;
         if (std::holds_alternative<Exit>(in)) {
             if (run.checking) check_exit(pc, st, env_, sink_);
-            run.exits[b] = join(run.exits[b], st);
-            st = State::make_bottom();
-            break;
+            add_exit(run.exits[b], std::move(st));
+            return;
         }
         if (const auto* cl = std::get_if<CallLocal>(&in)) {
-            st = exec_call_local(*cl, pc, st, run.checking);
+            Disjuncts back = exec_call_local(*cl, pc, st, run.checking);
+            if (back.empty()) return; // the callee never returns
+            for (size_t i = 1; i < back.size(); ++i) exec_block_state(run, b, std::move(back[i]), pc + 1);
+            st = std::move(back[0]);
             continue;
         }
         if (const auto* call = std::get_if<Call>(&in);
@@ -393,6 +413,7 @@ void Analyzer::exec_block_state(Run& run, uint32_t b, State& st) {
         if (run.checking) check_insn(in, pc, st, env_, sink_);
         exec_insn(in, pc, st, env_);
     }
+    add_disjunct(run.post[b], std::move(st));
 }
 
 void Analyzer::run_elems(Run& run, const std::vector<WtoElem>& elems) {
@@ -454,10 +475,10 @@ void Analyzer::run_component(Run& run, const WtoElem& comp) {
     run.head_pre[h] = pre;
 }
 
-State Analyzer::analyze_function(uint32_t fn, const State& entry, bool checking) {
+Disjuncts Analyzer::analyze_function(uint32_t fn, const State& entry, bool checking) {
     const FunctionCfg& c = cfg(fn);
     size_t n = c.block_start.size();
-    if (n == 0) return State::make_bottom();
+    if (n == 0) return {};
     if (checking)
         for (const std::string& p : c.problems) {
             uint32_t at = uint32_t(std::stoul(p.substr(5)));
@@ -469,7 +490,7 @@ State Analyzer::analyze_function(uint32_t fn, const State& entry, bool checking)
     run.entry = entry;
     run.post.assign(n, Disjuncts{});
     run.head_pre.assign(n, State::make_bottom());
-    run.exits.assign(n, State::make_bottom());
+    run.exits.assign(n, Disjuncts{});
     // without loops one pass in WTO order is already the fixpoint: check in that pass directly
     bool has_loops = c.max_depth > 0;
     run.checking = checking && !has_loops;
@@ -478,7 +499,10 @@ State Analyzer::analyze_function(uint32_t fn, const State& entry, bool checking)
         run.checking = true;
         run_elems(run, c.wto);
     }
-    return join_all(run.exits);
+    Disjuncts exits;
+    for (Disjuncts& ds : run.exits)
+        for (State& e : ds) add_exit(exits, std::move(e));
+    return exits;
 }
 
 // --- bpf2bpf calls ----------------------------------------------------------------------------------
@@ -573,7 +597,7 @@ State Analyzer::exec_callback_call(const Call& c, uint32_t pc, const State& s, b
         return e;
     };
     auto one_more_run = [&](const State& caller, bool check) {
-        State x = analyze_function(fn, entry_of(caller), check);
+        State x = join_all(analyze_function(fn, entry_of(caller), check));
         if (!x.bottom) pop_frame(x);
         return x;
     };
@@ -588,14 +612,14 @@ State Analyzer::exec_callback_call(const Call& c, uint32_t pc, const State& s, b
     return finish(acc);
 }
 
-State Analyzer::exec_call_local(const CallLocal& cl, uint32_t pc, const State& s, bool checking) {
+Disjuncts Analyzer::exec_call_local(const CallLocal& cl, uint32_t pc, const State& s, bool checking) {
     const Frame& caller = s.top();
     int callee = function_starting_at(*env_.prog, cl.target);
     auto unknown_return = [&]() {
         State r = s;
         clobber_caller_saved(r.top());
         set_reg(r.top(), kR0, RegValue::scalar_top());
-        return r;
+        return Disjuncts{std::move(r)};
     };
     if (callee < 0) {
         if (checking)
@@ -621,26 +645,27 @@ State Analyzer::exec_call_local(const CallLocal& cl, uint32_t pc, const State& s
                 if (auto b = caller.zone.bound(x, y)) f.zone.add_constraint(x, y, *b);
     entry.frames.push_back(std::move(f));
 
-    State exit = State::make_bottom();
+    Disjuncts exits;
     bool hit = false;
     auto& entries = cache_[pc];
     for (const CacheEntry& ce : entries)
         if ((ce.checked || !checking) && ce.entry == entry) {
-            exit = ce.exit;
+            exits = ce.exits;
             hit = true;
             break;
         }
     if (!hit) {
-        exit = analyze_function(uint32_t(callee), entry, checking);
+        exits = analyze_function(uint32_t(callee), entry, checking);
         if (entries.size() >= kCacheEntriesPerSite) entries.erase(entries.begin());
-        entries.push_back(CacheEntry{entry, exit, checking});
+        entries.push_back(CacheEntry{entry, exits, checking});
     }
-    if (exit.bottom) return exit;
-    RegValue ret = pop_frame(exit);
-    Frame& top = exit.top();
-    clobber_caller_saved(top);
-    set_reg(top, kR0, ret);
-    return exit;
+    for (State& exit : exits) {
+        RegValue ret = pop_frame(exit);
+        Frame& top = exit.top();
+        clobber_caller_saved(top);
+        set_reg(top, kR0, ret);
+    }
+    return exits;
 }
 
 } // namespace tailgate

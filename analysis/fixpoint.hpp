@@ -49,9 +49,10 @@ class Analyzer {
     // The state at the program's entry: r1 = ctx, r10 = frame pointer, everything else uninitialised.
     State entry_state() const;
     // Analyse function `fn` from `entry` (whose top frame belongs to fn). With `checking`, the checks run
-    // on the stabilised states (and in every callee reached). Returns the join of the states at its exits
-    // (bottom when it never returns).
-    State analyze_function(uint32_t fn, const State& entry, bool checking);
+    // on the stabilised states (and in every callee reached). Returns the states at its exits, kept apart
+    // where joining would lose a pointer or where r0 holds different constants (empty when it never
+    // returns).
+    Disjuncts analyze_function(uint32_t fn, const State& entry, bool checking);
 
     const FunctionCfg& cfg(uint32_t fn);
     // For stack_check: the bpf2bpf call sites seen (caller function, insn, callee function).
@@ -70,8 +71,8 @@ class Analyzer {
     bool loop_terminates(Run& run, uint32_t h, const State& pre);
     bool refine_induction(Run& run, uint32_t h, State& pre);
     void exec_block(Run& run, uint32_t b, const Disjuncts& in);
-    void exec_block_state(Run& run, uint32_t b, State& st);
-    State exec_call_local(const CallLocal& c, uint32_t pc, const State& s, bool checking);
+    void exec_block_state(Run& run, uint32_t b, State st, uint32_t from);
+    Disjuncts exec_call_local(const CallLocal& c, uint32_t pc, const State& s, bool checking);
     State exec_callback_call(const Call& c, uint32_t pc, const State& s, bool checking);
     bool may_enter(uint32_t callee, uint32_t pc, const State& s, bool checking);
     Frame new_frame(uint32_t fn) const;
@@ -82,7 +83,8 @@ class Analyzer {
     std::vector<int64_t> thr_signed_;
     std::vector<uint64_t> thr_unsigned_;
     struct CacheEntry {
-        State entry, exit;
+        State entry;
+        Disjuncts exits;
         bool checked = false;
     };
     std::map<uint32_t, std::vector<CacheEntry>> cache_; // per call-site insn

@@ -1,0 +1,98 @@
+// Results returned through a pointer to the caller's stack (`bool f(..., struct x **out)`), the shape of
+// load balancers that pick a backend in a noinline function (the kernel's selftest test_l4lb_noinline.c
+// get_packet_dst()): the callee writes *out only on the paths that return true, and the caller reads it
+// only after checking the result. The kernel verifies each return path of the callee on its own, so the
+// caller's `if (!pick(...)) return` drops the paths where *out was never written; tailgate keeps a callee's
+// exit states apart where joining would lose the written pointer, or where r0 holds different constants.
+#include <linux/bpf.h>
+#include <stdbool.h>
+#include <bpf/bpf_helpers.h>
+
+struct backend {
+    __u32 addr;
+    __u32 weight;
+};
+
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 4);
+    __type(key, __u32);
+    __type(value, struct backend);
+} backends SEC(".maps");
+
+// Writes *out and returns true when slot `key` exists; leaves *out alone otherwise.
+static __attribute__((noinline)) bool pick_backend(__u32 key, struct backend **out)
+{
+    struct backend *b = bpf_map_lookup_elem(&backends, &key);
+
+    if (!b)
+        return false;
+    *out = b;
+    return true;
+}
+
+// Sets *out to NULL first, so both kinds of path write it: NULL with false, the value with true.
+static __attribute__((noinline)) bool pick_backend_or_null(__u32 key, struct backend **out)
+{
+    struct backend *b;
+
+    *out = 0;
+    b = bpf_map_lookup_elem(&backends, &key);
+    if (!b)
+        return false;
+    *out = b;
+    return true;
+}
+
+// rx_queue_index is 0 in a test run: slot 0 exists with weight 0, so XDP_DROP (1).
+// tailgate: program name=pick_checked verdict=accepted
+// tailgate: run program=pick_checked packet=tcp4 engine=both return=1
+SEC("xdp")
+int pick_checked(struct xdp_md *ctx)
+{
+    struct backend *b;
+    __u32 key = ctx->rx_queue_index & 7; // slots 4..7 do not exist
+
+    if (!pick_backend(key, &b))
+        return XDP_PASS;
+    return b->weight ? XDP_TX : XDP_DROP;
+}
+
+// tailgate: program name=pick_or_null_checked verdict=accepted
+// tailgate: run program=pick_or_null_checked packet=tcp4 engine=both return=1
+SEC("xdp")
+int pick_or_null_checked(struct xdp_md *ctx)
+{
+    struct backend *b;
+    __u32 key = ctx->rx_queue_index & 7;
+
+    if (!pick_backend_or_null(key, &b))
+        return XDP_PASS;
+    return b->weight ? XDP_TX : XDP_DROP;
+}
+
+// The result ignored: for keys 4..7 b was never written.
+// tailgate: program name=pick_unchecked verdict=rejected
+SEC("xdp")
+int pick_unchecked(struct xdp_md *ctx)
+{
+    struct backend *b;
+    __u32 key = ctx->rx_queue_index & 7;
+
+    pick_backend(key, &b);
+    return b->weight ? XDP_TX : XDP_DROP; // tailgate: expect code=uninitialized-register severity=error tailgate: expect code=memory-bounds severity=error
+}
+
+// The result ignored again: for keys 4..7 b is NULL.
+// tailgate: program name=pick_or_null_unchecked verdict=rejected
+SEC("xdp")
+int pick_or_null_unchecked(struct xdp_md *ctx)
+{
+    struct backend *b;
+    __u32 key = ctx->rx_queue_index & 7;
+
+    pick_backend_or_null(key, &b);
+    return b->weight ? XDP_TX : XDP_DROP; // tailgate: expect code=null-dereference severity=error
+}
+
+char LICENSE[] SEC("license") = "GPL";
