@@ -27,10 +27,27 @@ static bool joins_without_loss(const RegValue& a, const RegValue& b) {
     return true;
 }
 
+// A caller's frame below the running function changes only through pointers the callee was given: a result
+// returned that way (`*len = n; return true;` on some paths, `return false` or `*out = NULL; return false`
+// on others) must not be joined into "maybe uninitialised" or "maybe NULL", or the caller could not use it
+// after checking the return value. So such frames join only when the same bytes are initialised and the
+// same slots hold values of the same kinds.
+static bool caller_frames_match(const Frame& a, const Frame& b) {
+    for (int i = 0; i < kStackSize; ++i)
+        if ((a.bytes[size_t(i)] == StackByte::Uninit) != (b.bytes[size_t(i)] == StackByte::Uninit))
+            return false;
+    if (a.spills.size() != b.spills.size()) return false;
+    for (size_t i = 0; i < a.spills.size(); ++i)
+        if (a.spills[i].first != b.spills[i].first || a.spills[i].second.kind != b.spills[i].second.kind)
+            return false;
+    return true;
+}
+
 static bool joins_without_loss(const State& a, const State& b) {
     if (a.frames.size() != b.frames.size() || a.lock != b.lock || a.lock_id != b.lock_id) return false;
     for (size_t i = 0; i < a.frames.size(); ++i) {
         const Frame &fa = a.frames[i], &fb = b.frames[i];
+        if (i + 1 < a.frames.size() && !caller_frames_match(fa, fb)) return false;
         for (int r = 0; r < kNumRegs; ++r)
             if (!joins_without_loss(fa.regs[size_t(r)], fb.regs[size_t(r)])) return false;
         for (const auto& [slot, v] : fa.spills) {
@@ -62,35 +79,13 @@ static void add_disjunct(Disjuncts& ds, State s) {
     if (ds.size() > kMaxDisjuncts) ds.assign(1, join_all(ds));
 }
 
-// A function's exit states as its callers see them: kept apart as add_disjunct() does, and also where r0
-// holds two different constants. `bool f(struct x **out) { ... *out = p; return true; ... return false; }`
-// writes the caller's slot on the `true` paths only; the caller's `if (!f(&p)) return` then keeps the
-// paths where the slot holds the pointer, as the kernel does by exploring each return path on its own.
-static void add_exit(Disjuncts& ds, State s) {
-    if (s.bottom) return;
-    auto r0_const = [](const State& x) -> std::optional<int64_t> {
-        const RegValue& r0 = x.top().regs[kR0];
-        if (r0.kind != Kind::Scalar || !r0.num.is_const()) return std::nullopt;
-        return r0.num.const_value();
-    };
-    const std::optional<int64_t> k = r0_const(s);
-    for (State& d : ds) {
-        const std::optional<int64_t> kd = r0_const(d);
-        if ((k && kd && *k != *kd) || !joins_without_loss(d, s)) continue;
-        d = join(d, s);
-        return;
-    }
-    ds.push_back(std::move(s));
-    if (ds.size() > kMaxDisjuncts) ds.assign(1, join_all(ds));
-}
-
 struct Analyzer::Run {
     uint32_t fn = 0;
     const FunctionCfg* cfg = nullptr;
     State entry;
     bool checking = false;
-    std::vector<Disjuncts> post; // per block: the states after its last instruction (before the branch)
-    std::vector<State> head_pre; // per loop head: the stabilised pre-state
+    std::vector<Disjuncts> post;  // per block: the states after its last instruction (before the branch)
+    std::vector<State> head_pre;  // per loop head: the stabilised pre-state
     std::vector<Disjuncts> exits; // per block: the states at its exit instruction, if any
 };
 
@@ -390,7 +385,7 @@ void Analyzer::exec_block_state(Run& run, uint32_t b, State st, uint32_t from) {
         if (std::holds_alternative<Goto>(in)) continue;
         if (std::holds_alternative<Exit>(in)) {
             if (run.checking) check_exit(pc, st, env_, sink_);
-            add_exit(run.exits[b], std::move(st));
+            add_disjunct(run.exits[b], std::move(st));
             return;
         }
         if (const auto* cl = std::get_if<CallLocal>(&in)) {
@@ -413,7 +408,12 @@ void Analyzer::exec_block_state(Run& run, uint32_t b, State st, uint32_t from) {
         if (run.checking) check_insn(in, pc, st, env_, sink_);
         exec_insn(in, pc, st, env_);
     }
-    add_disjunct(run.post[b], std::move(st));
+    if (st.bottom) return;
+    // apart until the branch at the block's end has refined each (pull() merges them after it)
+    if (run.post[b].size() < kMaxDisjuncts)
+        run.post[b].push_back(std::move(st));
+    else
+        add_disjunct(run.post[b], std::move(st));
 }
 
 void Analyzer::run_elems(Run& run, const std::vector<WtoElem>& elems) {
@@ -501,7 +501,7 @@ Disjuncts Analyzer::analyze_function(uint32_t fn, const State& entry, bool check
     }
     Disjuncts exits;
     for (Disjuncts& ds : run.exits)
-        for (State& e : ds) add_exit(exits, std::move(e));
+        for (State& e : ds) add_disjunct(exits, std::move(e));
     return exits;
 }
 

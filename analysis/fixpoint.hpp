@@ -50,7 +50,7 @@ class Analyzer {
     State entry_state() const;
     // Analyse function `fn` from `entry` (whose top frame belongs to fn). With `checking`, the checks run
     // on the stabilised states (and in every callee reached). Returns the states at its exits, kept apart
-    // where joining would lose a pointer or where r0 holds different constants (empty when it never
+    // where joining would lose a pointer or a result written into a caller's frame (empty when it never
     // returns).
     Disjuncts analyze_function(uint32_t fn, const State& entry, bool checking);
 

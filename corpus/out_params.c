@@ -3,7 +3,8 @@
 // get_packet_dst()): the callee writes *out only on the paths that return true, and the caller reads it
 // only after checking the result. The kernel verifies each return path of the callee on its own, so the
 // caller's `if (!pick(...)) return` drops the paths where *out was never written; tailgate keeps a callee's
-// exit states apart where joining would lose the written pointer, or where r0 holds different constants.
+// exit states apart while a caller's frame differs in which bytes are written or in the kinds of the values
+// it holds (analysis/fixpoint.cpp caller_frames_match()).
 #include <linux/bpf.h>
 #include <stdbool.h>
 #include <bpf/bpf_helpers.h>
@@ -93,6 +94,44 @@ int pick_or_null_unchecked(struct xdp_md *ctx)
 
     pick_backend_or_null(key, &b);
     return b->weight ? XDP_TX : XDP_DROP; // tailgate: expect code=null-dereference severity=error
+}
+
+// A scalar result: the IPv4 header length, written only when the header's first byte is in the packet.
+// clang merges both paths before the exit and recomputes the bounds check for r0 (`r0 = data + 15 <=
+// data_end`), as the kernel's is_pkt_ptr_branch_taken() lets it.
+static __attribute__((noinline)) bool ip_header_len(struct xdp_md *ctx, __u32 *len)
+{
+    void *data = (void *)(long)ctx->data;
+    void *data_end = (void *)(long)ctx->data_end;
+    unsigned char *ver_ihl = data + 14;
+
+    if ((void *)(ver_ihl + 1) > data_end)
+        return false;
+    *len = (*ver_ihl & 15) * 4;
+    return true;
+}
+
+// tcp4's header is 20 bytes: XDP_PASS (2).
+// tailgate: program name=ihl_checked verdict=accepted
+// tailgate: run program=ihl_checked packet=tcp4 engine=both return=2
+SEC("xdp")
+int ihl_checked(struct xdp_md *ctx)
+{
+    __u32 len;
+
+    if (!ip_header_len(ctx, &len))
+        return XDP_ABORTED;
+    return len == 20 ? XDP_PASS : XDP_DROP;
+}
+
+// tailgate: program name=ihl_unchecked verdict=rejected
+SEC("xdp")
+int ihl_unchecked(struct xdp_md *ctx)
+{
+    __u32 len;
+
+    ip_header_len(ctx, &len);
+    return len == 20 ? XDP_PASS : XDP_DROP; // tailgate: expect code=uninitialized-register severity=error
 }
 
 char LICENSE[] SEC("license") = "GPL";
