@@ -162,9 +162,9 @@ std::string llvm_mc_text(const char* mc, const RawInsn* insn, int nslots, bool& 
     std::ostringstream bytes;
     const auto* b = reinterpret_cast<const uint8_t*>(insn);
     for (int k = 0; k < 8 * nslots; ++k) bytes << "0x" << std::hex << int(b[k]) << ' ';
-    const std::string in = "/tmp/tailgate_isa_test_mc.txt";
-    std::ofstream(in) << bytes.str() << '\n';
-    std::string cmd = std::string(mc) + " -triple bpfel -disassemble " + in + " 2>&1";
+    // the bytes go through a pipe, not a file: test runs in parallel (normal and sanitizer builds) must not
+    // share one
+    std::string cmd = "echo '" + bytes.str() + "' | " + std::string(mc) + " -triple bpfel -disassemble 2>&1";
     FILE* p = popen(cmd.c_str(), "r");
     if (!p) return "";
     std::string text;
