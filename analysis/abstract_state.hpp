@@ -133,6 +133,10 @@ std::string to_string(const RegValue& v); // "scalar [0, 255]", "packet+14", "ma
 enum class StackByte : uint8_t { Uninit, Zero, Misc, Spill };
 
 inline constexpr int kStackSize = 512; // MAX_BPF_STACK per frame
+// kernel: BPF_MAX_VAR_OFF. Pointer arithmetic keeps every offset within 2^29 of the object
+// (check_reg_sane_offset()), so addresses never wrap and two pointers into one object compare like their
+// offsets.
+inline constexpr int64_t kMaxVarOff = int64_t(1) << 29;
 inline constexpr int kNumSlots = kStackSize / 8;
 
 struct Frame {

@@ -248,6 +248,20 @@ static void check_store_value(uint32_t pc, const Frame& f, Reg base, const RegVa
                     ": leaks a kernel address");
 }
 
+// kernel: verifier.c check_reg_sane_offset(), BPF_MAX_VAR_OFF: a pointer moves by less than 2^29 bytes,
+// and stays within 2^29 of its object, so that an address never wraps and pointers into one object compare
+// like their offsets. `what` names the number checked: the scalar added ("value") or the new offset.
+static std::optional<std::string> insane_offset(const ScalarValue& v, const char* what) {
+    if (v.is_const() && (int64_t(v.const_value()) >= kMaxVarOff || int64_t(v.const_value()) <= -kMaxVarOff))
+        return std::string("math with ") + what + " " + std::to_string(int64_t(v.const_value())) +
+               " is not allowed: a pointer moves by less than 2^29 bytes";
+    if (v.smin == INT64_MIN)
+        return std::string("math with a ") + what + " with unbounded min value is not allowed";
+    if (v.smin >= kMaxVarOff || v.smin <= -kMaxVarOff)
+        return std::string(what) + " " + std::to_string(v.smin) + " makes the pointer be out of bounds";
+    return std::nullopt;
+}
+
 static void check_alu(const Alu& a, uint32_t pc, const State& s, const AnalysisEnv& env, CheckSink& sink) {
     const Frame& f = s.top();
     bool mov =
@@ -314,7 +328,13 @@ static void check_alu(const Alu& a, uint32_t pc, const State& s, const AnalysisE
         break;
     case Kind::Sock: bad(dn + " pointer arithmetic on sock prohibited"); break;
     case Kind::Func: bad(dn + " pointer arithmetic on func prohibited"); break;
-    default: break;
+    default: {
+        const RegValue& sc = dptr ? src : d;
+        auto why = insane_offset(sc.num, "value");
+        if (!why) why = insane_offset(alu(a.op, true, p.num, sc.num), "offset");
+        if (why) bad(dn + " " + *why + " (" + describe(p, env) + ")");
+        break;
+    }
     }
 }
 

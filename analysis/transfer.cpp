@@ -123,7 +123,26 @@ static void exec_ptr_arith(const Alu& a, Frame& f, Reg ptr_reg, const RegValue& 
     zone_set_bounds(f.zone, x, r.num);
 }
 
-void exec_alu(const Alu& a, State& s) {
+bool same_object(const RegValue& a, const RegValue& b, const AnalysisEnv& env) {
+    if (a.kind != b.kind) return false;
+    switch (a.kind) {
+    case Kind::Stack: return a.frame == b.frame;
+    case Kind::Packet:
+    case Kind::PacketMeta:
+    case Kind::Ctx:
+    case Kind::FlowKeys: return true;
+    case Kind::Mem: return a.id != 0 && a.id == b.id;
+    case Kind::MapValue: {
+        if (a.map != b.map) return false;
+        if (a.id != 0 && a.id == b.id) return true;
+        const MapDef* m = env.obj->map_at(a.map);
+        return m && (m->type == MapType::Array || m->type == MapType::PercpuArray) && m->max_entries == 1;
+    }
+    default: return false;
+    }
+}
+
+void exec_alu(const Alu& a, State& s, const AnalysisEnv& env) {
     Frame& f = s.top();
     if (a.op == AluOp::Mov || a.op == AluOp::MovSx8 || a.op == AluOp::MovSx16 || a.op == AluOp::MovSx32) {
         exec_mov(a, f);
@@ -173,11 +192,10 @@ void exec_alu(const Alu& a, State& s) {
     }
     if (a.is64 && dptr && sptr && a.op == AluOp::Sub) {
         // pointer difference: a scalar (kernel adjust_reg_min_max_vals(): allowed with allow_ptr_leaks);
-        // inside one region it is the difference of the offsets
-        bool same = dst.kind == src.kind && dst.map == src.map && dst.frame == src.frame &&
-                    dst.kind != Kind::PacketEnd;
+        // inside one object it is the difference of the offsets
         set_reg(f, a.dst,
-                same ? RegValue::scalar(alu(AluOp::Sub, true, dst.num, src.num)) : RegValue::scalar_top());
+                same_object(dst, src, env) ? RegValue::scalar(alu(AluOp::Sub, true, dst.num, src.num))
+                                           : RegValue::scalar_top());
         return;
     }
     // any other use of a pointer operand is prohibited (checks report it)
@@ -543,7 +561,7 @@ void exec_insn(const Insn& insn, uint32_t pc, State& s, const AnalysisEnv& env) 
         [&](const auto& i) {
             using T = std::decay_t<decltype(i)>;
             if constexpr (std::is_same_v<T, Alu>)
-                exec_alu(i, s);
+                exec_alu(i, s, env);
             else if constexpr (std::is_same_v<T, Endian>)
                 exec_endian(i, s);
             else if constexpr (std::is_same_v<T, LoadImm64>)

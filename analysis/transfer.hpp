@@ -27,8 +27,14 @@ struct AnalysisEnv {
     bool allow_uninit_stack = false; // VerifyOptions::allow_uninit_stack
 };
 
+// Whether pointers a and b (non-NULL kinds) point into one object, so that their offsets order them and
+// their difference is the difference of their offsets: one frame's stack, the packet, the ctx, the flow
+// keys, one piece of helper memory (the same reference), or a value of a map with a single element (global
+// data) or of the same lookup (the same id). Values of one map from two lookups may be two elements.
+bool same_object(const RegValue& a, const RegValue& b, const AnalysisEnv& env);
+
 // One function per instruction kind (reads and writes `s`, s not bottom).
-void exec_alu(const Alu& a, State& s);
+void exec_alu(const Alu& a, State& s, const AnalysisEnv& env);
 void exec_endian(const Endian& e, State& s);
 void exec_lddw(const LoadImm64& l, uint32_t pc, State& s, const AnalysisEnv& env);
 void exec_load(const Load& l, uint32_t pc, State& s, const AnalysisEnv& env);
