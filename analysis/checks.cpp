@@ -227,6 +227,30 @@ static void check_access(uint32_t pc, const State& s, Reg base, int16_t off, uin
         sink.report(env, Severity::Error, issue->code, pc, issue->message);
 }
 
+// A read of stack bytes that hold a spilled pointer, other than the whole 8-byte slot by a load: kernel
+// check_stack_read_fixed_off() "invalid size of register fill" (for every loader) and, for an atomic
+// operation, "leaking pointer from stack" (it would turn the pointer into a number). Either way the
+// pointer's bits would reach a register as a scalar.
+static std::optional<std::string> spilled_pointer_read(const State& s, const RegValue& b, Reg base,
+                                                       int16_t off, uint8_t width, bool atomic) {
+    if (b.kind != Kind::Stack || b.frame >= s.frames.size()) return std::nullopt;
+    const Frame& f = s.frames[b.frame];
+    const ByteRange br = access_range(b.num, off, width);
+    if (br.lo < -kStackSize || br.hi > 0) return std::nullopt; // memory-bounds says so
+    const bool whole_slot = !atomic && br.constant && width == 8 && stack_index(br.lo) % 8 == 0;
+    for (int64_t at = br.lo; at < br.hi; ++at) {
+        const int i = stack_index(at);
+        const RegValue* sp = f.bytes[size_t(i)] == StackByte::Spill ? f.spill_at(i / 8) : nullptr;
+        if (!sp || !(is_pointer(sp->kind) || sp->kind == Kind::Mixed) || whole_slot) continue;
+        const std::string what = std::string(kind_name(sp->kind)) + " pointer spilled at r10" +
+                                 std::to_string(i / 8 * 8 - kStackSize);
+        if (atomic) return "atomic operation on the " + what + " would leak it as a number";
+        return "invalid size of register fill: " + reg_name(base) + "+" + std::to_string(off) + " size " +
+               std::to_string(width) + " reads part of the " + what + "; a pointer is filled whole";
+    }
+    return std::nullopt;
+}
+
 // Stores of pointers anywhere but the stack leak kernel addresses (kernel: "R%d leaks addr into map"); on
 // the stack a pointer is spilled whole (kernel: check_stack_write_fixed_off() "invalid size of register
 // spill"): its low bytes, read back as a number, would leak it too.
@@ -381,8 +405,11 @@ void check_insn(const Insn& insn, uint32_t pc, const State& s, const AnalysisEnv
                                     " (BTF variable) is not supported");
                 }
             } else if constexpr (std::is_same_v<T, Load>) {
-                if (need_init(f, i.base, pc, env, sink))
+                if (need_init(f, i.base, pc, env, sink)) {
                     check_access(pc, s, i.base, i.off, i.width, false, false, env, sink);
+                    if (auto why = spilled_pointer_read(s, f.regs[i.base], i.base, i.off, i.width, false))
+                        sink.report(env, Severity::Error, "pointer-leak", pc, *why);
+                }
             } else if constexpr (std::is_same_v<T, Store>) {
                 bool ok = need_init(f, i.base, pc, env, sink);
                 if (i.value.is_reg) ok = need_init(f, i.value.reg, pc, env, sink) && ok;
@@ -395,9 +422,15 @@ void check_insn(const Insn& insn, uint32_t pc, const State& s, const AnalysisEnv
                 if (i.op == AtomicOp::CmpXchg) ok = need_init(f, kR0, pc, env, sink) && ok;
                 if (!ok) return;
                 check_access(pc, s, i.base, i.off, i.width, true, true, env, sink);
-                if (is_pointer(f.regs[i.src].kind) || f.regs[i.src].kind == Kind::Mixed)
-                    sink.report(env, Severity::Error, "pointer-leak", pc,
-                                "atomic operation with pointer " + reg_name(i.src) + " as operand");
+                if (auto why = spilled_pointer_read(s, f.regs[i.base], i.base, i.off, i.width, true))
+                    sink.report(env, Severity::Error, "pointer-leak", pc, *why);
+                // kernel check_atomic(): "R%d leaks addr into mem", for the operand and cmpxchg's r0 alike
+                for (Reg r : {i.src, kR0}) {
+                    if (r == kR0 && i.op != AtomicOp::CmpXchg) continue;
+                    if (is_pointer(f.regs[r].kind) || f.regs[r].kind == Kind::Mixed)
+                        sink.report(env, Severity::Error, "pointer-leak", pc,
+                                    "atomic operation with pointer " + reg_name(r) + " as operand");
+                }
             } else if constexpr (std::is_same_v<T, LoadPacket>) {
                 check_load_packet(i, pc, s, env, sink);
             } else if constexpr (std::is_same_v<T, Call>) {

@@ -277,6 +277,24 @@ TEST_CASE("pointer arithmetic and leaks") {
     expect_only(verify(make_object(ProgType::Xdp, "mov %r0, %r10\n exit\n")), "pointer-leak", 1);
     expect_clean(
         verify(make_object(ProgType::Xdp, "add %r1, 0\n mov %r2, %r10\n add %r2, -8\n mov %r0, 2\n exit\n")));
+    // a spilled pointer is filled whole or not at all (kernel: "invalid size of register fill"): its low
+    // half, its high half
+    expect_only(verify(make_object(ProgType::Xdp, "stxdw [%r10-16], %r10\n ldxw %r0, [%r10-16]\n exit\n")),
+                "pointer-leak", 1);
+    expect_only(verify(make_object(ProgType::Xdp, "stxdw [%r10-16], %r10\n ldxw %r0, [%r10-12]\n exit\n")),
+                "pointer-leak", 1);
+    expect_clean(verify(
+        make_object(ProgType::Xdp, "stxdw [%r10-16], %r10\n ldxdw %r1, [%r10-16]\n mov %r0, 2\n exit\n")));
+    // an atomic operation on a spilled pointer would hand it back as a number (kernel: "leaking pointer from
+    // stack"); cmpxchg's r0 is stored too (kernel: "R0 leaks addr into mem")
+    expect_only(
+        verify(make_object(
+            ProgType::Xdp,
+            "stxdw [%r10-8], %r10\n mov %r1, 0\n lock fetch add [%r10-8], %r1\n mov %r0, 2\n exit\n")),
+        "pointer-leak", 2);
+    expect_only(verify(make_object(ProgType::Xdp, "stdw [%r10-8], 0\n mov %r0, %r10\n mov %r1, 0\n"
+                                                  " lock cmpxchg [%r10-8], %r1\n mov %r0, 2\n exit\n")),
+                "pointer-leak", 3);
 }
 
 TEST_CASE("helpers: unknown ids, program types, argument kinds") {
