@@ -6,6 +6,7 @@
 
 #include "analysis/tail_call_graph.hpp"
 #include "verifier/cfg.hpp"
+#include "verifier/file_io.hpp"
 
 namespace tailgate {
 namespace {
@@ -111,7 +112,7 @@ std::string graph_to_json(const std::vector<const Object*>& objects, const TailC
         if (e.conversion) j["conversion"] = std::string(e.conversion->name);
         edges.push_back(std::move(j));
     }
-    return nlohmann::json{{"programs", programs}, {"edges", edges}}.dump(2) + "\n";
+    return json_text(nlohmann::json{{"programs", programs}, {"edges", edges}}) + "\n";
 }
 
 } // namespace tailgate

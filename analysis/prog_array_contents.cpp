@@ -3,10 +3,10 @@
 
 #include <charconv>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
+
+#include "verifier/file_io.hpp"
 
 namespace tailgate {
 
@@ -23,11 +23,9 @@ bool object_matches(const Object& obj, const std::string& file) {
 }
 
 Result<std::vector<ManifestEntry>> read_manifest(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) return make_error("bad-manifest", path + ": cannot read the manifest");
-    std::stringstream text;
-    text << in.rdbuf();
-    nlohmann::json doc = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+    auto text = read_whole_file(path);
+    if (!text) return make_error("bad-manifest", path + ": cannot read the manifest: " + text.error().message);
+    nlohmann::json doc = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
     if (doc.is_discarded()) return make_error("bad-manifest", path + ": not valid JSON");
     if (!doc.is_object() || !doc.contains("prog_arrays") || !doc["prog_arrays"].is_object())
         return make_error("bad-manifest", path + ": expected an object with a \"prog_arrays\" object");

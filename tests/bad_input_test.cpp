@@ -286,7 +286,21 @@ TEST_CASE("CLI: bad input exits 2 with one line `tailgate: FILE: ...`") {
     const uint32_t bad_type = 1000;
     std::memcpy(maptype.data() + l.sh[l.find("maps")].sh_offset, &bad_type, 4);
     files.push_back(dir.write("maptype.o", maptype));
+    files.push_back(dir.path().string()); // a directory
     for (const std::string& f : files) check_cli_bad(f);
+
+    // a symbol name that is not UTF-8 still gives valid JSON (the byte is replaced), not an internal error
+    std::vector<uint8_t> latin1 = g;
+    const std::string name("\0first\0", 7);
+    auto at = std::search(latin1.begin(), latin1.end(), name.begin(), name.end());
+    REQUIRE(at != latin1.end());
+    at[1] = 0xe9;
+    const std::string odd = dir.write("latin1.o", latin1);
+    for (const std::string cmd : {"disasm --format json", "verify --format json", "cfg --format json"}) {
+        CliResult r = run_cli(cmd + " '" + odd + "'");
+        CHECK_MESSAGE((r.status == 0 || r.status == 1), cmd << ": exit " << r.status << ": " << r.output);
+        CHECK_MESSAGE(r.output.find("internal error") == std::string::npos, cmd << ": " << r.output);
+    }
 
     // Bit-flipped files: either a normal run (exit 0) or the one-line bad-input report (exit 2); never a
     // crash.

@@ -13,6 +13,7 @@
 
 #include "tools/cli.hpp"
 #include "verifier/assembler.hpp"
+#include "verifier/file_io.hpp"
 #include "verifier/isa.hpp"
 
 namespace tailgate::cli {
@@ -58,11 +59,9 @@ int cmd_asm(const std::vector<std::string>& raw_args) {
     auto parsed = parse_or_exit(kSpec, args, exit_code);
     if (!parsed) return exit_code;
     const std::string path = parsed->positional[0];
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return bad_input(path, "cannot read the file");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    const std::string text = ss.str();
+    auto read = read_whole_file(path);
+    if (!read) return bad_input(path, read.error());
+    const std::string& text = *read;
 
     Result<std::vector<RawInsn>> code = std::vector<RawInsn>{};
     const bool is_data = text.rfind("-- asm", 0) == 0 || text.find("\n-- asm") != std::string::npos ||

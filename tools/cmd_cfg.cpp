@@ -10,6 +10,7 @@
 
 #include "tools/cli.hpp"
 #include "verifier/cfg.hpp"
+#include "verifier/file_io.hpp"
 
 namespace tailgate::cli {
 
@@ -59,7 +60,7 @@ int cmd_cfg(const std::vector<std::string>& args) {
         else
             std::cout << cfg_to_dot(*cfg, *p);
     }
-    if (json) std::cout << out.dump(2) << "\n";
+    if (json) std::cout << json_text(out) << "\n";
     std::cout.flush();
     return status;
 }

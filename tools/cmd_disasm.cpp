@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tools/cli.hpp"
+#include "verifier/file_io.hpp"
 #include "verifier/isa.hpp"
 
 namespace tailgate::cli {
@@ -168,7 +169,7 @@ void print_json(const Object& obj, const std::vector<const Program*>& progs) {
         }
         out["programs"].push_back(std::move(jp));
     }
-    std::cout << out.dump(2) << "\n";
+    std::cout << json_text(out) << "\n";
 }
 
 } // namespace

@@ -14,6 +14,7 @@
 
 #include "runtime/runtime.hpp"
 #include "tools/cli.hpp"
+#include "verifier/file_io.hpp"
 
 namespace tailgate::cli {
 
@@ -69,12 +70,12 @@ bool parse_u64(const std::string& s, uint64_t& out) {
 
 // Raw bytes, or hex pairs with white space and '#' comments when the whole file reads that way.
 std::optional<std::vector<uint8_t>> read_packet(const std::string& path, std::string& why) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        why = "cannot read the packet file";
+    auto read = read_whole_file(path);
+    if (!read) {
+        why = "cannot read the packet file: " + read.error().message;
         return std::nullopt;
     }
-    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string& bytes = *read;
     std::vector<uint8_t> hex;
     bool is_hex = !bytes.empty();
     std::string digits;
@@ -175,7 +176,7 @@ int cmd_run(const std::vector<std::string>& args) {
             j["redirect"] = r;
         }
         if (!res->perf.empty()) j["perf_records"] = res->perf.size();
-        std::cout << j.dump() << std::endl;
+        std::cout << json_text(j, -1) << std::endl;
     } else {
         std::ostringstream os;
         os << name << ": return " << res->ret << " (0x" << std::hex << res->ret << std::dec << ")  [engine "

@@ -11,6 +11,7 @@
 #include "analysis/verify.hpp"
 #include "analysis/whole_object.hpp"
 #include "tools/cli.hpp"
+#include "verifier/file_io.hpp"
 
 namespace tailgate::cli {
 
@@ -111,9 +112,9 @@ int cmd_verify(const std::vector<std::string>& args) {
     if (!matched) return usage_error(kSpec, "no program named '" + only + "' in the given objects");
 
     if (format == "json")
-        std::cout << to_json(run).dump(2) << "\n";
+        std::cout << json_text(to_json(run)) << "\n";
     else if (format == "sarif")
-        std::cout << to_sarif(run).dump(2) << "\n";
+        std::cout << json_text(to_sarif(run)) << "\n";
     else
         std::cout << format_text(run);
     std::cout.flush();

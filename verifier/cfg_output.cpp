@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "verifier/cfg.hpp"
+#include "verifier/file_io.hpp"
 
 namespace tailgate {
 
@@ -119,7 +120,7 @@ std::string cfg_to_json(const Cfg& cfg, const Program& program) {
                          {"kind", cs.kind == CallKind::Call ? "call" : "callback"}});
     json out = {
         {"program", program.name}, {"functions", fns}, {"calls", calls}, {"recursive", cfg.recursive}};
-    return out.dump(2) + "\n";
+    return json_text(out) + "\n";
 }
 
 } // namespace tailgate

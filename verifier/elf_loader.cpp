@@ -5,11 +5,10 @@
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <set>
 
 #include "verifier/elf_image.hpp"
+#include "verifier/file_io.hpp"
 
 namespace tailgate {
 
@@ -218,11 +217,8 @@ class ProgramBuilder {
 };
 
 Result<std::vector<uint8_t>> read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return make_error("unreadable", "cannot open file");
-    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (in.bad()) return make_error("unreadable", "read error");
-    return bytes;
+    TG_TRY_ASSIGN(std::string text, read_whole_file(path));
+    return std::vector<uint8_t>(text.begin(), text.end());
 }
 
 std::string license_of(const Image& image) {
