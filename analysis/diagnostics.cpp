@@ -36,9 +36,9 @@ Diagnostic make_diagnostic(Severity severity, std::string code, std::string mess
 namespace {
 constexpr std::array<DiagnosticCode, 22> kCodes{{
     {"invalid-instruction", Severity::Error, "InvalidInstruction",
-     "The instruction is malformed, unsupported, or reached where it may not execute (e.g. the second half "
-     "of "
-     "an lddw, a write to r10, a reference to a map that does not exist)."},
+     "The instruction is malformed, unsupported, unreachable (the kernel refuses dead code), or reached where "
+     "it may not execute (e.g. the second half of an lddw, a write to r10, a reference to a map that does not "
+     "exist)."},
     {"uninitialized-register", Severity::Error, "UninitializedRegister",
      "A register is read before any path has written it."},
     {"ctx-access", Severity::Error, "CtxAccess",

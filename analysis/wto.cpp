@@ -156,6 +156,12 @@ FunctionCfg build_function_cfg(const Program& prog, uint32_t function) {
     Bourdoncle bd{cfg.succ, std::vector<uint32_t>(n, 0), {}, 0};
     bd.visit(0, cfg.wto);
     std::reverse(cfg.wto.begin(), cfg.wto.end());
+    // kernel: verifier.c check_cfg() walks every edge from the entry and refuses what it never reaches
+    for (size_t b = 0; b < n; ++b)
+        if (bd.dfn[b] == 0)
+            cfg.problems.push_back("insn " + std::to_string(cfg.block_start[b]) + ": unreachable insn " +
+                                   std::to_string(cfg.block_start[b]) + ": no path from the entry of '" +
+                                   fn.name + "' reaches it");
     cfg.loop_level.assign(n, -1);
     cfg.heads_of.assign(n, {});
     std::vector<uint32_t> heads;

@@ -29,7 +29,7 @@ struct FunctionCfg {
     std::vector<int> loop_level;                 // per block: nesting level when it heads a loop, else -1
     std::vector<std::vector<uint32_t>> heads_of; // per block: heads of the enclosing loops, outermost first
     int max_depth = 0;                           // deepest loop nesting
-    std::vector<std::string> problems;           // jumps leaving the function, falling off its end
+    std::vector<std::string> problems; // jumps leaving the function, falling off its end, unreachable blocks
 
     int block_of(uint32_t pc) const; // -1 outside
     // Is block p inside the loop headed by h (p == h included)?

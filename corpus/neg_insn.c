@@ -29,6 +29,14 @@ __attribute__((naked)) int fall_off_end(struct xdp_md *ctx)
     asm volatile("r0 = 2;" ::: "memory"); // tailgate: expect code=invalid-instruction severity=error
 }
 
+// Dead code: no path reaches `r0 = 1; r0 += 1` (a goto jumps over it). kernel check_cfg(): "unreachable insn 2".
+// tailgate: program name=dead_code verdict=rejected
+SEC("xdp")
+__attribute__((naked)) int dead_code(struct xdp_md *ctx)
+{
+    asm volatile("r0 = 2; goto +2; r0 = 1; r0 += 1; exit;" ::: "memory"); // tailgate: expect code=invalid-instruction severity=error
+}
+
 // Control reference: the same shape, well formed.
 // tailgate: program name=insn_ok verdict=accepted
 // tailgate: run program=insn_ok packet=tcp4 engine=both return=2
