@@ -454,7 +454,11 @@ void check_jump(const Jump& j, uint32_t pc, const State& s, const AnalysisEnv& e
 
 void check_exit(uint32_t pc, const State& s, const AnalysisEnv& env, CheckSink& sink) {
     const Frame& f = s.top();
-    if (!need_init(f, kR0, pc, env, sink)) return;
+    // kernel: prepare_func_exit() hands a static subprogram's r0 to its caller whatever it holds (a void
+    // helper's NOT_INIT included, e.g. a subprogram ending `bpf_tail_call(); exit`): only a read there is an
+    // error. A callback's and the program's r0 are checked here.
+    const bool subprogram = s.frames.size() > 1 && !f.callback;
+    if (!subprogram && !need_init(f, kR0, pc, env, sink)) return;
     if (s.lock != 0) // kernel: do_check() BPF_EXIT
         sink.report(env, Severity::Error, "spin-lock", pc,
                     "bpf_spin_unlock is missing: an exit holds the lock");

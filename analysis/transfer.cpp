@@ -490,8 +490,10 @@ void exec_call(const Call& c, uint32_t pc, State& s, const AnalysisEnv& env) {
         }
         const MapDef* map = call_map(f, *p, env);
         switch (p->ret) {
-        case RetKind::Integer:
-        case RetKind::Void: break; // tail_call: r0 unknown after a fall-through (issue 3)
+        case RetKind::Integer: break;
+        // kernel check_helper_call(): RET_VOID leaves r0 NOT_INIT. A tail call that falls through returns
+        // nothing: reading r0 before writing it is uninitialized-register (kernel: "R0 !read_ok").
+        case RetKind::Void: r0 = RegValue::uninit(); break;
         case RetKind::PtrToMapValue:
         case RetKind::PtrToMapValueOrNull: {
             retire_id(s, pc + 1);

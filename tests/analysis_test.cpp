@@ -461,10 +461,18 @@ TEST_CASE("tail calls: ctx, map and index checks, state after fall-through") {
                                    "mov %r2, 0\n mov %r3, 0\n call 12\n mov %r0, 1\n exit\n", maps)),
                 "tail-call-map", 2);
 
-    // after a fall-through: r1..r5 clobbered, r0 an unknown scalar, r6..r9 and the stack survive
+    // after a fall-through: r1..r5 clobbered, r0 unset (the helper returns void: kernel RET_VOID leaves it
+    // NOT_INIT, "R0 !read_ok"), r6..r9 and the stack survive
     CHECK(codes(verify(make_object(ProgType::SchedCls,
                                    "mov %r3, 0\n" + tail + " call 12\n mov %r0, %r1\n exit\n", maps))) ==
           std::vector<std::string>{"uninitialized-register"});
+    expect_only(verify(make_object(ProgType::SchedCls, "mov %r3, 0\n" + tail + " call 12\n exit\n", maps)),
+                "uninitialized-register", 4);
+    // a subprogram may end with the fall-through (its caller gets an unset r0: only a read of it is an error)
+    const std::string sub = "#fn f\n f:\n mov %r3, 0\n" + tail + " call 12\n exit\n";
+    expect_clean(verify(make_object(ProgType::SchedCls, "call local f\n mov %r0, 1\n exit\n" + sub, maps)));
+    expect_only(verify(make_object(ProgType::SchedCls, "call local f\n exit\n" + sub, maps)),
+                "uninitialized-register", 1);
     expect_clean(
         verify(make_object(ProgType::SchedCls,
                            "mov %r6, %r1\n stdw [%r10-8], 3\n mov %r3, 0\n" + tail +

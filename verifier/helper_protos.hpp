@@ -57,7 +57,7 @@ const char* arg_kind_name(ArgKind k); // "anything", "ptr_to_ctx", "const_map_pt
 // Return kinds (kernel enum bpf_return_type with its flags folded in).
 enum class RetKind : uint8_t {
     Integer,               // RET_INTEGER: r0 is an unknown scalar
-    Void,                  // RET_VOID: r0 is unknown (not readable as a value)
+    Void,                  // RET_VOID: r0 is unset (NOT_INIT): reading it is uninitialized-register
     PtrToMapValue,         // RET_PTR_TO_MAP_VALUE (get_local_storage)
     PtrToMapValueOrNull,   // RET_PTR_TO_MAP_VALUE_OR_NULL: value_size bytes of the map argument, or NULL
     PtrToMemOrNull,        // RET_PTR_TO_MEM | PTR_MAYBE_NULL (ringbuf_reserve): size from ret_size_arg
