@@ -573,9 +573,11 @@ bool holds_ref(const State& s, uint32_t id) {
 void release_ref(State& s, uint32_t id) {
     drop_ref(s, id);
     if (id == 0) return;
+    // Helper memory whose id a join lost (two reservations, or one and NULL, met) may be this very memory:
+    // it dies with any release, or a copy would outlive the memory it points to (use after submit).
     auto dead = [&](const RegValue& v) {
         if (v.kind == Kind::Sock || v.kind == Kind::SockOrNull) return v.ref == id;
-        return (v.kind == Kind::Mem || v.kind == Kind::MemOrNull) && v.id == id;
+        return (v.kind == Kind::Mem || v.kind == Kind::MemOrNull) && (v.id == id || v.id == 0);
     };
     for (Frame& f : s.frames) {
         for (int i = 0; i < kNumRegs; ++i)

@@ -253,8 +253,9 @@ void invalidate_packet_pointers(State& s);
 void refine_null(State& s, Reg r, bool non_null, bool keep_id = false);
 // A new MapValueOrNull / SockOrNull id is about to be created: older holders of `id` lose it (id 0).
 void retire_id(State& s, uint32_t id);
-// A reference was released (ringbuf_submit/discard): every Mem/MemOrNull holder of `id` (id != 0) becomes
-// an unknown scalar. kernel: verifier.c release_reference()
+// A reference was released (ringbuf_submit/discard): every Mem/MemOrNull holder of `id` (id != 0), and every
+// one whose id a join lost (id 0: it may be the same memory), becomes an unknown scalar. kernel: verifier.c
+// release_reference()
 void release_ref(State& s, uint32_t id);
 // Reference bookkeeping on State::refs.
 void acquire_ref(State& s, uint32_t id);

@@ -23,6 +23,8 @@ static bool joins_without_loss(const RegValue& a, const RegValue& b) {
         return a.id == b.id && a.sock == b.sock && a.ref == b.ref && a.map == b.map;
     const RegValue j = join(a, b);
     if (j.kind == Kind::Mixed) return a.kind == Kind::Mixed || b.kind == Kind::Mixed;
+    if ((j.kind == Kind::Mem || j.kind == Kind::MemOrNull) && j.id == 0 && (a.id != 0 || b.id != 0))
+        return false; // helper memory that no longer names its reservation: unusable after any release
     if (j.kind == Kind::Uninit) return a.kind == Kind::Uninit && b.kind == Kind::Uninit;
     return true;
 }

@@ -5,6 +5,7 @@
 
 #include <sstream>
 
+#include "analysis/abstract_state.hpp"
 #include "analysis/verify.hpp"
 #include "verifier/assembler.hpp"
 
@@ -651,6 +652,30 @@ TEST_CASE(
     // pointers and the store is never reached; the difference is 0
     expect_clean(verify(make_object(ProgType::Xdp, two_lookups("0x4d41502100000001", compare), maps)));
     expect_clean(verify(make_object(ProgType::Xdp, two_lookups("0x4d41502100000001", diff), maps)));
+}
+
+TEST_CASE("references: a release kills every copy, and the copies whose reservation a join lost") {
+    State s;
+    Frame f;
+    f.zone = Zone(Frame::zone_size(0));
+    s.frames.push_back(std::move(f));
+    RegValue a = RegValue::pointer(Kind::Mem, 0), b = RegValue::pointer(Kind::MemOrNull, 0);
+    a.id = 5;
+    b.id = 9;
+    const RegValue lost = join(a, RegValue::scalar_const(0)); // reservation 5 or NULL: which one is gone
+    REQUIRE(lost.kind == Kind::MemOrNull);
+    CHECK(lost.id == 0);
+    acquire_ref(s, 5);
+    acquire_ref(s, 9);
+    set_reg(s.top(), kR6, a);
+    set_reg(s.top(), kR7, b);
+    set_reg(s.top(), kR8, lost);
+    release_ref(s, 5);
+    CHECK(s.top().regs[kR6].kind == Kind::Scalar);
+    CHECK(s.top().regs[kR7].kind == Kind::MemOrNull); // another reservation lives on
+    CHECK(s.top().regs[kR8].kind == Kind::Scalar);    // it may have been reservation 5
+    CHECK(holds_ref(s, 9));
+    CHECK_FALSE(holds_ref(s, 5));
 }
 
 TEST_CASE("loops: strides, count-down, zero-extension idioms") {
