@@ -184,10 +184,28 @@ std::optional<MemIssue> check_region(const State& s, Reg r, const RegValue& v, i
 }
 
 // Load/store/atomic through `base`: memory rules plus ctx rules and the ctx access record.
+// kernel: verifier.c save_aux_ptr_type(), reg_type_mismatch(): one load or store may go through a ctx or
+// socket pointer only if it does so on every path (its field offsets are rewritten for that struct: the
+// runtime rewrites the instruction itself, runtime/ctx_rewrite.cpp). Reports "same insn cannot be used with
+// different pointers" once per instruction.
+static void check_same_base(uint32_t pc, const RegValue& b, const AnalysisEnv& env, CheckSink& sink) {
+    if (!is_pointer(b.kind)) return;
+    const std::pair<Kind, SockView> here{b.kind, b.kind == Kind::Sock ? b.sock : SockView::Opaque};
+    const auto [it, first] = sink.access_bases.emplace(pc, here);
+    const auto rewritten = [](Kind k) { return k == Kind::Ctx || k == Kind::Sock; };
+    if (first || it->second == here || !(rewritten(here.first) || rewritten(it->second.first))) return;
+    const bool ctx = here.first == Kind::Ctx || it->second.first == Kind::Ctx;
+    sink.report(env, Severity::Error, ctx ? "ctx-access" : "memory-bounds", pc,
+                std::string("same insn cannot be used with different pointers: ") +
+                    kind_name(it->second.first) + " on one path, " + kind_name(here.first) +
+                    " on another (the access is rewritten for one)");
+}
+
 static void check_access(uint32_t pc, const State& s, Reg base, int16_t off, uint8_t width, bool write,
                          bool atomic, const AnalysisEnv& env, CheckSink& sink) {
     const Frame& f = s.top();
     const RegValue& b = f.regs[base];
+    check_same_base(pc, b, env, sink);
     if (b.kind == Kind::Ctx) {
         if (atomic) {
             sink.report(env, Severity::Error, "ctx-access", pc, "atomic operation on the ctx is not allowed");

@@ -52,6 +52,8 @@ struct CheckSink {
     std::set<std::pair<uint32_t, std::string>> seen; // (insn, code) already reported
     std::map<uint32_t, TailCallSite> tail_calls;
     std::map<uint32_t, CtxAccessRecord> ctx_accesses;
+    // per load/store/atomic: the pointer kind it first went through (kernel insn_aux_data ptr_type)
+    std::map<uint32_t, std::pair<Kind, SockView>> access_bases;
     std::vector<int64_t> stack_depth; // per function: deepest byte below r10 touched (bytes)
 
     void report(const AnalysisEnv& env, Severity sev, const std::string& code, uint32_t insn,

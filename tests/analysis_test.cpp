@@ -654,6 +654,14 @@ TEST_CASE(
     expect_clean(verify(make_object(ProgType::Xdp, two_lookups("0x4d41502100000001", diff), maps)));
 }
 
+TEST_CASE("ctx: one instruction may not access the ctx on one path and other memory on another") {
+    // kernel save_aux_ptr_type(): "same insn cannot be used with different pointers" (the runtime rewrites
+    // the ctx access, whatever the pointer on the other path)
+    const std::string src = "ldxw %r2, [%r1+16]\n mov %r3, %r1\n jeq %r2, 0, use\n stdw [%r10-8], 0\n"
+                            " mov %r3, %r10\n add %r3, -16\n use:\n ldxw %r0, [%r3+12]\n and %r0, 1\n exit\n";
+    expect_only(verify(make_object(ProgType::Xdp, src)), "ctx-access", 6);
+}
+
 TEST_CASE("references: a release kills every copy, and the copies whose reservation a join lost") {
     State s;
     Frame f;
