@@ -192,9 +192,11 @@ static void check_mem_arg(uint32_t pc, const State& s, const HelperProto& p, int
     }
     // a helper that reads stack memory copies it out (into a map, a perf buffer, ...): spilled pointers in it
     // leak kernel addresses (kernel: check_stack_range_initialized() "leaking pointer from stack off %d")
-    if (read && v.kind == Kind::Stack && v.num.is_const() && v.frame < s.frames.size()) {
+    // (at a variable offset, every byte the helper may read counts)
+    if (read && v.kind == Kind::Stack && v.frame < s.frames.size()) {
         const Frame& fr = s.frames[v.frame];
-        int64_t lo = int64_t(v.num.const_value()), hi = lo + size;
+        const ByteRange br = access_range(v.num, 0, size);
+        const int64_t lo = br.lo, hi = br.hi;
         for (const auto& [slot, sv] : fr.spills) {
             int64_t off = int64_t(slot) * 8 - kStackSize;
             if (off + 8 > lo && off < hi && (is_pointer(sv.kind) || sv.kind == Kind::Mixed)) {

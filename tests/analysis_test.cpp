@@ -620,6 +620,12 @@ TEST_CASE("pointer differences and leaks through helpers") {
                        "%r10\n add %r2, -12\n"
                        " mov %r3, %r10\n add %r3, -8\n mov %r4, 0\n call 2\n mov %r0, 2\n exit\n";
     expect_only(verify(make_object(ProgType::Xdp, leak, maps)), "pointer-leak", 9);
+    // the same at a variable offset: fp-16 + (rx_queue_index & 8) may be the spilled slot fp-8
+    std::string var_leak =
+        "stxdw [%r10-8], %r1\n stdw [%r10-16], 0\n stw [%r10-20], 0\n ldxw %r4, [%r1+16]\n"
+        " and %r4, 8\n lddw %r1, 0x4d41502100000000\n mov %r2, %r10\n add %r2, -20\n"
+        " mov %r3, %r10\n add %r3, -16\n add %r3, %r4\n mov %r4, 0\n call 2\n mov %r0, 2\n exit\n";
+    expect_only(verify(make_object(ProgType::Xdp, var_leak, maps)), "pointer-leak", 13);
 }
 
 TEST_CASE(
