@@ -117,7 +117,7 @@ std::optional<MemIssue> check_region(const State& s, Reg r, const RegValue& v, i
                                             std::to_string(br.lo) + ".." + std::to_string(br.hi) +
                                             ", outside the frame [-512, 0)");
         if (v.frame < s.frames.size()) sink.note_stack(s.frames[v.frame].function, -br.lo);
-        if (!write && need_init_bytes && !env.allow_uninit_stack && v.frame < s.frames.size()) {
+        if (need_init_bytes && !env.allow_uninit_stack && v.frame < s.frames.size()) {
             const Frame& f = s.frames[v.frame];
             for (int64_t b = br.lo; b < br.hi; ++b)
                 if (f.bytes[size_t(stack_index(b))] == StackByte::Uninit)

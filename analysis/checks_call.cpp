@@ -21,7 +21,7 @@ static bool is_mem_arg(ArgKind k) {
     return k == ArgKind::PtrToMapKey || k == ArgKind::PtrToMapValue || k == ArgKind::PtrToUninitMapValue ||
            k == ArgKind::PtrToMapValueOrNull || k == ArgKind::PtrToMem || k == ArgKind::PtrToMemOrNull ||
            k == ArgKind::PtrToWritableMem || k == ArgKind::PtrToWritableMemOrNull ||
-           k == ArgKind::PtrToUninitMem || k == ArgKind::PtrToFixedUninitMem;
+           k == ArgKind::PtrToUninitMem || k == ArgKind::PtrToFixedUninitMem || k == ArgKind::PtrToFixedMem;
 }
 
 // Why v is not a non-NULL pointer into the value of a known map, or nullopt when it is one.
@@ -124,9 +124,10 @@ static void check_mem_arg(uint32_t pc, const State& s, const HelperProto& p, int
         read = !write;
         break;
     case ArgKind::PtrToFixedUninitMem:
+    case ArgKind::PtrToFixedMem:
         size = p.arg_size[size_t(i)];
         write = true;
-        read = false;
+        read = k == ArgKind::PtrToFixedMem;
         break;
     default: { // memory with its size in the next argument
         if (i + 1 >= 5) return;

@@ -480,7 +480,7 @@ void exec_call(const Call& c, uint32_t pc, State& s, const AnalysisEnv& env) {
                 k == ArgKind::PtrToWritableMemOrNull) {
                 const RegValue& sz = f.regs[kR1 + i + 1 > kR5 ? kR5 : kR1 + i + 1];
                 if (sz.kind == Kind::Scalar) helper_writes_stack(s, arg, sz.num);
-            } else if (k == ArgKind::PtrToFixedUninitMem) {
+            } else if (k == ArgKind::PtrToFixedUninitMem || k == ArgKind::PtrToFixedMem) {
                 helper_writes_stack(s, arg, ScalarValue::constant(p->arg_size[size_t(i)]));
             } else if (k == ArgKind::PtrToUninitMapValue) {
                 const RegValue& m = f.regs[kR1];

@@ -68,7 +68,7 @@ static const char bad_fmt[] = "q=%q";
 SEC("xdp")
 int format_queue(struct xdp_md *ctx)
 {
-    char buf[4];
+    char buf[4] = {};
     __u64 args[2] = {7, 255};
     long n = bpf_snprintf(buf, sizeof(buf), q_fmt, args, sizeof(args));
     if (n < 0)
@@ -81,7 +81,7 @@ int format_queue(struct xdp_md *ctx)
 SEC("xdp")
 int format_unknown_conversion(struct xdp_md *ctx)
 {
-    char buf[8];
+    char buf[8] = {};
     __u64 args[1] = {1};
     return bpf_snprintf(buf, sizeof(buf), bad_fmt, args, sizeof(args)) > 0; // tailgate: expect code=helper-argument severity=error
 }
@@ -91,9 +91,21 @@ int format_unknown_conversion(struct xdp_md *ctx)
 SEC("xdp")
 int format_too_few_args(struct xdp_md *ctx)
 {
-    char buf[8];
+    char buf[8] = {};
     __u64 args[1] = {1};
     return bpf_snprintf(buf, sizeof(buf), q_fmt, args, sizeof(args)) > 0; // tailgate: expect code=helper-argument severity=error
+}
+
+// The output buffer is ARG_PTR_TO_MEM_OR_NULL without MEM_UNINIT: its bytes must be initialised
+// (check_stack_range_initialized()), unless the loader may read uninitialised stack (CAP_PERFMON).
+// tailgate: program name=format_uninit_buffer verdict=rejected
+// tailgate: program name=format_uninit_buffer verdict=accepted when=allow-uninit-stack
+SEC("xdp")
+int format_uninit_buffer(struct xdp_md *ctx)
+{
+    char buf[8];
+    __u64 args[2] = {7, 255};
+    return bpf_snprintf(buf, sizeof(buf), q_fmt, args, sizeof(args)) > 0; // tailgate: expect code=helper-argument severity=error unless=allow-uninit-stack
 }
 
 // A NULL output buffer needs a size of 0 (kernel: check_helper_mem_access()).

@@ -298,6 +298,17 @@ TEST_CASE("pointer arithmetic and leaks") {
                 "pointer-leak", 3);
 }
 
+TEST_CASE("helpers: memory a helper reads and writes must be initialised (no MEM_UNINIT)") {
+    // bpf_check_mtu's mtu_len is read (the length to check) and written (kernel 6.12: no MEM_UNINIT)
+    const std::string mtu =
+        " mov %r3, %r10\n add %r3, -4\n mov %r2, 0\n mov %r4, 0\n mov %r5, 0\n call 163\n exit\n";
+    expect_only(verify(make_object(ProgType::SchedCls, mtu)), "helper-argument", 5);
+    expect_clean(verify(make_object(ProgType::SchedCls, "stw [%r10-4], 0\n" + mtu)));
+    VerifyOptions privileged; // CAP_PERFMON: uninitialised stack reads are allowed
+    privileged.allow_uninit_stack = true;
+    expect_clean(verify(make_object(ProgType::SchedCls, mtu), privileged));
+}
+
 TEST_CASE("helpers: unknown ids, program types, argument kinds") {
     std::vector<MapDef> maps = {map_def("h", MapType::Hash, 4, 8, 16),
                                 map_def("progs", MapType::ProgArray, 4, 4, 4)};

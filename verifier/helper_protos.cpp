@@ -24,6 +24,7 @@ const char* arg_kind_name(ArgKind k) {
     case ArgKind::PtrToWritableMemOrNull: return "ptr_to_writable_mem_or_null";
     case ArgKind::PtrToUninitMem: return "ptr_to_uninit_mem";
     case ArgKind::PtrToFixedUninitMem: return "ptr_to_fixed_size_uninit_mem";
+    case ArgKind::PtrToFixedMem: return "ptr_to_fixed_size_mem";
     case ArgKind::ConstSize: return "const_size";
     case ArgKind::ConstSizeOrZero: return "const_size_or_zero";
     case ArgKind::ConstAllocSizeOrZero: return "const_alloc_size_or_zero";
@@ -425,8 +426,9 @@ std::vector<HelperProto> make_builtin() {
     add(B(152, "redirect_neigh", I, {A::Anything, A::PtrToMemOrNull, A::ConstSizeOrZero, A::Anything}, kTc));
     add(B(155, "redirect_peer", I, {A::Anything, A::Anything}, kTc));
     add(B(160, "ktime_get_coarse_ns", I, {}, kBase));
-    // bpf_skb_check_mtu_proto / bpf_xdp_check_mtu_proto: arg3 is a u32 the helper writes
-    add(B(163, "check_mtu", I, {A::PtrToCtx, A::Anything, A::PtrToFixedUninitMem, A::Anything, A::Anything},
+    // bpf_skb_check_mtu_proto / bpf_xdp_check_mtu_proto: arg3 is a u32 the helper reads (the length to
+    // check when len_diff is 0) and writes (the MTU): initialised memory (no MEM_UNINIT)
+    add(B(163, "check_mtu", I, {A::PtrToCtx, A::Anything, A::PtrToFixedMem, A::Anything, A::Anything},
           kTc | kXdp)
             .fixed(2, 4));
     // the map types whose map_ops have map_for_each_callback (arraymap.c, hashtab.c)
@@ -553,7 +555,7 @@ Status validate_helper_proto(const HelperProto& p) {
         if (is_size(k) && (i == 0 || !is_mem(p.args[i - 1]))) return bad(arg + " is a size without memory");
         if (k == A::ConstAllocSizeOrZero && p.ret != RetKind::PtrToMemOrNull)
             return bad(arg + " is an alloc size but the helper returns no memory");
-        if (k == A::PtrToFixedUninitMem && p.arg_size[i] == 0)
+        if ((k == A::PtrToFixedUninitMem || k == A::PtrToFixedMem) && p.arg_size[i] == 0)
             return bad(arg + " is fixed-size memory of 0 bytes");
         // kernel: check_raw_mode_ok(): at most one uninitialised-memory arg.
         if (k == A::PtrToUninitMem || k == A::PtrToFixedUninitMem || k == A::PtrToUninitMapValue) ++uninit;

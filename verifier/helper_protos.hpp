@@ -38,16 +38,17 @@ enum class ArgKind : uint8_t {
     PtrToWritableMemOrNull, // ARG_PTR_TO_MEM_OR_NULL: as PtrToWritableMem, or NULL with size 0
     PtrToUninitMem,         // ARG_PTR_TO_UNINIT_MEM: memory the helper fills; size in the next arg
     PtrToFixedUninitMem,    // ARG_PTR_TO_FIXED_SIZE_MEM | MEM_UNINIT: HelperProto::arg_size bytes filled
-    ConstSize,              // ARG_CONST_SIZE: size of the previous arg, known bounds, > 0
-    ConstSizeOrZero,        // ARG_CONST_SIZE_OR_ZERO: as ConstSize, 0 allowed
-    ConstAllocSizeOrZero,   // ARG_CONST_ALLOC_SIZE_OR_ZERO: constant size of memory the helper returns
-    PtrToRingbufMem,        // ARG_PTR_TO_RINGBUF_MEM | OBJ_RELEASE: a pointer returned by ringbuf_reserve
-    PtrToSockCommon,        // ARG_PTR_TO_SOCK_COMMON
-    PtrToBtfIdSockCommon,   // ARG_PTR_TO_BTF_ID_SOCK_COMMON (with OBJ_RELEASE for sk_release)
-    PtrToSocketOrNull,      // ARG_PTR_TO_SOCKET | PTR_MAYBE_NULL: a full socket (struct bpf_sock) or NULL
-    PtrToFunc,              // ARG_PTR_TO_FUNC: a callback (lddw pseudo func)
-    PtrToStackOrNull,       // ARG_PTR_TO_STACK_OR_NULL: callback context on the stack, or NULL
-    PtrToSpinLock,          // ARG_PTR_TO_SPIN_LOCK: a null-checked map value pointer at its bpf_spin_lock
+    PtrToFixedMem,   // ARG_PTR_TO_FIXED_SIZE_MEM | MEM_WRITE: arg_size initialised bytes read, then written
+    ConstSize,       // ARG_CONST_SIZE: size of the previous arg, known bounds, > 0
+    ConstSizeOrZero, // ARG_CONST_SIZE_OR_ZERO: as ConstSize, 0 allowed
+    ConstAllocSizeOrZero, // ARG_CONST_ALLOC_SIZE_OR_ZERO: constant size of memory the helper returns
+    PtrToRingbufMem,      // ARG_PTR_TO_RINGBUF_MEM | OBJ_RELEASE: a pointer returned by ringbuf_reserve
+    PtrToSockCommon,      // ARG_PTR_TO_SOCK_COMMON
+    PtrToBtfIdSockCommon, // ARG_PTR_TO_BTF_ID_SOCK_COMMON (with OBJ_RELEASE for sk_release)
+    PtrToSocketOrNull,    // ARG_PTR_TO_SOCKET | PTR_MAYBE_NULL: a full socket (struct bpf_sock) or NULL
+    PtrToFunc,            // ARG_PTR_TO_FUNC: a callback (lddw pseudo func)
+    PtrToStackOrNull,     // ARG_PTR_TO_STACK_OR_NULL: callback context on the stack, or NULL
+    PtrToSpinLock,        // ARG_PTR_TO_SPIN_LOCK: a null-checked map value pointer at its bpf_spin_lock
     // ARG_PTR_TO_CONST_STR: a NUL-terminated string at a constant offset of a read-only map value (.rodata),
     // known when the program is verified
     PtrToConstStr,
@@ -102,7 +103,7 @@ struct HelperProto {
     RetKind ret = RetKind::Integer;
     std::array<ArgKind, 5> args{ArgKind::DontCare, ArgKind::DontCare, ArgKind::DontCare, ArgKind::DontCare,
                                 ArgKind::DontCare};
-    std::array<uint16_t, 5> arg_size{}; // bytes, for PtrToFixedUninitMem args
+    std::array<uint16_t, 5> arg_size{}; // bytes, for PtrToFixedUninitMem / PtrToFixedMem args
     ProgTypeSet prog_types;             // program types whose get_func_proto() offers it
     // Some get_func_proto() functions also switch on prog->expected_attach_type: the helper exists only for
     // the attach types in only_attach (when set) and not for those in not_attach.
