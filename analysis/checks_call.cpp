@@ -330,6 +330,12 @@ void check_call(const Call& c, uint32_t pc, const State& s, const AnalysisEnv& e
             } else if (map) {
                 if (auto st = check_map_func_compatibility(*p, map->type); !st.ok())
                     arg_error(env, sink, pc, *p, i, st.error().message + " (map '" + map->name + "')");
+                // kernel: verifier.c record_func_map(): helpers that change a BPF_F_RDONLY_PROG map
+                if (!map->prog_can_write() &&
+                    (p->id == kHelperMapUpdateElem || p->id == kHelperMapDeleteElem ||
+                     p->id == kHelperMapPushElem || p->id == kHelperMapPopElem))
+                    arg_error(env, sink, pc, *p, i,
+                              "write into map forbidden: '" + map->name + "' is read-only to programs");
             }
             break;
         case ArgKind::ConstSize:

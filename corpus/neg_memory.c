@@ -135,6 +135,17 @@ int write_rdonly_map(struct xdp_md *ctx)
     return XDP_PASS;
 }
 
+// Nor change it through a helper (kernel record_func_map(): "write into map forbidden").
+// tailgate: program name=update_rdonly_map verdict=rejected
+SEC("xdp")
+int update_rdonly_map(struct xdp_md *ctx)
+{
+    __u32 key = 0;
+    __u64 one = 1;
+
+    return bpf_map_update_elem(&config, &key, &one, BPF_ANY) ? XDP_DROP : XDP_PASS; // tailgate: expect code=helper-argument severity=error
+}
+
 // BPF_F_WRONLY_PROG: stores are fine, loads are not.
 // tailgate: program name=read_wronly_map verdict=rejected
 SEC("xdp")

@@ -315,10 +315,10 @@ std::vector<HelperProto> make_builtin() {
     add(B(86, "sk_release", I, {A::PtrToBtfIdSockCommon},
           kTc | kXdp | kSkSkb | ProgTypeSet::of({P::CgroupSkb, P::CgroupSockAddr, P::SkLookup}))
             .release(0));
-    add(B(87, "map_push_elem", I, {A::ConstMapPtr, A::PtrToMapValue, A::Anything}, kBase)
+    add(B(kHelperMapPushElem, "map_push_elem", I, {A::ConstMapPtr, A::PtrToMapValue, A::Anything}, kBase)
             .pkt()
             .maps(MapTypeSet::of({M::Queue, M::Stack, M::BloomFilter})));
-    add(B(88, "map_pop_elem", I, {A::ConstMapPtr, A::PtrToUninitMapValue}, kBase)
+    add(B(kHelperMapPopElem, "map_pop_elem", I, {A::ConstMapPtr, A::PtrToUninitMapValue}, kBase)
             .maps(MapTypeSet::of({M::Queue, M::Stack})));
     add(B(89, "map_peek_elem", I, {A::ConstMapPtr, A::PtrToUninitMapValue}, kBase)
             .maps(MapTypeSet::of({M::Queue, M::Stack, M::BloomFilter})));
