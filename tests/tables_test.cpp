@@ -470,6 +470,11 @@ TEST_CASE("cgroup_sysctl and cgroup_device: sysctl_is_valid_access(), cgroup_dev
     CHECK(builtin_helper(BPF_FUNC_strtol)->args[3] == ArgKind::PtrToFixedUninitMem);
     CHECK(builtin_helper(BPF_FUNC_strtol)->arg_size[3] == 8);
     CHECK(check_helper_prog_type(*builtin_helper(BPF_FUNC_strtoul), ProgType::Xdp).ok());
+    // bpf_base_func_proto() since 6.10: every type may ask for the current pid/tgid
+    for (ProgType t : {ProgType::Xdp, ProgType::SchedCls, ProgType::SocketFilter, ProgType::Kprobe})
+        CHECK(check_helper_prog_type(*builtin_helper(BPF_FUNC_get_current_pid_tgid), t).ok());
+    // check_mtu's mtu_len is read and written: initialised memory
+    CHECK(builtin_helper(BPF_FUNC_check_mtu)->args[2] == ArgKind::PtrToFixedMem);
     // bind4/bind6 hooks may return 0..3 (bit 1: skip the CAP_NET_BIND_SERVICE check)
     CHECK(return_rule(ProgType::CgroupSockAddr, int32_t(AttachType::CgroupInet4Bind)).max == 3);
     CHECK(return_rule(ProgType::CgroupSockAddr, int32_t(AttachType::CgroupInet4Connect)).max == 1);

@@ -167,7 +167,9 @@ std::vector<HelperProto> make_builtin() {
     add(B(13, "clone_redirect", I, {A::PtrToCtx, A::Anything, A::Anything},
           kTc | ProgTypeSet::of({P::LwtXmit}))
             .changes());
-    add(B(14, "get_current_pid_tgid", I, {}, kTracing | kCgroup));
+    // in bpf_base_func_proto() since 6.10 ("bpf: Allow helper bpf_get_[ns_]current_pid_tgid() for all prog
+    // types"): every program type may call it
+    add(B(14, "get_current_pid_tgid", I, {}, kBase));
     add(B(15, "get_current_uid_gid", I, {}, kTracing | kCgroup));
     add(B(16, "get_current_comm", I, {A::PtrToUninitMem, A::ConstSize}, kTracing | kCgroup));
     add(B(17, "get_cgroup_classid", I, {A::PtrToCtx}, kTc | ProgTypeSet::of({P::LwtOut, P::LwtXmit})));
