@@ -9,6 +9,7 @@ static constexpr int kJoinIterations = 2;   // plain joins at a head before wide
 static constexpr int kNarrowIterations = 2; // descending passes after stabilisation
 static constexpr size_t kCacheEntriesPerSite = 4;
 static constexpr size_t kMaxDisjuncts = 16; // states kept apart per block before they are joined
+static constexpr size_t kMaxPostStates = 4 * kMaxDisjuncts; // states leaving one block before its branch
 
 // Joining a and b loses no kind: no register or spilled slot (present in both) becomes Mixed or Uninit
 // unless it already was on one side, and no stack pointer turns from one slot into a range of slots (the
@@ -23,9 +24,20 @@ static bool joins_without_loss(const RegValue& a, const RegValue& b) {
         return a.id == b.id && a.sock == b.sock && a.ref == b.ref && a.map == b.map;
     const RegValue j = join(a, b);
     if (j.kind == Kind::Mixed) return a.kind == Kind::Mixed || b.kind == Kind::Mixed;
-    if ((j.kind == Kind::Mem || j.kind == Kind::MemOrNull) && j.id == 0 && (a.id != 0 || b.id != 0))
-        return false; // helper memory that no longer names its reservation: unusable after any release
+    // a maybe-NULL value that no longer names its lookup (NULL on one path, the lookup's result on the
+    // other): a null check can no longer refine its copies, and helper memory is unusable after any release
+    if (may_be_null(j.kind) && j.id == 0 && (a.id != 0 || b.id != 0)) return false;
     if (j.kind == Kind::Uninit) return a.kind == Kind::Uninit && b.kind == Kind::Uninit;
+    return true;
+}
+
+// Stack bytes written on one path only: joined they would be "maybe uninitialised" for good, although a
+// later branch (the caller's check of a result it got through a pointer, `if (action >= 0) return;` after
+// two calls that wrote `len` only when returning -1) tells the paths apart again. Kept apart instead.
+static bool same_initialised_bytes(const Frame& a, const Frame& b) {
+    for (int i = 0; i < kStackSize; ++i)
+        if ((a.bytes[size_t(i)] == StackByte::Uninit) != (b.bytes[size_t(i)] == StackByte::Uninit))
+            return false;
     return true;
 }
 
@@ -33,11 +45,9 @@ static bool joins_without_loss(const RegValue& a, const RegValue& b) {
 // returned that way (`*len = n; return true;` on some paths, `return false` or `*out = NULL; return false`
 // on others) must not be joined into "maybe uninitialised" or "maybe NULL", or the caller could not use it
 // after checking the return value. So such frames join only when the same bytes are initialised and the
-// same slots hold values of the same kinds.
+// same slots hold values of the same kinds; the running function's frame, when the same bytes are.
 static bool caller_frames_match(const Frame& a, const Frame& b) {
-    for (int i = 0; i < kStackSize; ++i)
-        if ((a.bytes[size_t(i)] == StackByte::Uninit) != (b.bytes[size_t(i)] == StackByte::Uninit))
-            return false;
+    if (!same_initialised_bytes(a, b)) return false;
     if (a.spills.size() != b.spills.size()) return false;
     for (size_t i = 0; i < a.spills.size(); ++i)
         if (a.spills[i].first != b.spills[i].first || a.spills[i].second.kind != b.spills[i].second.kind)
@@ -49,7 +59,8 @@ static bool joins_without_loss(const State& a, const State& b) {
     if (a.frames.size() != b.frames.size() || a.lock != b.lock || a.lock_id != b.lock_id) return false;
     for (size_t i = 0; i < a.frames.size(); ++i) {
         const Frame &fa = a.frames[i], &fb = b.frames[i];
-        if (i + 1 < a.frames.size() && !caller_frames_match(fa, fb)) return false;
+        if (i + 1 < a.frames.size() ? !caller_frames_match(fa, fb) : !same_initialised_bytes(fa, fb))
+            return false;
         for (int r = 0; r < kNumRegs; ++r)
             if (!joins_without_loss(fa.regs[size_t(r)], fb.regs[size_t(r)])) return false;
         for (const auto& [slot, v] : fa.spills) {
@@ -68,9 +79,9 @@ static State join_all(const Disjuncts& ds) {
     return all;
 }
 
-// Adds s to ds: joined into the first disjunct it joins without loss, else kept apart; past kMaxDisjuncts
+// Adds s to ds: joined into the first disjunct it joins without loss, else kept apart; past `cap` states
 // everything is joined into one state.
-static void add_disjunct(Disjuncts& ds, State s) {
+static void add_disjunct(Disjuncts& ds, State s, size_t cap = kMaxDisjuncts) {
     if (s.bottom) return;
     for (State& d : ds)
         if (joins_without_loss(d, s)) {
@@ -78,7 +89,7 @@ static void add_disjunct(Disjuncts& ds, State s) {
             return;
         }
     ds.push_back(std::move(s));
-    if (ds.size() > kMaxDisjuncts) ds.assign(1, join_all(ds));
+    if (ds.size() > cap) ds.assign(1, join_all(ds));
 }
 
 struct Analyzer::Run {
@@ -411,11 +422,13 @@ void Analyzer::exec_block_state(Run& run, uint32_t b, State st, uint32_t from) {
         exec_insn(in, pc, st, env_);
     }
     if (st.bottom) return;
-    // apart until the branch at the block's end has refined each (pull() merges them after it)
-    if (run.post[b].size() < kMaxDisjuncts)
+    // apart until the branch at the block's end has refined each: pull() merges what is left after it. A
+    // call's exits multiply the states (each caller state times each exit); the branch after the call
+    // (`if (!f(&out)) return`) drops most of them, so a block keeps more than a merge point does.
+    if (run.post[b].size() < kMaxPostStates)
         run.post[b].push_back(std::move(st));
     else
-        add_disjunct(run.post[b], std::move(st));
+        add_disjunct(run.post[b], std::move(st), kMaxPostStates);
 }
 
 void Analyzer::run_elems(Run& run, const std::vector<WtoElem>& elems) {

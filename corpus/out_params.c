@@ -134,4 +134,50 @@ int ihl_unchecked(struct xdp_md *ctx)
     return len == 20 ? XDP_PASS : XDP_DROP; // tailgate: expect code=uninitialized-register severity=error
 }
 
+// The shape of the kernel's test_xdp_noinline.c process_l3_headers_v4/v6: one of two noinline parsers
+// writes the length through a pointer and returns -1 to go on, or returns an XDP action without writing it.
+// The caller merges the two calls before it checks the result, so the paths that wrote the length and those
+// that did not must stay apart across that merge too.
+static __attribute__((noinline)) int parse_short(struct xdp_md *ctx, __u16 *len)
+{
+    void *data = (void *)(long)ctx->data;
+    void *data_end = (void *)(long)ctx->data_end;
+    __u16 *word = data + 16;
+
+    if ((void *)(word + 1) > data_end)
+        return XDP_DROP;
+    *len = *word;
+    return -1;
+}
+
+static __attribute__((noinline)) int parse_long(struct xdp_md *ctx, __u16 *len)
+{
+    void *data = (void *)(long)ctx->data;
+    void *data_end = (void *)(long)ctx->data_end;
+    __u16 *word = data + 18;
+
+    if ((void *)(word + 1) > data_end)
+        return XDP_DROP;
+    *len = *word + 40;
+    return -1;
+}
+
+// tcp4 carries total length 40 (bytes 16-17, network order: 0x2800 read little-endian): 0x2800 > 100.
+// tailgate: program name=len_after_merge verdict=accepted
+// tailgate: run program=len_after_merge packet=tcp4 engine=both return=3
+SEC("xdp")
+int len_after_merge(struct xdp_md *ctx)
+{
+    __u16 len;
+    int action;
+
+    if (ctx->rx_queue_index & 1)
+        action = parse_long(ctx, &len);
+    else
+        action = parse_short(ctx, &len);
+    if (action >= 0)
+        return action;
+    return len > 100 ? XDP_TX : XDP_PASS;
+}
+
 char LICENSE[] SEC("license") = "GPL";
