@@ -178,6 +178,14 @@ Disjuncts Analyzer::edge_state(Run& run, uint32_t p, uint32_t b) {
     return out;
 }
 
+// The ghost counters and snapshots of loop level `level`.
+static void forget_loop_vars(Zone& z, int level) {
+    z.forget(Frame::var_loop(level));
+    z.forget(Frame::var_loop_neg(level));
+    for (Reg r = kR0; r <= kR9; ++r) z.forget(Frame::var_snap(level, r));
+    for (int k = 0; k < Frame::kSpillVars; ++k) z.forget(Frame::var_snap_spill(level, k));
+}
+
 Disjuncts Analyzer::pull(Run& run, uint32_t b) {
     const FunctionCfg& c = *run.cfg;
     const int level = c.loop_level[b];
@@ -185,7 +193,14 @@ Disjuncts Analyzer::pull(Run& run, uint32_t b) {
         Disjuncts acc;
         if (b == 0) add_disjunct(acc, run.entry);
         for (uint32_t p : c.pred[b])
-            for (State& e : edge_state(run, p, b)) add_disjunct(acc, std::move(e));
+            for (State& e : edge_state(run, p, b)) {
+                // an edge into a loop's body that bypasses its head (an irreducible loop): the head's counter
+                // and snapshots did not start over, so they say nothing about this entry (refine_induction()
+                // and loop_terminates() then prove nothing from them)
+                for (uint32_t h : c.heads_of[b])
+                    if (!c.in_loop(p, h)) forget_loop_vars(e.top().zone, c.loop_level[h]);
+                add_disjunct(acc, std::move(e));
+            }
         return acc;
     }
     // a loop head: one state; the ghost counter restarts on entry edges and counts back edges

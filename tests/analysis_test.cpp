@@ -703,6 +703,22 @@ TEST_CASE("references: a release kills every copy, and the copies whose reservat
     CHECK_FALSE(holds_ref(s, 5));
 }
 
+TEST_CASE("loops: an irreducible loop entered past its head proves nothing from the head's counter") {
+    // r8 starts at 1000 when the second loop is entered at b (skipping the head a, which resets r8 to 0):
+    // bounding r8 by "0 + iterations" would let value + r8 pass for a 32-byte value
+    std::vector<MapDef> maps = {map_def("arr", MapType::Array, 4, 32, 1)};
+    const std::string src =
+        "mov %r6, %r1\n mov %r7, 0\n mov %r8, 1000\n l1:\n jge %r7, 5, x\n add %r7, 1\n ja l1\n"
+        " x:\n ldxw %r0, [%r6+16]\n jeq %r0, 0, b\n mov %r8, 0\n mov %r7, 0\n"
+        " a:\n jge %r7, 20, out\n b:\n add %r7, 1\n add %r8, 1\n ja a\n out:\n" +
+        kLookup + " jeq %r0, 0, done\n add %r0, %r8\n ldxb %r0, [%r0+0]\n exit\n done:\n mov %r0, 2\n exit\n";
+    ProgramReport r = verify(make_object(ProgType::Xdp, src, maps));
+    INFO(dump(r));
+    CHECK(r.verdict == Verdict::Rejected);
+    const std::vector<std::string> found = codes(r);
+    CHECK(std::find(found.begin(), found.end(), "memory-bounds") != found.end());
+}
+
 TEST_CASE("loops: strides, count-down, zero-extension idioms") {
     // stride 4 with a != exit (the known low bits let `!= 64` cut the end point)
     expect_clean(verify(make_object(
