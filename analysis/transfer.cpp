@@ -135,8 +135,10 @@ bool same_object(const RegValue& a, const RegValue& b, const AnalysisEnv& env) {
     case Kind::MapValue: {
         if (a.map != b.map) return false;
         if (a.id != 0 && a.id == b.id) return true;
+        // (an inner map template stands for every map the outer map may hold: one element each, many maps)
         const MapDef* m = env.obj->map_at(a.map);
-        return m && (m->type == MapType::Array || m->type == MapType::PercpuArray) && m->max_entries == 1;
+        return m && m->origin != MapOrigin::InnerTemplate &&
+               (m->type == MapType::Array || m->type == MapType::PercpuArray) && m->max_entries == 1;
     }
     default: return false;
     }

@@ -30,7 +30,8 @@ struct AnalysisEnv {
 // Whether pointers a and b (non-NULL kinds) point into one object, so that their offsets order them and
 // their difference is the difference of their offsets: one frame's stack, the packet, the ctx, the flow
 // keys, one piece of helper memory (the same reference), or a value of a map with a single element (global
-// data) or of the same lookup (the same id). Values of one map from two lookups may be two elements.
+// data; not an inner map template, which stands for many maps) or of the same lookup (the same id). Values
+// of one map from two lookups may be two elements.
 bool same_object(const RegValue& a, const RegValue& b, const AnalysisEnv& env);
 
 // One function per instruction kind (reads and writes `s`, s not bottom).

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "analysis/abstract_state.hpp"
+#include "analysis/transfer.hpp"
 #include "analysis/verify.hpp"
 #include "verifier/assembler.hpp"
 
@@ -669,6 +670,18 @@ TEST_CASE(
     // pointers and the store is never reached; the difference is 0
     expect_clean(verify(make_object(ProgType::Xdp, two_lookups("0x4d41502100000001", compare), maps)));
     expect_clean(verify(make_object(ProgType::Xdp, two_lookups("0x4d41502100000001", diff), maps)));
+    // an inner map template of one element stands for every inner map: two values of it are two objects
+    Object obj = make_object(ProgType::Xdp, "mov %r0, 2\n exit\n", maps);
+    obj.maps[1].origin = MapOrigin::InnerTemplate;
+    AnalysisEnv env;
+    env.obj = &obj;
+    RegValue v = RegValue::pointer(Kind::MapValue, 0);
+    v.map = 0;
+    CHECK_FALSE(same_object(v, v, env)); // arr: two elements
+    v.map = 1;
+    CHECK_FALSE(same_object(v, v, env)); // the template
+    obj.maps[1].origin = MapOrigin::Btf;
+    CHECK(same_object(v, v, env)); // one element of one map
 }
 
 TEST_CASE("ctx: one instruction may not access the ctx on one path and other memory on another") {
