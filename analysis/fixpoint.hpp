@@ -7,11 +7,13 @@
 // or spilled slot holding different kinds of value (a packet pointer on one path, a stack buffer or NULL
 // on another: `p = in_packet ? hdr : (copied ? buf : NULL)`), joining would leave a value that is neither
 // and the program would be rejected, while the kernel explores each path on its own and accepts it. Such
-// states stay apart (up to kMaxDisjuncts per block, then they are joined); loop heads join everything, so
-// widening and the termination proof see one state.
+// states stay apart (up to kMaxDisjuncts per block, then they are joined), and so do states that differ in
+// which stack bytes are written (a result written through a pointer on some paths only); loop heads join
+// everything, so widening and the termination proof see one state.
 // A bpf2bpf call is analysed in context: the callee's own fixpoint runs on the caller's state with a new
 // frame pushed, once per call site and calling context (results are cached per site and entry state), up
-// to 8 frames (kernel MAX_CALL_FRAMES).
+// to 8 frames (kernel MAX_CALL_FRAMES). Its exit states come back apart, as disjuncts, so the caller's
+// check of the result (`if (!pick(&out)) return`) can drop the paths that did not write `out`.
 //
 // bpf_loop(nr_loops, callback, ctx, flags) and bpf_for_each_map_elem(map, callback, ctx, flags): the
 // callback is analysed like a bpf2bpf callee (a new frame; r1 = the index, r2 = ctx for bpf_loop; r1 = map,
