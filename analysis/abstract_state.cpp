@@ -200,6 +200,21 @@ static void join_spills(Frame& out, const Frame& a, const Frame& b) {
         }
         out.spills.push_back({slot, j});
     }
+    // a pointer spilled on one side only (plain bytes or a narrow scalar on the other): its bytes must not
+    // read back as a number on any path, so the slot holds a Mixed value, usable neither as a number nor as
+    // a pointer (kernel: stacksafe() never treats a spilled pointer as plain bytes)
+    auto holds_pointer = [](const Frame& f, int slot) {
+        const RegValue* v = f.spill_at(slot);
+        return v && (is_pointer(v->kind) || v->kind == Kind::Mixed);
+    };
+    for (const Frame* f : {&a, &b})
+        for (const auto& [slot, v] : f->spills) {
+            if (out.spill_at(slot) || !holds_pointer(*f, slot)) continue;
+            RegValue mixed;
+            mixed.kind = Kind::Mixed;
+            out.set_spill(slot, mixed);
+            for (int i = 0; i < 8; ++i) out.bytes[size_t(slot * 8 + i)] = StackByte::Spill;
+        }
     // bytes marked Spill without a surviving slot become plain initialised bytes
     for (int i = 0; i < kStackSize; ++i)
         if (out.bytes[i] == StackByte::Spill && !out.spill_at(i / 8)) out.bytes[i] = StackByte::Misc;
@@ -280,9 +295,17 @@ static bool frame_leq_aligned(const Frame& a, const Frame& b) {
     if (a.function != b.function || a.return_pc != b.return_pc) return false;
     for (int i = 0; i < kNumRegs; ++i)
         if (!reg_leq(a.regs[i], b.regs[i])) return false;
-    for (int i = 0; i < kStackSize; ++i)
+    // a Mixed spill in b (a pointer on some paths, plain bytes on others) covers any initialised bytes
+    auto mixed_in_b = [&](int slot) {
+        const RegValue* vb = b.spill_at(slot);
+        return vb && vb->kind == Kind::Mixed && spilled_width(b, slot) == 8;
+    };
+    for (int i = 0; i < kStackSize; ++i) {
+        if (b.bytes[i] == StackByte::Spill && a.bytes[i] != StackByte::Uninit && mixed_in_b(i / 8)) continue;
         if (!byte_leq(a.bytes[i], b.bytes[i])) return false;
+    }
     for (const auto& [slot, vb] : b.spills) { // bytes: a spilled at least b's width of the slot
+        if (mixed_in_b(slot)) continue;
         const RegValue* va = a.spill_at(slot);
         auto seen = va ? spill_seen(*va, spilled_width(b, slot)) : std::nullopt;
         if (!seen || !reg_leq(*seen, vb)) return false;

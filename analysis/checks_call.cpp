@@ -390,6 +390,12 @@ void check_call(const Call& c, uint32_t pc, const State& s, const AnalysisEnv& e
                 arg_error(env, sink, pc, *p, i,
                           reg_name(r) + " type=" + describe(v, env) + " expected=fp or NULL");
             break;
+        case ArgKind::Anything: // kernel: check_func_arg() ARG_ANYTHING "R%d leaks addr into helper function"
+            if (is_pointer(v.kind) || v.kind == Kind::Mixed)
+                sink.report(env, Severity::Error, "pointer-leak", pc,
+                            "bpf_" + p->name + " arg" + std::to_string(i + 1) + ": " + reg_name(r) + " (" +
+                                describe(v, env) + ") leaks addr into helper function");
+            break;
         default:
             if (is_mem_arg(k)) check_mem_arg(pc, s, *p, i, map, env, sink);
             break;

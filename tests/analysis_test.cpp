@@ -692,6 +692,33 @@ TEST_CASE("ctx: one instruction may not access the ctx on one path and other mem
     expect_only(verify(make_object(ProgType::Xdp, src)), "ctx-access", 6);
 }
 
+TEST_CASE("stack: a pointer spilled on one path only is neither a number nor a pointer after a join") {
+    auto frame_state = [] {
+        State s;
+        Frame f;
+        f.zone = Zone(Frame::zone_size(0));
+        s.frames.push_back(std::move(f));
+        return s;
+    };
+    State a = frame_state(), b = frame_state();
+    RegValue fp = RegValue::pointer(Kind::Stack, 0);
+    a.top().set_spill(63, fp); // r10-8
+    for (int i = 504; i < 512; ++i) {
+        a.top().bytes[size_t(i)] = StackByte::Spill;
+        b.top().bytes[size_t(i)] = StackByte::Zero;
+    }
+    const State j = join(a, b);
+    const RegValue* sp = j.top().spill_at(63);
+    REQUIRE(sp);
+    CHECK(sp->kind == Kind::Mixed);
+    CHECK(read_stack(j.top(), -8, 8, false).kind == Kind::Mixed);
+    CHECK(leq(a, j));
+    CHECK(leq(b, j));
+    // kernel check_func_arg() ARG_ANYTHING: "R2 leaks addr into helper function" (bpf_set_hash's hash)
+    expect_only(verify(make_object(ProgType::SchedCls, "mov %r2, %r10\n call 48\n mov %r0, 0\n exit\n")),
+                "pointer-leak", 1);
+}
+
 TEST_CASE("references: a release kills every copy, and the copies whose reservation a join lost") {
     State s;
     Frame f;
