@@ -455,6 +455,15 @@ void Analyzer::run_elems(Run& run, const std::vector<WtoElem>& elems) {
     }
 }
 
+// The post-states and exit states of the blocks in `elems` (inner loops included) are dropped.
+void Analyzer::forget_states(Run& run, const std::vector<WtoElem>& elems) {
+    for (const WtoElem& e : elems) {
+        run.post[e.block].clear();
+        run.exits[e.block].clear();
+        if (e.component) forget_states(run, e.body);
+    }
+}
+
 void Analyzer::run_component(Run& run, const WtoElem& comp) {
     uint32_t h = comp.block;
     WidenThresholds th{thr_signed_, thr_unsigned_};
@@ -486,20 +495,25 @@ void Analyzer::run_component(Run& run, const WtoElem& comp) {
         exec_block(run, h, {pre});
         run_elems(run, comp.body);
     }
+    // a pass over the body from a tighter head state (narrowing, induction): the body's blocks start over, so
+    // that an inner loop's back edges do not bring back what the looser pass computed
+    auto rerun = [&]() {
+        forget_states(run, comp.body);
+        exec_block(run, h, {pre});
+        run_elems(run, comp.body);
+    };
     auto narrowing = [&]() {
         for (int i = 0; i < kNarrowIterations; ++i) {
             State next = join_all(pull(run, h));
             State n = narrow(pre, next);
             if (n == pre) break;
             pre = std::move(n);
-            exec_block(run, h, {pre});
-            run_elems(run, comp.body);
+            rerun();
         }
     };
     narrowing();
     if (refine_induction(run, h, pre)) {
-        exec_block(run, h, {pre});
-        run_elems(run, comp.body);
+        rerun();
         narrowing();
     }
     run.head_pre[h] = pre;

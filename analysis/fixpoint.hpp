@@ -67,6 +67,7 @@ class Analyzer {
     struct Run;
     void run_elems(Run& run, const std::vector<WtoElem>& elems);
     void run_component(Run& run, const WtoElem& comp);
+    void forget_states(Run& run, const std::vector<WtoElem>& elems);
     Disjuncts pull(Run& run, uint32_t b);
     Disjuncts edge_state(Run& run, uint32_t p, uint32_t b);
     uint32_t exec_zext_idiom(Run& run, uint32_t pc, uint32_t end, State& st);

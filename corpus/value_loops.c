@@ -115,4 +115,49 @@ int spilled_counter_past_end(struct xdp_md *ctx)
     return XDP_PASS;
 }
 
+// Nested loops over a 4 x 4 block of the value: the outer loop steps a row pointer by 16 bytes, the inner
+// index counts columns. The row pointer is bounded through the outer loop's iteration count; the inner loop
+// must then be analysed again from that bound (not from the unbounded first pass). Writes v[r * 4 + c] =
+// r + c for the 16 words, then sums them: 4 * (0 + 1 + 2 + 3) * 2 = 48.
+// tailgate: program name=nested_rows verdict=accepted
+// tailgate: run program=nested_rows packet=tcp4 engine=both return=48
+SEC("xdp")
+int nested_rows(struct xdp_md *ctx)
+{
+    __u32 k = 0, s = 0;
+    __u32 *v = bpf_map_lookup_elem(&words, &k);
+
+    if (!v)
+        return 0;
+#pragma clang loop unroll(disable)
+    for (__u32 r = 0; r < 4; r++)
+#pragma clang loop unroll(disable)
+        for (__u32 c = 0; c < 4; c++)
+            v[r * 4 + c] = r + c;
+#pragma clang loop unroll(disable)
+    for (__u32 r = 0; r < 4; r++)
+#pragma clang loop unroll(disable)
+        for (__u32 c = 0; c < 4; c++)
+            s += v[r * 4 + c];
+    return s;
+}
+
+// Rows of 16 words: row 3 ends at word 52 + 16 = 68, past the 64-word value.
+// tailgate: program name=nested_rows_past_end verdict=rejected
+SEC("xdp")
+int nested_rows_past_end(struct xdp_md *ctx)
+{
+    __u32 k = 0, s = 0;
+    __u32 *v = bpf_map_lookup_elem(&words, &k);
+
+    if (!v)
+        return 0;
+#pragma clang loop unroll(disable)
+    for (__u32 r = 0; r < 4; r++)
+#pragma clang loop unroll(disable)
+        for (__u32 c = 0; c < 16; c++)
+            s += v[r * 17 + c]; // tailgate: expect code=memory-bounds severity=error
+    return s;
+}
+
 char LICENSE[] SEC("license") = "GPL";
