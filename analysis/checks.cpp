@@ -380,6 +380,20 @@ static void check_alu(const Alu& a, uint32_t pc, const State& s, const AnalysisE
     }
 }
 
+// A map value's address loaded directly (global data: lddw src 2/6). kernel: resolve_pseudo_ldimm64()
+// ("direct value offset of %u is not allowed") and array_map_direct_value_addr() (a single-element array,
+// the offset inside its value).
+static std::optional<std::string> direct_value_problem(const MapDef& m, uint32_t off) {
+    if (int64_t(off) >= kMaxVarOff) return "direct value offset of " + std::to_string(off) + " is not allowed";
+    if (m.type != MapType::Array || m.max_entries != 1)
+        return "no direct value access support for map '" + m.name + "' (" + map_type_name(m.type) +
+               ", max_entries " + std::to_string(m.max_entries) + "): only an array of one element";
+    if (off >= m.value_size)
+        return "direct value offset " + std::to_string(off) + " is outside the " + std::to_string(m.value_size) +
+               "-byte value of map '" + m.name + "'";
+    return std::nullopt;
+}
+
 // The register an instruction writes, if any (for the r10 rule).
 static std::optional<Reg> written_reg(const Insn& insn) {
     if (const auto* a = std::get_if<Alu>(&insn)) return a->dst;
@@ -407,10 +421,14 @@ void check_insn(const Insn& insn, uint32_t pc, const State& s, const AnalysisEnv
                                 "byte swap of pointer " + reg_name(i.dst) + " prohibited");
             } else if constexpr (std::is_same_v<T, LoadImm64>) {
                 if (i.pseudo == 1 || i.pseudo == 2 || i.pseudo == 5 || i.pseudo == 6) {
-                    if (!env.obj->map_at(i.imm_lo))
+                    const MapDef* m = env.obj->map_at(i.imm_lo);
+                    if (!m)
                         sink.report(env, Severity::Error, "invalid-instruction", pc,
                                     "lddw refers to map index " + std::to_string(i.imm_lo) +
                                         " which does not exist");
+                    else if (i.pseudo == 2 || i.pseudo == 6)
+                        if (auto why = direct_value_problem(*m, uint32_t(i.imm_hi)))
+                            sink.report(env, Severity::Error, "invalid-instruction", pc, *why);
                 } else if (i.pseudo == 4) { // kernel: check_ld_imm() BPF_PSEUDO_FUNC
                     const int64_t target = int64_t(pc) + 1 + i.imm_lo;
                     if (target < 0 || function_starting_at(*env.prog, uint32_t(target)) < 0)

@@ -226,7 +226,8 @@ void exec_lddw(const LoadImm64& l, uint32_t pc, State& s, const AnalysisEnv& env
     }
     case 2:
     case 6: {
-        RegValue r = RegValue::pointer(Kind::MapValue, l.imm_hi);
+        // the offset is an unsigned 32-bit number (kernel resolve_pseudo_ldimm64(): u32 off = insn[1].imm)
+        RegValue r = RegValue::pointer(Kind::MapValue, int64_t(uint32_t(l.imm_hi)));
         r.map = l.imm_lo;
         set_reg(f, l.dst, r);
         return;

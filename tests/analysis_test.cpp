@@ -719,6 +719,26 @@ TEST_CASE("stack: a pointer spilled on one path only is neither a number nor a p
                 "pointer-leak", 1);
 }
 
+TEST_CASE("global data: a direct value address is an offset inside a one-element array's value") {
+    // kernel resolve_pseudo_ldimm64() (u32 offset < 2^29) and array_map_direct_value_addr()
+    auto load_at = [](uint32_t off, uint32_t max_entries) {
+        Object obj = make_object(ProgType::Xdp, "lddw %r1, 0x4d41502100000000\n ldxb %r0, [%r1+0]\n exit\n",
+                                 {map_def("g", MapType::Array, 4, 16, max_entries)});
+        auto& l = std::get<LoadImm64>(obj.programs[0].insns[0]);
+        l.pseudo = 2; // BPF_PSEUDO_MAP_VALUE
+        l.imm_hi = int32_t(off);
+        return verify(obj);
+    };
+    auto first_code = [](const ProgramReport& r) {
+        return r.diagnostics.empty() ? "" : r.diagnostics[0].code;
+    };
+    expect_clean(load_at(8, 1));
+    expect_clean(load_at(15, 1));
+    CHECK(first_code(load_at(16, 1)) == "invalid-instruction");         // past the value
+    CHECK(first_code(load_at(0xfffffff8, 1)) == "invalid-instruction"); // not -8: 4 GiB on
+    CHECK(first_code(load_at(0, 2)) == "invalid-instruction");          // two elements
+}
+
 TEST_CASE("references: a release kills every copy, and the copies whose reservation a join lost") {
     State s;
     Frame f;
