@@ -135,6 +135,28 @@ int write_rdonly_map(struct xdp_md *ctx)
     return XDP_PASS;
 }
 
+// A device map's values are read-only to programs whatever its flags (devmap.c dev_map_init_map() adds
+// BPF_F_RDONLY_PROG): a lookup may read the target ifindex, never write it.
+struct {
+    __uint(type, BPF_MAP_TYPE_DEVMAP);
+    __uint(max_entries, 4);
+    __type(key, __u32);
+    __type(value, __u32);
+} ports SEC(".maps");
+
+// tailgate: program name=write_devmap_value verdict=rejected
+SEC("xdp")
+int write_devmap_value(struct xdp_md *ctx)
+{
+    __u32 key = 0;
+    __u32 *ifindex = bpf_map_lookup_elem(&ports, &key);
+
+    if (!ifindex)
+        return XDP_PASS;
+    *ifindex = 1; // tailgate: expect code=memory-bounds severity=error
+    return XDP_PASS;
+}
+
 // Nor change it through a helper (kernel record_func_map(): "write into map forbidden").
 // tailgate: program name=update_rdonly_map verdict=rejected
 SEC("xdp")

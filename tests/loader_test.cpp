@@ -416,6 +416,18 @@ TEST_CASE("BTF map values: the bpf_spin_lock offset") {
     REQUIRE_FALSE(lru.ok());
     CHECK(lru.error().code == "bad-map-def");
     CHECK(lru.error().message.find("lru_hash cannot hold a bpf_spin_lock") != std::string::npos);
+    auto shrunk = load_object(fixture("conflicting_sizes")); // libbpf.c parse_btf_map_def()
+    REQUIRE_FALSE(shrunk.ok());
+    CHECK(shrunk.error().code == "bad-map-def");
+    CHECK(shrunk.error().message == "map 'shrunk': conflicting value size 16 != 4");
+}
+
+// kernel: devmap.c dev_map_init_map(): u32 keys, 4 or 8-byte values
+TEST_CASE("device maps: key and value sizes") {
+    auto dm = load_object(fixture("devmap_key"));
+    REQUIRE_FALSE(dm.ok());
+    CHECK(dm.error().code == "bad-map-def");
+    CHECK(dm.error().message.find("key_size must be 4") != std::string::npos);
 }
 
 TEST_CASE("code sections as stored in the file") {

@@ -22,11 +22,28 @@ uint32_t read_u32(std::span<const uint8_t> data, uint64_t off) {
     return v; // the image was checked to be little-endian, as is every host tailgate builds on
 }
 
+// The map's type is known, and the sizes its kernel map type requires at creation hold.
 Status check_map_type(const MapDef& m) {
     const auto t = static_cast<uint32_t>(m.type);
     if (t == 0 || t > kMaxKnownMapType)
         return make_error("unknown-map-type", "map '" + m.name + "' has type " + std::to_string(t) +
                                                   (t == 0 ? " (unspec)" : " which tailgate does not know"));
+    auto bad = [&](const std::string& why) {
+        return make_error("bad-map-def", "map '" + m.name + "' (" + map_type_name(m.type) + "): " + why);
+    };
+    // kernel: devmap.c dev_map_init_map(), cpumap.c cpu_map_alloc(): a u32 key and a 4 or 8-byte value
+    // (struct bpf_devmap_val / bpf_cpumap_val up to the program fd); xskmap.c xsk_map_alloc(): u32 and u32
+    using M = MapType;
+    if ((m.type == M::Devmap || m.type == M::DevmapHash || m.type == M::Cpumap) &&
+        (m.key_size != 4 || (m.value_size != 4 && m.value_size != 8)))
+        return bad("key_size must be 4 and value_size 4 or 8 (they are " + std::to_string(m.key_size) +
+                   " and " + std::to_string(m.value_size) + ")");
+    if (m.type == M::Xskmap && (m.key_size != 4 || m.value_size != 4))
+        return bad("key_size and value_size must be 4");
+    // kernel: map_check_btf(): the value's BTF type has the map's value size, so its lock lies inside it
+    if (m.spin_lock_off >= 0 && uint64_t(m.spin_lock_off) + 4 > m.value_size)
+        return bad("the bpf_spin_lock at offset " + std::to_string(m.spin_lock_off) + " lies outside the " +
+                   std::to_string(m.value_size) + "-byte value");
     return Ok{};
 }
 
@@ -169,6 +186,13 @@ Result<MapDef> parse_btf_map(const btf* b, const std::string& name, uint32_t var
     m.name = name;
     m.origin = MapOrigin::Btf;
     values_off = UINT64_MAX;
+    // libbpf.c parse_btf_map_def(): __uint(key_size) and __type(key) (value likewise) must agree
+    auto set_size = [&](uint32_t old, uint32_t v, const char* what) -> Result<uint32_t> {
+        if (old != 0 && old != v)
+            return make_error("bad-map-def", "map '" + name + "': conflicting " + what + " size " +
+                                                 std::to_string(old) + " != " + std::to_string(v));
+        return v;
+    };
     const btf_member* mem = btf_members(def);
     for (uint32_t i = 0; i < btf_vlen(def); ++i, ++mem) {
         const char* mname_c = btf__name_by_offset(b, mem->name_off);
@@ -180,11 +204,16 @@ Result<MapDef> parse_btf_map(const btf* b, const std::string& name, uint32_t var
             if (mname == "type") m.type = static_cast<MapType>(v);
             if (mname == "max_entries") m.max_entries = v;
             if (mname == "map_flags") m.flags = v;
-            if (mname == "key_size") m.key_size = v;
-            if (mname == "value_size") m.value_size = v;
+            if (mname == "key_size") {
+                TG_TRY_ASSIGN(m.key_size, set_size(m.key_size, v, "key"));
+            }
+            if (mname == "value_size") {
+                TG_TRY_ASSIGN(m.value_size, set_size(m.value_size, v, "value"));
+            }
         } else if (mname == "key" || mname == "value") {
             TG_TRY_ASSIGN(uint32_t v, field_type_size(b, name, mname_c, mem->type));
-            (mname == "key" ? m.key_size : m.value_size) = v;
+            uint32_t& size = mname == "key" ? m.key_size : m.value_size;
+            TG_TRY_ASSIGN(size, set_size(size, v, mname_c));
             if (mname == "value") {
                 const btf_type* ptr = skip_mods(b, mem->type, nullptr); // a pointer: field_type_size checked
                 TG_TRY_ASSIGN(int32_t lock, find_spin_lock(b, name, ptr->type));

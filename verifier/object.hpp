@@ -61,8 +61,13 @@ struct MapDef {
     int32_t spin_lock_off = -1;
 
     // kernel: bpf_map_flags_to_cap(): what a program may do with the values (BPF_F_RDONLY_PROG /
-    // BPF_F_WRONLY_PROG; .rodata is read-only to programs).
-    bool prog_can_write() const { return !readonly && !(flags & kMapFlagRdonlyProg); }
+    // BPF_F_WRONLY_PROG; .rodata is read-only to programs). Device and CPU maps are created read-only to
+    // programs whatever their flags (devmap.c dev_map_init_map(), cpumap.c cpu_map_alloc() add
+    // BPF_F_RDONLY_PROG); an XSKMAP lookup gives a struct xdp_sock no program may write.
+    bool prog_can_write() const {
+        return !readonly && !(flags & kMapFlagRdonlyProg) && type != MapType::Devmap &&
+               type != MapType::DevmapHash && type != MapType::Cpumap && type != MapType::Xskmap;
+    }
     bool prog_can_read() const { return !(flags & kMapFlagWronlyProg); }
 };
 
