@@ -270,6 +270,19 @@ std::vector<HelperProto> make_builtin() {
     add(B(60, "msg_redirect_map", I, {A::PtrToCtx, A::ConstMapPtr, A::Anything, A::Anything},
           ProgTypeSet::of({P::SkMsg}))
             .maps(MapTypeSet::of({M::Sockmap})));
+    // sk_msg_func_proto() (net/core/filter.c): byte accounting for the verdict, and data that moves
+    // (bpf_helper_changes_pkt_data(): pull, push and pop invalidate packet pointers)
+    add(B(61, "msg_apply_bytes", I, {A::PtrToCtx, A::Anything}, ProgTypeSet::of({P::SkMsg})));
+    add(B(62, "msg_cork_bytes", I, {A::PtrToCtx, A::Anything}, ProgTypeSet::of({P::SkMsg})));
+    add(B(63, "msg_pull_data", I, {A::PtrToCtx, A::Anything, A::Anything, A::Anything},
+          ProgTypeSet::of({P::SkMsg}))
+            .changes());
+    add(B(90, "msg_push_data", I, {A::PtrToCtx, A::Anything, A::Anything, A::Anything},
+          ProgTypeSet::of({P::SkMsg}))
+            .changes());
+    add(B(91, "msg_pop_data", I, {A::PtrToCtx, A::Anything, A::Anything, A::Anything},
+          ProgTypeSet::of({P::SkMsg}))
+            .changes());
     // sock_addr_func_proto(): bpf_bind_proto only for the connect hooks
     add(B(64, "bind", I, {A::PtrToCtx, A::PtrToMem, A::ConstSize}, ProgTypeSet::of({P::CgroupSockAddr}))
             .only_attach(attach_set({AT::CgroupInet4Connect, AT::CgroupInet6Connect})));
