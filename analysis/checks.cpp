@@ -183,7 +183,6 @@ std::optional<MemIssue> check_region(const State& s, Reg r, const RegValue& v, i
     return std::nullopt;
 }
 
-// Load/store/atomic through `base`: memory rules plus ctx rules and the ctx access record.
 // kernel: verifier.c save_aux_ptr_type(), reg_type_mismatch(): one load or store may go through a ctx or
 // socket pointer only if it does so on every path (its field offsets are rewritten for that struct: the
 // runtime rewrites the instruction itself, runtime/ctx_rewrite.cpp). Reports "same insn cannot be used with
@@ -201,6 +200,7 @@ static void check_same_base(uint32_t pc, const RegValue& b, const AnalysisEnv& e
                     " on another (the access is rewritten for one)");
 }
 
+// Load/store/atomic through `base`: memory rules plus ctx rules and the ctx access record.
 static void check_access(uint32_t pc, const State& s, Reg base, int16_t off, uint8_t width, bool write,
                          bool atomic, const AnalysisEnv& env, CheckSink& sink) {
     const Frame& f = s.top();
