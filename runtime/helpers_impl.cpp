@@ -37,13 +37,6 @@ bool safe_read(void* dst, uint64_t src_addr, size_t n) {
     return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == ssize_t(n);
 }
 
-bool safe_write(uint64_t dst_addr, const void* src, size_t n) {
-    if (n == 0) return true;
-    iovec local{const_cast<void*>(src), n};
-    iovec remote{reinterpret_cast<void*>(dst_addr), n};
-    return process_vm_writev(getpid(), &local, 1, &remote, 1, 0) == ssize_t(n);
-}
-
 // Ones'-complement sum of 16-bit words (as 32-bit words with end-around carry), the value x86-64's
 // csum_partial() returns up to the equivalence of the two zero representations.
 uint32_t csum_partial(const void* buf, size_t len, uint32_t seed) {
@@ -280,9 +273,12 @@ u64 h_probe_read_str(u64 dst, u64 size, u64 src, u64, u64, ExecEnv*) {
     }
     return size;
 }
-// kernel: bpf_trace.c bpf_probe_write_user(): copy_to_user_nofault(); -EFAULT on fault.
-u64 h_probe_write_user(u64 dst, u64 src, u64 size, u64, u64, ExecEnv*) {
-    return safe_write(dst, P<void>(src), size) ? 0 : ret_int(-kEFAULT);
+// kernel: bpf_trace.c bpf_probe_write_user(): copy_to_user_nofault(), which refuses any destination that is
+// not user memory (access_ok()). The runtime's own memory (maps, contexts, stacks, its host state) is what
+// kernel memory is to a program, and the runtime gives programs no user address space: every destination
+// fails as a kernel address would, and nothing is written.
+u64 h_probe_write_user(u64, u64, u64, u64, u64, ExecEnv*) {
+    return ret_int(-kEFAULT);
 }
 
 // ---- stacks, perf ---------------------------------------------------------------------------------------

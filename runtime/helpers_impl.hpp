@@ -102,9 +102,9 @@ HelperFn builtin_helper_fn(int32_t id);
 std::optional<std::string> format_trace(const char* fmt, uint32_t fmt_size,
                                         const std::vector<uint64_t>& args);
 
-// Fault-safe reads/writes of this process's memory (process_vm_readv/writev): the probe_read family.
+// Fault-safe reads of this process's memory (process_vm_readv): the probe_read family. (Nothing writes
+// through a program-supplied address: bpf_probe_write_user has no user memory to write.)
 bool safe_read(void* dst, uint64_t src_addr, size_t n);
-bool safe_write(uint64_t dst_addr, const void* src, size_t n);
 
 // Internet checksum pieces as the kernel computes them (lib/checksum.c, arch/x86/lib/csum-partial_64.c).
 uint32_t csum_partial(const void* buf, size_t len, uint32_t seed);

@@ -547,6 +547,17 @@ TEST_CASE("packet load/store helpers check bounds; redirects are recorded") {
     CHECK(int64_t(builtin_helper_fn(189)(0, 60, reinterpret_cast<uint64_t>(buf), 2, 0, &env)) == -kEINVAL);
 }
 
+TEST_CASE("probe_write_user has no user memory to write: -EFAULT, nothing written") {
+    // the runtime's memory plays the kernel's; copy_to_user_nofault() refuses kernel addresses
+    HostState h;
+    ExecEnv env;
+    env.host = &h;
+    uint64_t target = 7, value = 0x4141414141414141ULL;
+    CHECK(int64_t(builtin_helper_fn(36)(reinterpret_cast<uint64_t>(&target),
+                                        reinterpret_cast<uint64_t>(&value), 8, 0, 0, &env)) == -kEFAULT);
+    CHECK(target == 7);
+}
+
 TEST_CASE("get_prandom_u32 is seeded per runtime state") {
     HostState a, b;
     a.prng = b.prng = 1234;
