@@ -605,8 +605,9 @@ u64 h_check_mtu(u64, u64 ifindex, u64 mtu_len_p, u64 len_diff, u64 flags, ExecEn
     if (!xdp && (flags & BPF_MTU_CHK_SEGS) && (len_diff || *mtu_len)) return ret_int(-kEINVAL);
     if (uint32_t(ifindex) != 0 && uint32_t(ifindex) != kLoIfindex) return ret_int(-kENODEV);
     int dev_len = int(kLoMtu + kLoHardHeaderLen);
-    int len = *mtu_len ? int(*mtu_len + kLoHardHeaderLen) : int(c->data_end() - c->data());
-    len += int32_t(len_diff);
+    // the kernel's int arithmetic wraps (-fno-strict-overflow): done in u32, read back as int (C++20: modular)
+    const uint32_t base = *mtu_len ? *mtu_len + uint32_t(kLoHardHeaderLen) : uint32_t(c->data_end() - c->data());
+    const int len = int(base + uint32_t(len_diff));
     u64 ret = len <= dev_len ? BPF_MTU_CHK_RET_SUCCESS : BPF_MTU_CHK_RET_FRAG_NEEDED;
     *mtu_len = kLoMtu;
     return ret;
