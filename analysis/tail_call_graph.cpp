@@ -33,27 +33,6 @@ int64_t retained_stack(const ProgramReport& r, const TailCallSite& site) {
     return r.functions[site.function].max_caller_stack;
 }
 
-// kernel: core.c __bpf_prog_map_compatible(): same program type, expected attach type and xdp_has_frags as
-// the prog array's owner. Returns "" when compatible, else why not.
-std::string incompatibility(const Program& owner, const Program& fp, const CtxConversion** conversion) {
-    *conversion = nullptr;
-    if (owner.type != fp.type) {
-        if (const CtxConversion* c = find_ctx_conversion(owner.type, fp.type)) {
-            *conversion = c;
-            return "";
-        }
-        return std::string("'") + fp.name + "' is " + prog_type_name(fp.type) + " but '" + owner.name +
-               "' is " + prog_type_name(owner.type) + ", and no conversion from " +
-               prog_type_name(owner.type) + " to " + prog_type_name(fp.type) + " is declared";
-    }
-    if (owner.expected_attach != fp.expected_attach)
-        return std::string("'") + fp.name + "' has another expected attach type than '" + owner.name + "'";
-    if (owner.xdp_frags != fp.xdp_frags)
-        return std::string("'") + (fp.xdp_frags ? fp.name : owner.name) + "' uses XDP frags and '" +
-               (fp.xdp_frags ? owner.name : fp.name) + "' does not";
-    return "";
-}
-
 void add_diag(TailCallGraph& g, const Program& prog, ProgramId id, Severity sev, const char* code,
               uint32_t insn, std::string message) {
     auto& list = g.diagnostics[id];
@@ -80,7 +59,8 @@ void expand_site(const std::vector<const Object*>& objects, const ProgArrayConte
         auto add_edge = [&](ProgramId to, std::optional<uint32_t> slot) {
             TailCallEdge e{from, site_index, site.insn, to, slot, nullptr, true, retained};
             const Program& target = program_of(objects, to);
-            std::string why = incompatibility(caller, target, &e.conversion);
+            std::string why = prog_array_incompatibility(*objects[from.object], caller, *objects[to.object],
+                                                         target, &e.conversion);
             if (!why.empty()) {
                 e.compatible = false;
                 add_diag(g, caller, from, Severity::Error, "tail-call-target-type", site.insn,
@@ -110,7 +90,10 @@ void expand_site(const std::vector<const Object*>& objects, const ProgArrayConte
     for (size_t o = 0; o < objects.size(); ++o)
         for (size_t p = 0; p < objects[o]->programs.size(); ++p) {
             const CtxConversion* conv = nullptr;
-            if (incompatibility(caller, objects[o]->programs[p], &conv).empty() && conv == nullptr)
+            if (prog_array_incompatibility(*objects[from.object], caller, *objects[o],
+                                           objects[o]->programs[p], &conv)
+                    .empty() &&
+                conv == nullptr)
                 g.edges.push_back(TailCallEdge{from, site_index, site.insn, ProgramId{o, p}, std::nullopt,
                                                nullptr, true, retained});
         }
@@ -131,7 +114,8 @@ void check_owners(const std::vector<const Object*>& objects,
                     const Program& first = program_of(objects, it->second);
                     const Program& prog = program_of(objects, id);
                     const CtxConversion* conv = nullptr;
-                    std::string why = incompatibility(first, prog, &conv);
+                    std::string why = prog_array_incompatibility(*objects[it->second.object], first,
+                                                                 *objects[o], prog, &conv);
                     if (why.empty() && conv == nullptr) continue;
                     if (why.empty()) why = "'" + prog.name + "' is " + prog_type_name(prog.type);
                     add_diag(g, prog, id, Severity::Error, "tail-call-target-type", site.insn,

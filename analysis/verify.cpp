@@ -2,6 +2,7 @@
 #include "analysis/verify.hpp"
 
 #include <algorithm>
+#include <array>
 #include <set>
 
 #include "analysis/fixpoint.hpp"
@@ -40,6 +41,49 @@ std::vector<std::string> prog_array_targets(const Object& obj, int32_t map, uint
     return out;
 }
 
+// The cgroup storage map of each kind (shared, per-CPU) the program uses, as (object, map index); a program
+// uses at most one of each (kernel: bpf_cgroup_storage_assign()).
+static std::array<std::pair<const Object*, int32_t>, 2> cgroup_storages(const Object& obj, const Program& p) {
+    std::array<std::pair<const Object*, int32_t>, 2> out{{{nullptr, -1}, {nullptr, -1}}};
+    for (const Insn& in : p.insns) {
+        const auto* l = std::get_if<LoadImm64>(&in);
+        if (!l || (l->pseudo != 1 && l->pseudo != 5)) continue;
+        const MapDef* m = obj.map_at(l->imm_lo);
+        if (m && m->type == MapType::CgroupStorage) out[0] = {&obj, l->imm_lo};
+        if (m && m->type == MapType::PercpuCgroupStorage) out[1] = {&obj, l->imm_lo};
+    }
+    return out;
+}
+
+std::string prog_array_incompatibility(const Object& owner_obj, const Program& owner, const Object& fp_obj,
+                                       const Program& fp, const CtxConversion** conversion) {
+    *conversion = nullptr;
+    if (owner.type != fp.type) {
+        if (const CtxConversion* c = find_ctx_conversion(owner.type, fp.type)) {
+            *conversion = c;
+            return "";
+        }
+        return std::string("'") + fp.name + "' is " + prog_type_name(fp.type) + " but '" + owner.name +
+               "' is " + prog_type_name(owner.type) + ", and no conversion from " +
+               prog_type_name(owner.type) + " to " + prog_type_name(fp.type) + " is declared";
+    }
+    if (owner.expected_attach != fp.expected_attach)
+        return std::string("'") + fp.name + "' has another expected attach type than '" + owner.name + "'";
+    if (owner.xdp_frags != fp.xdp_frags)
+        return std::string("'") + (fp.xdp_frags ? fp.name : owner.name) + "' uses XDP frags and '" +
+               (fp.xdp_frags ? owner.name : fp.name) + "' does not";
+    // the storage cookies ("bpf: Fix oob access in cgroup local storage"): bpf_get_local_storage() in the
+    // target returns the storage of the attachment that runs, the owner's
+    const auto mine = cgroup_storages(owner_obj, owner), theirs = cgroup_storages(fp_obj, fp);
+    for (size_t k = 0; k < mine.size(); ++k)
+        if (theirs[k].second >= 0 && theirs[k] != mine[k])
+            return std::string("'") + fp.name + "' uses the cgroup storage '" +
+                   fp_obj.maps[size_t(theirs[k].second)].name + "' and '" + owner.name + "' " +
+                   (mine[k].second >= 0 ? "another one" : "none") +
+                   ": bpf_get_local_storage() would return the caller's";
+    return "";
+}
+
 // The checks of one prog array that reaches the site.
 static void map_site_checks(const AnalysisEnv& env, const VerifyOptions& options, TailCallSite& site,
                             int32_t map, const std::string& range, CheckSink& sink) {
@@ -59,18 +103,9 @@ static void map_site_checks(const AnalysisEnv& env, const VerifyOptions& options
         site.targets.push_back(t);
         const Program* target = obj.find_program(t);
         if (!target) continue; // a program of another object (issue 5 resolves those)
-        std::string why;
         // a declared cross-type conversion (issue 5, verifier/ctx_conversion.hpp) makes the edge valid
-        if (target->type != prog.type && find_ctx_conversion(prog.type, target->type)) continue;
-        if (target->type != prog.type)
-            why = std::string("its type is ") + prog_type_name(target->type) + ", the caller's is " +
-                  prog_type_name(prog.type);
-        else if (target->expected_attach != prog.expected_attach)
-            why = "its expected attach type " + std::to_string(int32_t(target->expected_attach)) +
-                  " differs from the caller's " + std::to_string(int32_t(prog.expected_attach));
-        else if (target->xdp_frags != prog.xdp_frags)
-            why = std::string("xdp_has_frags differs (target ") + (target->xdp_frags ? "xdp.frags" : "xdp") +
-                  ", caller " + (prog.xdp_frags ? "xdp.frags" : "xdp") + ")";
+        const CtxConversion* conversion = nullptr;
+        const std::string why = prog_array_incompatibility(obj, prog, obj, *target, &conversion);
         if (why.empty()) continue;
         sink.report(env, Severity::Error, "tail-call-target-type", site.insn,
                     "prog array '" + m.name + "' can hold '" + t + "' at an index in " + range + ", but " +

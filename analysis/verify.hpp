@@ -10,6 +10,7 @@
 
 #include "analysis/checks.hpp"
 #include "analysis/diagnostics.hpp"
+#include "verifier/ctx_conversion.hpp"
 #include "verifier/helper_protos.hpp"
 #include "verifier/object.hpp"
 #include "verifier/result.hpp"
@@ -69,6 +70,12 @@ struct ProgramReport {
 // Reads: obj.programs[program_index] and obj.maps. Fails with "bad-program-index" when out of range;
 // everything about the program itself is reported as diagnostics, never as an Error.
 Result<ProgramReport> verify_program(const Object& obj, size_t program_index, const VerifyOptions& options);
+
+// kernel: core.c __bpf_prog_map_compatible(): may a prog array owned by `owner` (of `owner_obj`) hold `fp`
+// (of `fp_obj`)? The same program type (or a declared ctx conversion, then *conversion is set), expected
+// attach type and xdp_has_frags, and no cgroup storage but the owner's. Returns "" when it may, else why not.
+std::string prog_array_incompatibility(const Object& owner_obj, const Program& owner, const Object& fp_obj,
+                                       const Program& fp, const CtxConversion** conversion);
 
 // The programs a prog-array slot range can hold: static slots and --prog-array assignments with index in
 // [lo, hi], in slot order (duplicates removed).
