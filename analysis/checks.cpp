@@ -250,12 +250,15 @@ static void check_access(uint32_t pc, const State& s, Reg base, int16_t off, uin
 // operation, "leaking pointer from stack" (it would turn the pointer into a number). Either way the
 // pointer's bits would reach a register as a scalar.
 static std::optional<std::string> spilled_pointer_read(const State& s, const RegValue& b, Reg base,
-                                                       int16_t off, uint8_t width, bool atomic) {
+                                                       int16_t off, uint8_t width, bool atomic,
+                                                       bool allow_ptr_leaks) {
     if (b.kind != Kind::Stack || b.frame >= s.frames.size()) return std::nullopt;
     const Frame& f = s.frames[b.frame];
     const ByteRange br = access_range(b.num, off, width);
     if (br.lo < -kStackSize || br.hi > 0) return std::nullopt; // memory-bounds says so
-    const bool whole_slot = !atomic && br.constant && width == 8 && stack_index(br.lo) % 8 == 0;
+    // (privileged loads may also change a whole spilled pointer by an atomic operation: it is a number after)
+    const bool whole_slot =
+        (!atomic || allow_ptr_leaks) && br.constant && width == 8 && stack_index(br.lo) % 8 == 0;
     for (int64_t at = br.lo; at < br.hi; ++at) {
         const int i = stack_index(at);
         const RegValue* sp = f.bytes[size_t(i)] == StackByte::Spill ? f.spill_at(i / 8) : nullptr;
@@ -283,6 +286,7 @@ static void check_store_value(uint32_t pc, const Frame& f, Reg base, const RegVa
                             ") stored with " + std::to_string(width) + " bytes; a pointer is spilled whole");
         return;
     }
+    if (env.allow_ptr_leaks) return; // privileged: the memory holds the address as a number
     std::string where =
         b.kind == Kind::MapValue ? "map " + map_label(env, b.map) : std::string(kind_name(b.kind));
     sink.report(env, Severity::Error, "pointer-leak", pc,
@@ -384,13 +388,14 @@ static void check_alu(const Alu& a, uint32_t pc, const State& s, const AnalysisE
 // ("direct value offset of %u is not allowed") and array_map_direct_value_addr() (a single-element array,
 // the offset inside its value).
 static std::optional<std::string> direct_value_problem(const MapDef& m, uint32_t off) {
-    if (int64_t(off) >= kMaxVarOff) return "direct value offset of " + std::to_string(off) + " is not allowed";
+    if (int64_t(off) >= kMaxVarOff)
+        return "direct value offset of " + std::to_string(off) + " is not allowed";
     if (m.type != MapType::Array || m.max_entries != 1)
         return "no direct value access support for map '" + m.name + "' (" + map_type_name(m.type) +
                ", max_entries " + std::to_string(m.max_entries) + "): only an array of one element";
     if (off >= m.value_size)
-        return "direct value offset " + std::to_string(off) + " is outside the " + std::to_string(m.value_size) +
-               "-byte value of map '" + m.name + "'";
+        return "direct value offset " + std::to_string(off) + " is outside the " +
+               std::to_string(m.value_size) + "-byte value of map '" + m.name + "'";
     return std::nullopt;
 }
 
@@ -443,7 +448,8 @@ void check_insn(const Insn& insn, uint32_t pc, const State& s, const AnalysisEnv
             } else if constexpr (std::is_same_v<T, Load>) {
                 if (need_init(f, i.base, pc, env, sink)) {
                     check_access(pc, s, i.base, i.off, i.width, false, false, env, sink);
-                    if (auto why = spilled_pointer_read(s, f.regs[i.base], i.base, i.off, i.width, false))
+                    if (auto why = spilled_pointer_read(s, f.regs[i.base], i.base, i.off, i.width, false,
+                                                        env.allow_ptr_leaks))
                         sink.report(env, Severity::Error, "pointer-leak", pc, *why);
                 }
             } else if constexpr (std::is_same_v<T, Store>) {
@@ -458,11 +464,12 @@ void check_insn(const Insn& insn, uint32_t pc, const State& s, const AnalysisEnv
                 if (i.op == AtomicOp::CmpXchg) ok = need_init(f, kR0, pc, env, sink) && ok;
                 if (!ok) return;
                 check_access(pc, s, i.base, i.off, i.width, true, true, env, sink);
-                if (auto why = spilled_pointer_read(s, f.regs[i.base], i.base, i.off, i.width, true))
+                if (auto why = spilled_pointer_read(s, f.regs[i.base], i.base, i.off, i.width, true,
+                                                    env.allow_ptr_leaks))
                     sink.report(env, Severity::Error, "pointer-leak", pc, *why);
                 // kernel check_atomic(): "R%d leaks addr into mem", for the operand and cmpxchg's r0 alike
                 for (Reg r : {i.src, kR0}) {
-                    if (r == kR0 && i.op != AtomicOp::CmpXchg) continue;
+                    if (env.allow_ptr_leaks || (r == kR0 && i.op != AtomicOp::CmpXchg)) continue;
                     if (is_pointer(f.regs[r].kind) || f.regs[r].kind == Kind::Mixed)
                         sink.report(env, Severity::Error, "pointer-leak", pc,
                                     "atomic operation with pointer " + reg_name(r) + " as operand");

@@ -194,7 +194,7 @@ static void check_mem_arg(uint32_t pc, const State& s, const HelperProto& p, int
     // a helper that reads stack memory copies it out (into a map, a perf buffer, ...): spilled pointers in it
     // leak kernel addresses (kernel: check_stack_range_initialized() "leaking pointer from stack off %d")
     // (at a variable offset, every byte the helper may read counts)
-    if (read && v.kind == Kind::Stack && v.frame < s.frames.size()) {
+    if (read && !env.allow_ptr_leaks && v.kind == Kind::Stack && v.frame < s.frames.size()) {
         const Frame& fr = s.frames[v.frame];
         const ByteRange br = access_range(v.num, 0, size);
         const int64_t lo = br.lo, hi = br.hi;
@@ -391,7 +391,7 @@ void check_call(const Call& c, uint32_t pc, const State& s, const AnalysisEnv& e
                           reg_name(r) + " type=" + describe(v, env) + " expected=fp or NULL");
             break;
         case ArgKind::Anything: // kernel: check_func_arg() ARG_ANYTHING "R%d leaks addr into helper function"
-            if (is_pointer(v.kind) || v.kind == Kind::Mixed)
+            if (!env.allow_ptr_leaks && (is_pointer(v.kind) || v.kind == Kind::Mixed))
                 sink.report(env, Severity::Error, "pointer-leak", pc,
                             "bpf_" + p->name + " arg" + std::to_string(i + 1) + ": " + reg_name(r) + " (" +
                                 describe(v, env) + ") leaks addr into helper function");

@@ -25,6 +25,7 @@ struct AnalysisEnv {
     CtxOptions ctx_opts;
     const HelperRegistry* helpers = nullptr;
     bool allow_uninit_stack = false; // VerifyOptions::allow_uninit_stack
+    bool allow_ptr_leaks = false;    // VerifyOptions::allow_ptr_leaks
 };
 
 // Whether pointers a and b (non-NULL kinds) point into one object, so that their offsets order them and

@@ -144,6 +144,7 @@ Result<ProgramReport> verify_program(const Object& obj, size_t program_index, co
     env.ctx_opts.tracepoint_size = options.tracepoint_size;
     env.helpers = options.helpers ? options.helpers : &builtin;
     env.allow_uninit_stack = options.allow_uninit_stack;
+    env.allow_ptr_leaks = options.allow_ptr_leaks;
 
     CheckSink sink;
     if (prog.insns.empty() || prog.functions.empty()) {

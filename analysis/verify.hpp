@@ -33,6 +33,11 @@ struct VerifyOptions {
     // uninit stack"): a read of stack bytes never written, directly or by a helper, gives an unknown value
     // instead of `uninitialized-register`. Off: the unprivileged rule, which refuses such reads.
     bool allow_uninit_stack = false;
+    // kernel: env->allow_ptr_leaks (bpf_allow_ptr_leaks(): CAP_PERFMON): a pointer may be stored into a map
+    // value, the packet or the ctx, passed as a plain helper argument, read through a helper or changed by
+    // an atomic operation on the stack; it is a number from then on. Off: the unprivileged rule, which
+    // reports each as pointer-leak. (A pointer is still filled whole, and r0 at exit is still a number.)
+    bool allow_ptr_leaks = false;
 };
 
 enum class Verdict : uint8_t { Accepted, Rejected };

@@ -80,6 +80,7 @@ Status Runtime::prepare_program(size_t index) {
         VerifyOptions vo;
         vo.strict = options_.strict;
         vo.allow_uninit_stack = options_.allow_uninit_stack;
+        vo.allow_ptr_leaks = options_.allow_ptr_leaks;
         vo.helpers = &registry_;
         vo.tracepoint_size = options_.tracepoint_size;
         auto report = verify_program(obj_, index, vo);

@@ -39,6 +39,7 @@ struct RuntimeOptions {
     bool verify = true;
     bool strict = false;                   // verifier warnings reject too
     bool allow_uninit_stack = false;       // VerifyOptions::allow_uninit_stack
+    bool allow_ptr_leaks = false;          // VerifyOptions::allow_ptr_leaks
     uint64_t seed = 0x7461696c67617465ull; // get_prandom_u32 and flow-hash seed
     FILE* trace_out = stderr;              // trace_printk output (nullptr: kept in HostState::trace_log only)
     uint32_t tracepoint_size = 0;

@@ -31,6 +31,10 @@ std::optional<VerifyOptions> options_for(std::string_view when) {
         o.strict = true;
         return o;
     }
+    if (when == "allow-ptr-leaks") {
+        o.allow_ptr_leaks = true;
+        return o;
+    }
     if (when == "allow-uninit-stack") {
         o.allow_uninit_stack = true;
         return o;

@@ -24,7 +24,7 @@ const CommandSpec kSpec{
     "run",
     "FILE.o --program NAME [--packet FILE] [--args N,N,...] [--engine jit|interp] [--prog-array "
     "MAP:IDX=PROG]... "
-    "[--repeat N] [--format text|json] [--no-verify] [--strict] [--allow-uninit-stack]",
+    "[--repeat N] [--format text|json] [--no-verify] [--strict] [--allow-uninit-stack] [--allow-ptr-leaks]",
     "Run one program of an eBPF object on the bundled interpreter or x86-64 JIT and print its return value\n"
     "(r0, unsigned 64-bit). Every program is verified first; a rejected program does not run (exit 1).\n"
     "Packet programs (xdp, tc, socket, cgroup_skb) get a context built from --packet as the kernel's\n"
@@ -46,6 +46,10 @@ const CommandSpec kSpec{
         {"allow-uninit-stack",
          "",
          "the verifier lets programs read uninitialised stack (privileged kernel rule)",
+         {}},
+        {"allow-ptr-leaks",
+         "",
+         "the verifier lets pointers reach memory as numbers (privileged kernel rule)",
          {}},
     },
     1,
@@ -146,6 +150,7 @@ int cmd_run(const std::vector<std::string>& args) {
     ro.verify = !parsed->has("no-verify");
     ro.strict = parsed->has("strict");
     ro.allow_uninit_stack = parsed->has("allow-uninit-stack");
+    ro.allow_ptr_leaks = parsed->has("allow-ptr-leaks");
     rt::Runtime runtime(ro);
     if (auto s = runtime.load(*obj, *assignments); !s) return bad_input(file, s.error());
     const rt::ProgramState* st = runtime.program_state(name);

@@ -19,7 +19,8 @@ namespace {
 
 const CommandSpec kSpec{
     "verify",
-    "[--format text|json|sarif] [--strict] [--allow-uninit-stack] [--program NAME] [--prog-array "
+    "[--format text|json|sarif] [--strict] [--allow-uninit-stack] [--allow-ptr-leaks] [--program NAME] "
+    "[--prog-array "
     "MAP:IDX=PROG]... [--manifest FILE.json] "
     "[--max-chain-stack BYTES] FILE.o...",
     "Verify the programs of eBPF object files: memory safety, helper use and every tail call (ctx, map,\n"
@@ -33,6 +34,11 @@ const CommandSpec kSpec{
         {"allow-uninit-stack",
          "",
          "reads of uninitialised stack give unknown values, as for privileged (CAP_PERFMON) kernel loads",
+         {}},
+        {"allow-ptr-leaks",
+         "",
+         "pointers may be stored into maps, packets and helper arguments, as for privileged (CAP_PERFMON) "
+         "kernel loads",
          {}},
         {"program", "NAME", "report only the program NAME", {}},
         {"prog-array",
@@ -63,6 +69,7 @@ int cmd_verify(const std::vector<std::string>& args) {
     VerifyOptions options;
     options.strict = parsed->flags.count("strict") > 0;
     options.allow_uninit_stack = parsed->has("allow-uninit-stack");
+    options.allow_ptr_leaks = parsed->has("allow-ptr-leaks");
     auto flags = parse_prog_array_flags(*parsed);
     if (!flags) return usage_error(kSpec, flags.error().message);
     options.prog_array = std::move(flags).value();
