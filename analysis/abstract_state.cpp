@@ -203,13 +203,9 @@ static void join_spills(Frame& out, const Frame& a, const Frame& b) {
     // a pointer spilled on one side only (plain bytes or a narrow scalar on the other): its bytes must not
     // read back as a number on any path, so the slot holds a Mixed value, usable neither as a number nor as
     // a pointer (kernel: stacksafe() never treats a spilled pointer as plain bytes)
-    auto holds_pointer = [](const Frame& f, int slot) {
-        const RegValue* v = f.spill_at(slot);
-        return v && (is_pointer(v->kind) || v->kind == Kind::Mixed);
-    };
     for (const Frame* f : {&a, &b})
         for (const auto& [slot, v] : f->spills) {
-            if (out.spill_at(slot) || !holds_pointer(*f, slot)) continue;
+            if (out.spill_at(slot) || !may_be_pointer(v.kind)) continue;
             RegValue mixed;
             mixed.kind = Kind::Mixed;
             out.set_spill(slot, mixed);

@@ -67,6 +67,10 @@ const char* kind_name(Kind k); // "uninit", "scalar", "ctx", "stack", "packet", 
 inline bool is_pointer(Kind k) {
     return k != Kind::Uninit && k != Kind::Scalar && k != Kind::Mixed;
 }
+// A pointer on at least one path (a pointer, or Mixed): what must never reach memory or a helper as a number.
+inline bool may_be_pointer(Kind k) {
+    return is_pointer(k) || k == Kind::Mixed;
+}
 // Pointers whose RegValue::num is an offset into the region they point into.
 inline bool has_offset(Kind k) {
     return k == Kind::Ctx || k == Kind::Stack || k == Kind::Packet || k == Kind::PacketMeta ||

@@ -245,6 +245,14 @@ static void check_access(uint32_t pc, const State& s, Reg base, int16_t off, uin
         sink.report(env, Severity::Error, issue->code, pc, issue->message);
 }
 
+std::optional<int> spilled_pointer_in(const Frame& f, int64_t lo, int64_t hi) {
+    for (const auto& [slot, v] : f.spills) {
+        const int64_t at = int64_t(slot) * 8 - kStackSize;
+        if (at + 8 > lo && at < hi && may_be_pointer(v.kind)) return slot;
+    }
+    return std::nullopt;
+}
+
 // A read of stack bytes that hold a spilled pointer, other than the whole 8-byte slot by a load: kernel
 // check_stack_read_fixed_off() "invalid size of register fill" (for every loader) and, for an atomic
 // operation, "leaking pointer from stack" (it would turn the pointer into a number). Either way the
@@ -259,17 +267,14 @@ static std::optional<std::string> spilled_pointer_read(const State& s, const Reg
     // (privileged loads may also change a whole spilled pointer by an atomic operation: it is a number after)
     const bool whole_slot =
         (!atomic || allow_ptr_leaks) && br.constant && width == 8 && stack_index(br.lo) % 8 == 0;
-    for (int64_t at = br.lo; at < br.hi; ++at) {
-        const int i = stack_index(at);
-        const RegValue* sp = f.bytes[size_t(i)] == StackByte::Spill ? f.spill_at(i / 8) : nullptr;
-        if (!sp || !(is_pointer(sp->kind) || sp->kind == Kind::Mixed) || whole_slot) continue;
-        const std::string what = std::string(kind_name(sp->kind)) + " pointer spilled at r10" +
-                                 std::to_string(i / 8 * 8 - kStackSize);
-        if (atomic) return "atomic operation on the " + what + " would leak it as a number";
-        return "invalid size of register fill: " + reg_name(base) + "+" + std::to_string(off) + " size " +
-               std::to_string(width) + " reads part of the " + what + "; a pointer is filled whole";
-    }
-    return std::nullopt;
+    if (whole_slot) return std::nullopt;
+    const std::optional<int> slot = spilled_pointer_in(f, br.lo, br.hi);
+    if (!slot) return std::nullopt;
+    const std::string what = std::string(kind_name(f.spill_at(*slot)->kind)) + " pointer spilled at r10" +
+                             std::to_string(*slot * 8 - kStackSize);
+    if (atomic) return "atomic operation on the " + what + " would leak it as a number";
+    return "invalid size of register fill: " + reg_name(base) + "+" + std::to_string(off) + " size " +
+           std::to_string(width) + " reads part of the " + what + "; a pointer is filled whole";
 }
 
 // Stores of pointers anywhere but the stack leak kernel addresses (kernel: "R%d leaks addr into map"); on
@@ -278,7 +283,7 @@ static std::optional<std::string> spilled_pointer_read(const State& s, const Reg
 static void check_store_value(uint32_t pc, const Frame& f, Reg base, const RegValue& v, Reg vreg, int width,
                               const AnalysisEnv& env, CheckSink& sink) {
     const RegValue& b = f.regs[base];
-    if (!(is_pointer(v.kind) || v.kind == Kind::Mixed)) return;
+    if (!may_be_pointer(v.kind)) return;
     if (b.kind == Kind::Stack) {
         if (width != 8)
             sink.report(env, Severity::Error, "pointer-leak", pc,
@@ -326,8 +331,8 @@ static void check_alu(const Alu& a, uint32_t pc, const State& s, const AnalysisE
             bad("sign-extending move of pointer " + reg_name(a.src.reg) + " prohibited");
         return;
     }
-    bool dptr = is_pointer(d.kind) || d.kind == Kind::Mixed;
-    bool sptr = a.op != AluOp::Neg && (is_pointer(src.kind) || src.kind == Kind::Mixed);
+    bool dptr = may_be_pointer(d.kind);
+    bool sptr = a.op != AluOp::Neg && may_be_pointer(src.kind);
     if (!dptr && !sptr) return;
     std::string dn = reg_name(a.dst);
     if (d.kind == Kind::Mixed || src.kind == Kind::Mixed) {
@@ -470,7 +475,7 @@ void check_insn(const Insn& insn, uint32_t pc, const State& s, const AnalysisEnv
                 // kernel check_atomic(): "R%d leaks addr into mem", for the operand and cmpxchg's r0 alike
                 for (Reg r : {i.src, kR0}) {
                     if (env.allow_ptr_leaks || (r == kR0 && i.op != AtomicOp::CmpXchg)) continue;
-                    if (is_pointer(f.regs[r].kind) || f.regs[r].kind == Kind::Mixed)
+                    if (may_be_pointer(f.regs[r].kind))
                         sink.report(env, Severity::Error, "pointer-leak", pc,
                                     "atomic operation with pointer " + reg_name(r) + " as operand");
                 }

@@ -197,17 +197,11 @@ static void check_mem_arg(uint32_t pc, const State& s, const HelperProto& p, int
     if (read && !env.allow_ptr_leaks && v.kind == Kind::Stack && v.frame < s.frames.size()) {
         const Frame& fr = s.frames[v.frame];
         const ByteRange br = access_range(v.num, 0, size);
-        const int64_t lo = br.lo, hi = br.hi;
-        for (const auto& [slot, sv] : fr.spills) {
-            int64_t off = int64_t(slot) * 8 - kStackSize;
-            if (off + 8 > lo && off < hi && (is_pointer(sv.kind) || sv.kind == Kind::Mixed)) {
-                sink.report(env, Severity::Error, "pointer-leak", pc,
-                            "bpf_" + p.name + " arg" + std::to_string(i + 1) + " reads r10" +
-                                std::to_string(off) + " which holds a spilled pointer (" + describe(sv, env) +
-                                "): leaks a kernel address");
-                return;
-            }
-        }
+        if (const std::optional<int> slot = spilled_pointer_in(fr, br.lo, br.hi))
+            sink.report(env, Severity::Error, "pointer-leak", pc,
+                        "bpf_" + p.name + " arg" + std::to_string(i + 1) + " reads r10" +
+                            std::to_string(*slot * 8 - kStackSize) + " which holds a spilled pointer (" +
+                            describe(*fr.spill_at(*slot), env) + "): leaks a kernel address");
     }
 }
 
@@ -391,7 +385,7 @@ void check_call(const Call& c, uint32_t pc, const State& s, const AnalysisEnv& e
                           reg_name(r) + " type=" + describe(v, env) + " expected=fp or NULL");
             break;
         case ArgKind::Anything: // kernel: check_func_arg() ARG_ANYTHING "R%d leaks addr into helper function"
-            if (!env.allow_ptr_leaks && (is_pointer(v.kind) || v.kind == Kind::Mixed))
+            if (!env.allow_ptr_leaks && may_be_pointer(v.kind))
                 sink.report(env, Severity::Error, "pointer-leak", pc,
                             "bpf_" + p->name + " arg" + std::to_string(i + 1) + ": " + reg_name(r) + " (" +
                                 describe(v, env) + ") leaks addr into helper function");

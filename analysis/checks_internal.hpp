@@ -25,6 +25,10 @@ std::optional<MemIssue> check_region(const State& s, Reg r, const RegValue& v, i
                                      bool write, bool need_init_bytes, const AnalysisEnv& env,
                                      CheckSink& sink);
 
+// The first slot of f whose spill may be a pointer (a pointer, or Mixed) and overlaps the stack bytes
+// [lo, hi) (r10-relative offsets), if any.
+std::optional<int> spilled_pointer_in(const Frame& f, int64_t lo, int64_t hi);
+
 void check_call(const Call& c, uint32_t pc, const State& s, const AnalysisEnv& env, CheckSink& sink);
 void check_load_packet(const LoadPacket& l, uint32_t pc, const State& s, const AnalysisEnv& env,
                        CheckSink& sink);
