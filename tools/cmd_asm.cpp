@@ -9,7 +9,6 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "tools/cli.hpp"
 #include "verifier/assembler.hpp"

@@ -6,7 +6,6 @@
 // r0. Exit 0 when it ran, 1 when the verifier rejected NAME, 2 on bad input.
 #include <cerrno>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 
